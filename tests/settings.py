@@ -1,0 +1,38 @@
+"""Django settings for the test suite (sessions backends are switched per test)."""
+
+SECRET_KEY = "tests-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+ROOT_URLCONF = "tests.urls"
+INSTALLED_APPS = [
+    "django.contrib.sessions",
+    "wristband_django",
+]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+WRISTBAND_AUTH = {
+    "client_id": "test-client",
+    "client_secret": "test-client-secret-0123456789abcdef",
+    "wristband_application_vanity_domain": "app-test.us.wristband.dev",
+    "login_url": "https://app.test/auth/login",
+    "redirect_uri": "https://app.test/auth/callback",
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "loggers": {"wristband_django": {"level": "DEBUG"}},
+}
