@@ -1,0 +1,357 @@
+"""`FakeWristband`: the public facade that starts the server and drives it from tests."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .browser import ANY_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER
+from .directory import Directory, hostname_of
+from .endpoints import Endpoints
+from .faults import Fault, FaultQueue
+from .grants import Grants
+from .models import DEFAULT_TENANTS, FakeTenant, FakeUser, RecordedRequest, default_users
+from .responses import Response
+from .server import FakeHTTPServer
+from .settings import FakeSettings
+from .tokens import IdTokenOverride, KeyRing
+
+AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
+
+
+class FakeWristband:
+    """A real HTTP server speaking Wristband's protocol, for tests and demos.
+
+    The vanity domain is `localhost:PORT`; tenant hosts are `{tenant}.localhost:PORT`
+    (`{tenant}-localhost:PORT` when the application custom domain is inactive) or a tenant's
+    custom domain. `authorize()` completes a login without a browser.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str = "fake-client-id",
+        client_secret: str = "fake-client-secret-0123456789abcdef0123",  # noqa: S107
+        tenants: Sequence[FakeTenant] | None = None,
+        users: Sequence[FakeUser] | None = None,
+        access_token_ttl: int = 3600,
+        rotate_refresh_tokens: bool = True,
+        login_url: str = "http://localhost:8000/auth/login",
+        redirect_uri: str = "http://localhost:8000/auth/callback",
+        is_application_custom_domain_active: bool = True,
+        custom_application_login_page_url: str | None = None,
+        login_url_tenant_domain_suffix: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        app_id: str = "app_fake",
+        code_ttl: float = 60.0,
+    ) -> None:
+        tenant_list = list(DEFAULT_TENANTS if tenants is None else tenants)
+        self.settings = FakeSettings(
+            client_id=client_id,
+            client_secret=client_secret,
+            app_id=app_id,
+            access_token_ttl=access_token_ttl,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            code_ttl=code_ttl,
+            login_url=login_url,
+            redirect_uri=redirect_uri,
+            is_application_custom_domain_active=is_application_custom_domain_active,
+            custom_application_login_page_url=custom_application_login_page_url,
+            login_url_tenant_domain_suffix=login_url_tenant_domain_suffix,
+        )
+        self._directory = Directory(
+            tenant_list, default_users(tenant_list) if users is None else users
+        )
+        self._grants = Grants()
+        self._keys = KeyRing()
+        self._faults = FaultQueue()
+        self._endpoints = Endpoints(self.settings, self._directory, self._grants, self._keys)
+        self.requests: list[RecordedRequest] = []
+        self._records_lock = threading.Lock()
+        self._bind = (host, port)
+        self._server: FakeHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lifecycle_lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeWristband:
+        """Listen and serve in a daemon thread (no-op if already started)."""
+        with self._lifecycle_lock:
+            if self._server is None:
+                self._server = FakeHTTPServer(self._bind, self._dispatch)
+                self._stopping.clear()
+                self.settings.issuer = self.base_url
+                self._thread = threading.Thread(
+                    target=self._server.serve_forever,
+                    kwargs={"poll_interval": 0.01},  # how long stop() may wait
+                    name=f"fake-wristband-{self.port}",
+                    daemon=True,
+                )
+                self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and release the port."""
+        with self._lifecycle_lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeWristband:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- addresses and configuration -------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is not None:
+            return int(self._server.server_address[1])
+        if self._bind[1]:
+            return self._bind[1]
+        raise RuntimeError("FakeWristband has no port until start()")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.vanity_domain}"
+
+    @property
+    def vanity_domain(self) -> str:
+        return f"localhost:{self.port}"
+
+    @property
+    def issuer(self) -> str:
+        return self.base_url
+
+    @property
+    def client_id(self) -> str:
+        return self.settings.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.settings.client_secret
+
+    @property
+    def access_token_ttl(self) -> int:
+        return self.settings.access_token_ttl
+
+    @access_token_ttl.setter
+    def access_token_ttl(self, seconds: int) -> None:
+        self.settings.access_token_ttl = seconds
+
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        return self.settings.rotate_refresh_tokens
+
+    @rotate_refresh_tokens.setter
+    def rotate_refresh_tokens(self, rotate: bool) -> None:
+        self.settings.rotate_refresh_tokens = rotate
+
+    @property
+    def code_ttl(self) -> float:
+        return self.settings.code_ttl
+
+    @code_ttl.setter
+    def code_ttl(self, seconds: float) -> None:
+        self.settings.code_ttl = seconds
+
+    @property
+    def current_kid(self) -> str:
+        """The kid of the key signing new tokens."""
+        return self._keys.current_kid
+
+    def auth_settings(self, **overrides: Any) -> dict[str, Any]:
+        """A `WRISTBAND_AUTH` settings dict pointing a Django project at this fake."""
+        return {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "wristband_application_vanity_domain": self.vanity_domain,
+            "dangerously_allow_http_idp": True,
+            **overrides,
+        }
+
+    def tenant_host(self, tenant_name: str) -> str:
+        separator = "." if self.settings.is_application_custom_domain_active else "-"
+        return f"{tenant_name}{separator}{self.vanity_domain}"
+
+    # --- tenants and users -----------------------------------------------------------------
+
+    def add_tenant(self, tenant: FakeTenant) -> None:
+        self._directory.add_tenant(tenant)
+
+    def add_user(self, user: FakeUser) -> None:
+        self._directory.add_user(user)
+
+    @property
+    def tenants(self) -> list[FakeTenant]:
+        return self._directory.tenants()
+
+    def users_of(self, tenant_name: str) -> list[FakeUser]:
+        return self._directory.users_of(tenant_name)
+
+    def user(self, ref: str) -> FakeUser:
+        """The user with this sub or email; KeyError if none."""
+        user = self._directory.find_user(ref)
+        if user is None:
+            raise KeyError(ref)
+        return user
+
+    # --- automatic login -------------------------------------------------------------------
+
+    def authorize(
+        self,
+        authorize_url: str,
+        user: str | FakeUser | None = None,
+        *,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> str:
+        """Play the browser on `authorize_url` and return the Location it is redirected to.
+
+        `user` (sub, email or FakeUser; default: the tenant's first user) must belong to the
+        tenant of the URL's host. With `error`, the login fails with that error instead.
+        Raises AssertionError if the fake rejects the request.
+        """
+        url = urlsplit(authorize_url)
+        if url.path != AUTHORIZE_PATH:
+            raise AssertionError(f"not a Wristband authorize URL: {authorize_url}")
+        if hostname_of(url.netloc).endswith("localhost") and url.port not in (None, self.port):
+            raise AssertionError(
+                f"authorize URL targets port {url.port}, the fake listens on {self.port}"
+            )
+        headers = {"Host": url.netloc}
+        if error:
+            headers[ERROR_HEADER] = quote(error, safe="")
+            if error_description:
+                headers[ERROR_DESCRIPTION_HEADER] = quote(error_description, safe="")
+        else:
+            ref = user.sub if isinstance(user, FakeUser) else user or ANY_USER
+            headers[USER_HEADER] = quote(ref, safe="")
+        wildcard = self._bind[0] in ("", "0.0.0.0")  # noqa: S104 (a comparison, not a bind)
+        connect_host = "127.0.0.1" if wildcard else self._bind[0]
+        connection = http.client.HTTPConnection(connect_host, self.port, timeout=10)
+        try:
+            connection.request("GET", f"{url.path}?{url.query}", headers=headers)
+            response = connection.getresponse()
+            body = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        location = response.getheader("Location")
+        if response.status == 302 and location:
+            return location
+        raise AssertionError(
+            f"fake Wristband rejected the authorize request (HTTP {response.status}): {body[:500]}"
+        )
+
+    # --- controls --------------------------------------------------------------------------
+
+    def inject(
+        self,
+        endpoint: str,
+        *,
+        status: int | None = None,
+        body: str | bytes | None = None,
+        content_type: str = "application/json",
+        json: Any = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        times: int | None = 1,
+        grant_type: str | None = None,
+    ) -> Fault:
+        """Make the next `times` requests to `endpoint` slow, dropped, or answered otherwise.
+
+        Faulted requests are recorded but not processed (a code is not consumed), except for a
+        delay-only fault, which answers normally afterwards.
+        """
+        fault = Fault.build(
+            endpoint,
+            status=status,
+            body=body,
+            content_type=content_type,
+            json=json,
+            delay=delay,
+            drop=drop,
+            times=times,
+            grant_type=grant_type,
+        )
+        self._faults.add(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def override_id_token(
+        self,
+        *,
+        claims: Mapping[str, Any] | None = None,
+        remove_claims: Iterable[str] = (),
+        alg: str = "RS256",
+        sign_with: str = "current",
+        kid: str | None = None,
+    ) -> None:
+        """Break ID tokens issued from now on: override/remove claims, `alg="none"` (unsigned)
+        or `"HS256"` (keyed with the client secret), `sign_with="foreign"` (a key absent from
+        the JWKS, under the current kid), or an arbitrary `kid`. Access tokens are unaffected."""
+        self.settings.id_token_override = IdTokenOverride(
+            claims=dict(claims or {}),
+            remove_claims=frozenset(remove_claims),
+            alg=alg,
+            sign_with=sign_with,
+            kid=kid,
+        )
+
+    def reset_id_token(self) -> None:
+        self.settings.id_token_override = None
+
+    def rotate_signing_key(self, *, keep_old: bool = True) -> None:
+        """Sign with a new key (new kid); the JWKS keeps the old key too unless `keep_old=False`."""
+        self._keys.rotate(keep_old=keep_old)
+
+    def revoke_all(self, user_sub: str | None = None) -> None:
+        """Revoke every token family (of one user), like an admin ending sessions."""
+        self._grants.revoke_all(user_sub)
+
+    # --- records ---------------------------------------------------------------------------
+
+    def calls(self, endpoint: str, **match: str) -> list[RecordedRequest]:
+        """Recorded requests to `endpoint` whose form or query fields equal `match`."""
+        with self._records_lock:
+            records = list(self.requests)
+        return [r for r in records if r.endpoint == endpoint and r.matches(**match)]
+
+    def reset_records(self) -> None:
+        with self._records_lock:
+            self.requests.clear()
+
+    def _dispatch(self, request: RecordedRequest) -> Response | None:
+        with self._records_lock:
+            self.requests.append(request)
+        fault = self._faults.take(request.endpoint, request.form.get("grant_type"))
+        if fault is None:
+            return self._endpoints.handle(request)
+        if fault.delay:
+            self._stopping.wait(fault.delay)
+        if fault.drop:
+            return None
+        return fault.response() or self._endpoints.handle(request)

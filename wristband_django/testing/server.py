@@ -1,0 +1,136 @@
+"""The HTTP layer: parses requests into `RecordedRequest`s and writes `Response`s (or drops)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+from .models import RecordedRequest
+from .responses import Response, error_response
+from .routes import route
+
+Dispatch = Callable[[RecordedRequest], Response | None]
+"""Answers a request; None means: close the connection without answering."""
+
+
+class FakeHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that can close its open keep-alive connections on stop."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], dispatch: Dispatch) -> None:
+        self.dispatch = dispatch
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def track(self, connection: socket.socket, *, open_: bool) -> None:
+        with self._connections_lock:
+            if open_:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+    # Headers and body are written separately; without TCP_NODELAY, Nagle plus the client's
+    # delayed ACK adds ~40 ms to every keep-alive response.
+    disable_nagle_algorithm = True
+    server: FakeHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, open_=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, open_=False)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the access log (it would print tokens in query strings)."""
+
+    def _serve(self) -> None:
+        request = self._read_request()
+        try:
+            response = self.server.dispatch(request)
+        except Exception as exc:  # a bug in the fake: answer instead of hanging the client
+            response = error_response(500, "server_error", f"fake Wristband crashed: {exc!r}")
+        if response is None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self._write(response)
+
+    def _read_request(self) -> RecordedRequest:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        text = body.decode("utf-8", "replace")
+        form = (
+            dict(parse_qsl(text, keep_blank_values=True))
+            if content_type.endswith("x-www-form-urlencoded")
+            else {}
+        )
+        return RecordedRequest(
+            endpoint=route(url.path)[0],
+            method=self.command,
+            path=url.path,
+            host=headers.get("host", ""),
+            query=parse_qs(url.query, keep_blank_values=True),
+            form=form,
+            json=_json_or_none(text) if "json" in content_type else None,
+            headers=headers,
+            at=time.time(),
+        )
+
+    def _write(self, response: Response) -> None:
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(response.body)
+        except ConnectionError:  # the client gave up (e.g. timed out during an injected delay)
+            self.close_connection = True
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
