@@ -1,0 +1,100 @@
+"""Shared fixtures: the fake Wristband and the Redis guard."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from wristband_django.testing import FakeWristband
+
+pytest_plugins = ["wristband_django.testing.pytest_plugin"]
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_REDIS = os.environ.get("WRISTBAND_REQUIRE_REDIS") == "1"
+_skipped_redis_tests: list[str] = []
+
+
+def redis_is_up(url: str = REDIS_URL) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A clean Redis database (number 15) on the local server; skips if Redis is down."""
+    if not redis_is_up():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses Redis is marked, so CI can refuse to skip it."""
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "redis" in report.keywords:
+        _skipped_redis_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if REQUIRE_REDIS and _skipped_redis_tests:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"WRISTBAND_REQUIRE_REDIS=1 but {len(_skipped_redis_tests)} Redis test(s) "
+                f"were skipped, e.g. {_skipped_redis_tests[0]}",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(
+    params=[
+        "locmem",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("db", marks=pytest.mark.django_db),
+    ],
+)
+def session_backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Run the test once per session store users deploy: LocMem cache, Redis, database."""
+    backend: str = request.param
+    if backend == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": request.getfixturevalue("redis_url"),
+            }
+        }
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    elif backend == "db":
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    return backend
+
+
+@pytest.fixture
+def wristband(request: pytest.FixtureRequest, settings: Any) -> Iterator[FakeWristband]:
+    """A fake Wristband wired into ``settings.WRISTBAND_AUTH`` for the test client's host."""
+    marker = request.node.get_closest_marker("fake_wristband")
+    kwargs = {
+        "login_url": "http://testserver/auth/login/",
+        "redirect_uri": "http://testserver/auth/callback/",
+        **(marker.kwargs if marker else {}),
+    }
+    with FakeWristband(**kwargs) as fake:
+        settings.WRISTBAND_AUTH = fake.auth_settings()
+        yield fake

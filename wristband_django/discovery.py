@@ -1,0 +1,170 @@
+"""Auto-configuration: fill the settings' gaps from Wristband's sdk-configuration endpoint.
+
+Manual values always win. The fetch happens once per process (single-flight);
+a failure is not cached forever, but repeated failures back off so a down IdP
+does not make every request wait for the full timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+from wristband_django.client import get_client
+from wristband_django.conf import (
+    AuthConfig,
+    check_tenant_placeholders,
+    get_config,
+    hostname_error,
+    is_absolute_http_url,
+    register_cache_reset,
+)
+from wristband_django.errors import InvalidResponseError, WristbandError
+
+logger = logging.getLogger(__name__)
+
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class SdkConfiguration:
+    """The auto-configurable settings, resolved (manual values first, then Wristband's)."""
+
+    login_url: str
+    redirect_uri: str
+    is_application_custom_domain_active: bool
+    custom_application_login_page_url: str | None
+    parse_tenant_from_root_domain: str | None
+
+
+_FIELDS = {  # our key -> (Wristband's key, expected type)
+    "login_url": ("loginUrl", str),
+    "redirect_uri": ("redirectUri", str),
+    "is_application_custom_domain_active": ("isApplicationCustomDomainActive", bool),
+    "custom_application_login_page_url": ("customApplicationLoginPageUrl", str),
+    "parse_tenant_from_root_domain": ("loginUrlTenantDomainSuffix", str),
+}
+_REQUIRED = ("login_url", "redirect_uri")
+
+
+def _needs_fetch(config: AuthConfig) -> bool:
+    return config.auto_configure_enabled and any(getattr(config, key) is None for key in _FIELDS)
+
+
+def _parse_remote(body: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, (remote_key, expected) in _FIELDS.items():
+        value = body.get(remote_key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, expected):
+            raise InvalidResponseError(
+                "invalid_sdk_configuration", f"{remote_key} is not a {expected.__name__}"
+            )
+        values[key] = value
+    for key in ("login_url", "redirect_uri", "custom_application_login_page_url"):
+        if key in values and not is_absolute_http_url(values[key]):
+            raise InvalidResponseError(
+                "invalid_sdk_configuration", f"{_FIELDS[key][0]} is not an absolute http(s) URL"
+            )
+    root = values.get("parse_tenant_from_root_domain")
+    if root is not None and hostname_error(root, allow_port=False):
+        raise InvalidResponseError(
+            "invalid_sdk_configuration", "loginUrlTenantDomainSuffix is not a host name"
+        )
+    return values
+
+
+def _merge(config: AuthConfig, remote: dict[str, Any]) -> SdkConfiguration:
+    merged = {key: getattr(config, key) for key in _FIELDS}
+    from_remote = set()
+    for key, value in remote.items():
+        if merged[key] is None:
+            merged[key] = value
+            from_remote.add(key)
+    for key in _REQUIRED:
+        if merged[key] is None:
+            raise ImproperlyConfigured(
+                f'WRISTBAND_AUTH["{key}"] is not set and Wristband\'s sdk-configuration did not '
+                "provide it; set it explicitly"
+            )
+    source = " (the value came from Wristband's sdk-configuration)" if from_remote else ""
+    check_tenant_placeholders(
+        {key: merged[key] for key in _REQUIRED},
+        merged["parse_tenant_from_root_domain"],
+        source=source,
+    )
+    merged["is_application_custom_domain_active"] = bool(
+        merged["is_application_custom_domain_active"]
+    )
+    return SdkConfiguration(**merged)
+
+
+class _Resolver:
+    """Per-process cache of the resolved configuration, with backoff on failure."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        self.resolved: dict[AuthConfig, SdkConfiguration] = {}
+        self.failures = 0
+        self.retry_at = 0.0
+        self.last_error: WristbandError | None = None
+        self.failed_config: AuthConfig | None = None
+
+    def get(self, config: AuthConfig) -> SdkConfiguration:
+        cached = self.resolved.get(config)
+        if cached is not None:
+            return cached
+        if not _needs_fetch(config):
+            return _merge(config, {})
+        with self.lock:  # single-flight: concurrent first requests share one fetch
+            cached = self.resolved.get(config)
+            if cached is not None:
+                return cached
+            self._raise_during_backoff(config)
+            try:
+                resolved = _merge(config, _parse_remote(get_client(config).sdk_configuration()))
+            except WristbandError as exc:
+                self._record_failure(config, exc)
+                raise
+            self.resolved = {config: resolved}
+            self.failures, self.last_error, self.failed_config = 0, None, None
+            return resolved
+
+    def _raise_during_backoff(self, config: AuthConfig) -> None:
+        if self.failed_config != config:
+            self.failures, self.last_error = 0, None
+        if self.last_error is not None and time.monotonic() < self.retry_at:
+            raise WristbandError(
+                self.last_error.error,
+                "auto-configuration failed recently and is backing off: "
+                f"{self.last_error.error_description}",
+                status=self.last_error.status,
+            )
+
+    def _record_failure(self, config: AuthConfig, exc: WristbandError) -> None:
+        self.failures += 1
+        delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (self.failures - 1))
+        self.retry_at = time.monotonic() + delay
+        self.last_error, self.failed_config = exc, config
+        logger.warning(
+            "Wristband auto-configuration failed (%s); next attempt in %.0f s", exc.error, delay
+        )
+
+
+_resolver = _Resolver()
+register_cache_reset(_resolver.clear)
+
+
+def get_sdk_configuration(config: AuthConfig | None = None) -> SdkConfiguration:
+    """The resolved auto-configurable settings; fetched from Wristband on first use."""
+    return _resolver.get(config or get_config())
