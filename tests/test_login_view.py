@@ -1,0 +1,278 @@
+"""The Login endpoint: tenant resolution, the authorize URL, the login-state cookie, return URLs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+from django.test import Client
+
+from tests.auth_helpers import finish_login, login_cookies, query_of, start_login
+from wristband_django import login_state
+from wristband_django.testing import FakeTenant, FakeWristband
+from wristband_django.views import LoginView
+
+pytestmark = pytest.mark.usefixtures("wristband")
+
+CUSTOM_DOMAIN_TENANTS = [FakeTenant("acme", custom_domain="login.acme.test"), FakeTenant("globex")]
+
+
+def authorize_host(response: Any) -> str:
+    return urlsplit(response["Location"]).netloc
+
+
+def test_login_redirects_to_the_tenant_authorize_endpoint_with_pkce(
+    client: Client, wristband: FakeWristband
+) -> None:
+    response = start_login(client, "tenant_name=acme&login_hint=a%40b.c&idp_hint=google")
+    url = urlsplit(response["Location"])
+    assert url.scheme == "http" and url.netloc == wristband.tenant_host("acme")
+    assert url.path == "/api/v1/oauth2/authorize"
+    params = query_of(response["Location"])
+    assert params["client_id"] == wristband.client_id
+    assert params["redirect_uri"] == "http://testserver/auth/callback/"
+    assert params["response_type"] == "code"
+    assert params["scope"] == "openid offline_access email"
+    assert params["code_challenge_method"] == "S256"
+    assert params["login_hint"] == "a@b.c" and params["idp_hint"] == "google"
+    assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43
+    (morsel,) = login_cookies(response).values()
+    stored = login_state.decrypt(morsel.value, params["state"], (wristband.client_secret,))
+    assert stored is not None and stored.nonce == params["nonce"]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(stored.code_verifier.encode()).digest())
+    assert params["code_challenge"] == challenge.rstrip(b"=").decode()
+    assert (
+        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
+    )
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_login_state_cookie_attributes(client: Client) -> None:
+    response = start_login(client)
+    ((name, morsel),) = login_cookies(response).items()
+    state = query_of(response["Location"])["state"]
+    prefix, cookie_state, created_ms = name.split("#")
+    assert (prefix, cookie_state) == ("login", state) and created_ms.isdigit()
+    assert morsel["httponly"] and morsel["secure"]
+    assert morsel["samesite"] == "Lax" and morsel["path"] == "/"
+    assert morsel["max-age"] == 3600
+
+
+def test_secure_flag_can_be_dropped_for_local_http(
+    client: Client, settings: Any, wristband: FakeWristband
+) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(dangerously_disable_secure_cookies=True)
+    (morsel,) = login_cookies(start_login(client)).values()
+    assert not morsel["secure"]
+
+
+def test_at_most_three_pending_logins_oldest_evicted(client: Client) -> None:
+    created = []
+    for _ in range(4):
+        cookies = login_cookies(start_login(client))
+        created += [name for name, morsel in cookies.items() if morsel.value]
+    alive = [
+        name
+        for name, morsel in client.cookies.items()
+        if name.startswith("login#") and morsel.value
+    ]
+    assert len(created) == 4
+    assert sorted(alive) == sorted(created[1:])
+
+
+@pytest.mark.parametrize("param", ["tenant_name", "tenant_domain"])
+def test_tenant_name_param_and_its_legacy_name(
+    client: Client, wristband: FakeWristband, param: str
+) -> None:
+    assert authorize_host(start_login(client, f"{param}=globex")) == wristband.tenant_host("globex")
+
+
+@pytest.mark.fake_wristband(is_application_custom_domain_active=False)
+def test_tenant_host_uses_a_hyphen_without_an_application_custom_domain(
+    client: Client, wristband: FakeWristband
+) -> None:
+    assert authorize_host(start_login(client)) == f"acme-{wristband.vanity_domain}"
+
+
+@pytest.mark.fake_wristband(tenants=CUSTOM_DOMAIN_TENANTS)
+def test_confirmed_tenant_custom_domain_wins_over_everything(client: Client) -> None:
+    response = start_login(client, "tenant_custom_domain=login.acme.test&tenant_name=globex")
+    assert authorize_host(response) == "login.acme.test"
+
+
+@pytest.mark.fake_wristband(tenants=CUSTOM_DOMAIN_TENANTS)
+def test_unconfirmed_tenant_custom_domain_is_ignored(
+    client: Client, wristband: FakeWristband
+) -> None:
+    response = start_login(client, "tenant_custom_domain=evil.example&tenant_name=globex")
+    assert authorize_host(response) == wristband.tenant_host("globex")
+    assert wristband.calls("validate_custom_domain")  # Wristband was asked
+
+
+def test_tenant_custom_domain_allow_list_replaces_the_wristband_check(
+    client: Client, settings: Any, wristband: FakeWristband
+) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(tenant_custom_domains=["login.acme.test"])
+    assert (
+        authorize_host(start_login(client, "tenant_custom_domain=login.acme.test"))
+        == "login.acme.test"
+    )
+    response = start_login(client, "tenant_custom_domain=other.test&tenant_name=acme")
+    assert authorize_host(response) == wristband.tenant_host("acme")
+    assert not wristband.calls("validate_custom_domain")
+
+
+@pytest.mark.fake_wristband(
+    login_url="http://{tenant_name}.testserver/auth/login/",
+    redirect_uri="http://{tenant_name}.testserver/auth/callback/",
+    login_url_tenant_domain_suffix="testserver",
+)
+def test_tenant_subdomain_of_the_request_host(client: Client, wristband: FakeWristband) -> None:
+    response = start_login(client, "tenant_name=acme", HTTP_HOST="globex.testserver")
+    assert authorize_host(response) == wristband.tenant_host("globex")  # subdomain beats the param
+    assert (
+        query_of(response["Location"])["redirect_uri"] == "http://globex.testserver/auth/callback/"
+    )
+
+
+@pytest.mark.fake_wristband(
+    login_url="http://{tenant_name}.testserver/auth/login/",
+    redirect_uri="http://{tenant_name}.testserver/auth/callback/",
+    login_url_tenant_domain_suffix="testserver",
+)
+def test_subdomain_apps_without_a_tenant_go_to_tenant_discovery(
+    client: Client, wristband: FakeWristband
+) -> None:
+    response = start_login(client, "", HTTP_HOST="testserver")
+    assert response["Location"].startswith(f"{wristband.base_url}/login?")
+
+
+def test_default_tenant_from_settings(
+    client: Client, settings: Any, wristband: FakeWristband
+) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(default_tenant_name="globex")
+    assert authorize_host(start_login(client, "")) == wristband.tenant_host("globex")
+    assert authorize_host(start_login(client, "tenant_name=acme")) == wristband.tenant_host("acme")
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
+        default_tenant_name="globex", default_tenant_custom_domain="login.acme.test"
+    )
+    assert authorize_host(start_login(client, "")) == "login.acme.test"  # custom domain first
+
+
+def test_default_tenant_per_view(rf: Any, wristband: FakeWristband) -> None:
+    view = LoginView.as_view(default_tenant_name="globex")
+    request = rf.get("/auth/login/")
+    assert authorize_host(view(request)) == wristband.tenant_host("globex")
+
+
+def test_no_tenant_goes_to_the_application_login_page_with_the_return_url(
+    client: Client, wristband: FakeWristband
+) -> None:
+    response = start_login(client, "return_url=/reports%3Fy%3D2024")
+    assert response["Location"].startswith(f"{wristband.base_url}/login?")
+    params = query_of(response["Location"])
+    assert params == {"client_id": wristband.client_id, "state": "/reports?y=2024"}
+    assert not login_cookies(response)
+
+
+@pytest.mark.parametrize(
+    "hostile", ["evil.com%23", "evil.com", "acme.evil.com", "a/b", "-acme", "x" * 64, "%00acme"]
+)
+def test_tenant_name_that_is_not_a_dns_label_is_ignored(
+    client: Client, wristband: FakeWristband, hostile: str
+) -> None:
+    response = start_login(client, f"tenant_name={hostile}")
+    assert urlsplit(response["Location"]).netloc == wristband.vanity_domain  # discovery page
+
+
+def test_return_url_on_the_same_site_is_kept(client: Client, wristband: FakeWristband) -> None:
+    response = start_login(client, "tenant_name=acme&return_url=" + quote("/deep/link?a=1"))
+    callback = finish_login(client, wristband, response["Location"])
+    assert callback["Location"] == "/deep/link?a=1"
+
+
+def test_allowed_hosts_setting_admits_other_hosts(
+    client: Client, settings: Any, wristband: FakeWristband
+) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(allowed_return_url_hosts=["app.example.com"])
+    target = "http://app.example.com/dashboard"
+    response = start_login(client, "tenant_name=acme&return_url=" + quote(target))
+    assert finish_login(client, wristband, response["Location"])["Location"] == target
+
+
+OPEN_REDIRECTS = [
+    "//evil.com",
+    "/\\evil.com",
+    "\\\\evil.com",
+    "https:evil.com",
+    "http://evil.com",
+    "javascript:alert(1)",
+    "http:999999999",
+    "///evil.com",
+    " //evil.com",
+    "/\t/evil.com",
+    "https://testserver.evil.com/",
+    "https://evil.com@testserver/",  # harmless actually, but not our host as parsed
+]
+
+
+@pytest.mark.parametrize("hostile", OPEN_REDIRECTS)
+def test_foreign_return_urls_are_dropped(
+    client: Client, wristband: FakeWristband, hostile: str
+) -> None:
+    response = start_login(client, "tenant_name=acme&return_url=" + quote(hostile))
+    callback = finish_login(client, wristband, response["Location"])
+    assert callback["Location"] == "/"
+
+
+def test_overlong_return_url_is_dropped(client: Client, wristband: FakeWristband) -> None:
+    response = start_login(client, "tenant_name=acme&return_url=/" + "a" * 1100)
+    assert finish_login(client, wristband, response["Location"])["Location"] == "/"
+
+
+def test_duplicate_query_parameters_are_rejected(client: Client) -> None:
+    response = client.get("/auth/login/?tenant_name=acme&tenant_name=globex")
+    assert response.status_code == 400
+    assert b"&quot;tenant_name&quot; is given more than once" in response.content
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_only_get_is_allowed(client: Client) -> None:
+    assert client.post("/auth/login/").status_code == 405
+
+
+class StatefulLogin(LoginView):
+    def get_custom_state(self) -> Any:
+        return {"plan": "pro", "padding": "x" * self.request.GET.get("pad", "0").count("x")}
+
+
+def test_custom_state_over_one_kilobyte_is_refused(rf: Any) -> None:
+    request = rf.get("/auth/login/?tenant_name=acme&pad=" + "x" * 1100)
+    with pytest.raises(ValueError, match="limit is 1024"):
+        StatefulLogin.as_view()(request)
+
+
+def test_largest_login_state_still_fits_in_a_4kb_cookie(rf: Any, wristband: FakeWristband) -> None:
+    return_url = "/" + "r" * 1023
+    request = rf.get(f"/auth/login/?tenant_name=acme&pad={'x' * 990}&return_url={return_url}")
+    response = StatefulLogin.as_view()(request)
+    ((name, morsel),) = login_cookies(response).items()
+    stored = login_state.decrypt(morsel.value, name.split("#")[1], (wristband.client_secret,))
+    assert stored is not None and stored.return_url == return_url
+    assert len(json.dumps(stored.custom_state)) > 1000
+    assert len(morsel.OutputString()) < 4096
+
+
+def test_wristband_down_during_auto_configuration_is_a_clear_503(
+    client: Client, wristband: FakeWristband
+) -> None:
+    wristband.inject(
+        "sdk_configuration", status=503, body="<html>down</html>", content_type="text/html"
+    )
+    response = client.get("/auth/login/?tenant_name=acme")
+    assert response.status_code == 503
+    assert b"server_error" in response.content

@@ -1,0 +1,1 @@
+"""The auth flows: request in, a result out; views turn results into responses."""

@@ -1,0 +1,135 @@
+"""Callback: check the login state, exchange the code, validate the ID token, build the session.
+
+Every edge case ends in one of three results: ``completed`` (a session to store),
+``restart`` (send the browser back through login) or ``error`` (show it). Nothing
+here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from django.http import HttpRequest
+
+from wristband_django import login_state as login_state_cookie
+from wristband_django.client import get_client
+from wristband_django.conf import AuthConfig
+from wristband_django.discovery import SdkConfiguration
+from wristband_django.errors import InvalidGrantError, WristbandError
+from wristband_django.id_tokens import validate_id_token
+from wristband_django.login_state import LoginState
+from wristband_django.session_data import WristbandSession, now_ms
+from wristband_django.tenants import Tenant, clean_custom_domain, clean_tenant_name
+from wristband_django.wristband_urls import app_login_endpoint, application_login_url
+
+logger = logging.getLogger(__name__)
+
+#: Wristband errors that mean "log in again" rather than "something is wrong".
+RESTART_ERRORS = frozenset({"login_required"})
+
+
+@dataclass(frozen=True)
+class CallbackResult:
+    outcome: Literal["completed", "restart", "error"]
+    login_state: LoginState | None = None
+    session: WristbandSession | None = None
+    redirect_url: str | None = None
+    error: WristbandError | None = None
+
+
+def _callback_tenant(request: HttpRequest, config: AuthConfig) -> Tenant:
+    return Tenant(
+        name=clean_tenant_name(request.GET.get("tenant_name") or request.GET.get("tenant_domain")),
+        custom_domain=clean_custom_domain(config, request.GET.get("tenant_custom_domain")),
+    )
+
+
+def restart_url(
+    config: AuthConfig, sdk: SdkConfiguration, tenant: Tenant, return_url: str | None
+) -> str:
+    """Our Login endpoint for ``tenant``, or the application-level login page."""
+    subdomains = sdk.parse_tenant_from_root_domain is not None
+    if tenant.name or (tenant.custom_domain and not subdomains):
+        return app_login_endpoint(
+            sdk,
+            tenant_name=tenant.name,
+            tenant_custom_domain=tenant.custom_domain,
+            return_url=return_url,
+        )
+    return application_login_url(config, sdk, state=return_url)
+
+
+def _restart(
+    config: AuthConfig, sdk: SdkConfiguration, tenant: Tenant, login_state: LoginState | None
+) -> CallbackResult:
+    if login_state is not None:
+        tenant = Tenant(login_state.tenant_name, login_state.tenant_custom_domain) or tenant
+    return_url = login_state.return_url if login_state else None
+    url = restart_url(config, sdk, tenant, return_url)
+    return CallbackResult("restart", login_state=login_state, redirect_url=url)
+
+
+def complete_login(
+    request: HttpRequest, config: AuthConfig, sdk: SdkConfiguration
+) -> CallbackResult:
+    """Finish the login Wristband redirected back to us."""
+    params = request.GET
+    tenant = _callback_tenant(request, config)
+    state = params.get("state", "")
+    stored = login_state_cookie.read_cookie(request, state, config.login_state_secrets)
+    if stored is None:
+        logger.info("Callback without a matching login state; restarting the login")
+        return _restart(config, sdk, tenant, None)
+    error = params.get("error")
+    if error in RESTART_ERRORS:
+        return _restart(config, sdk, tenant, stored)
+    if error:
+        description = params.get("error_description", "")[:300]
+        return CallbackResult("error", stored, error=WristbandError(error, description))
+    code = params.get("code")
+    if not code:
+        return _restart(config, sdk, tenant, stored)
+    try:
+        entry = _exchange(config, stored, tenant, code)
+    except InvalidGrantError:
+        logger.info("Authorization code rejected (invalid_grant); restarting the login")
+        return _restart(config, sdk, tenant, stored)
+    except WristbandError as exc:
+        logger.warning("Login could not be completed: %s", exc.error)
+        return CallbackResult("error", stored, error=exc)
+    return CallbackResult("completed", stored, session=entry)
+
+
+def _exchange(
+    config: AuthConfig, stored: LoginState, tenant: Tenant, code: str
+) -> WristbandSession:
+    client = get_client(config)
+    tokens = client.exchange_code(
+        code=code, redirect_uri=stored.redirect_uri, code_verifier=stored.code_verifier
+    )
+    if not tokens.id_token:
+        raise WristbandError("invalid_token_response", "Wristband returned no ID token")
+    claims = validate_id_token(config, tokens.id_token, nonce=stored.nonce)
+    userinfo = client.userinfo(tokens.access_token)
+    if userinfo.get("sub") != claims["sub"]:
+        raise WristbandError("invalid_userinfo", "userinfo is about another user than the ID token")
+    tenant_id = userinfo.get("tnt_id") or claims.get("tnt_id")
+    if not isinstance(tenant_id, str) or not tenant_id:
+        raise WristbandError("invalid_userinfo", "userinfo has no tenant id (tnt_id)")
+    idp_name = userinfo.get("idp_name") or claims.get("idp_name")
+    issued = now_ms()
+    return WristbandSession(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        id_token=tokens.id_token,
+        expires_at=issued + (tokens.expires_in - config.token_expiration_buffer) * 1000,
+        user_id=claims["sub"],
+        tenant_id=tenant_id,
+        tenant_name=tenant.name or stored.tenant_name,
+        tenant_custom_domain=tenant.custom_domain or stored.tenant_custom_domain,
+        idp_name=idp_name if isinstance(idp_name, str) else None,
+        userinfo=userinfo,
+        created_at=issued,
+    )

@@ -1,0 +1,22 @@
+"""Where a browser may be sent after login: only this site and the configured hosts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from wristband_django.conf import AuthConfig
+
+
+def safe_return_url(request: HttpRequest, config: AuthConfig, url: str | None) -> str | None:
+    """``url`` if it is short enough and stays on the request host or an allowed host."""
+    if not url or len(url) > config.return_url_max_length:
+        return None
+    if any(ch in url for ch in "\\\r\n\t\x00") or url != url.strip():
+        return None
+    allowed = {request.get_host(), *config.allowed_return_url_hosts}
+    if not url_has_allowed_host_and_scheme(
+        url, allowed_hosts=allowed, require_https=request.is_secure()
+    ):
+        return None
+    return url

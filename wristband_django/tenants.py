@@ -1,0 +1,137 @@
+"""Which tenant a request is about: the seed's precedence rules, with every input checked.
+
+No query parameter can point the browser at a host outside Wristband's: a tenant
+name must be a DNS label, and a tenant custom domain must be confirmed by the
+configured allow-list or by Wristband's ``custom-domains/validate`` endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from wristband_django.client import get_client
+from wristband_django.conf import DNS_LABEL, AuthConfig, hostname_error, register_cache_reset
+from wristband_django.errors import WristbandError
+
+logger = logging.getLogger(__name__)
+
+CONFIRMATION_TTL_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A resolved tenant: a name, a custom domain, or both."""
+
+    name: str | None = None
+    custom_domain: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.name or self.custom_domain)
+
+
+def clean_tenant_name(value: str | None) -> str | None:
+    """``value`` lower-cased if it is a DNS label, else ``None``."""
+    if not value:
+        return None
+    value = value.lower()
+    return value if DNS_LABEL.match(value) else None
+
+
+def subdomain_tenant(request: HttpRequest, root_domain: str | None) -> str | None:
+    """The tenant label in ``<tenant>.<root_domain>`` of the request host, if any."""
+    if not root_domain:
+        return None
+    host = request.get_host().rsplit(":", 1)[0].lower()
+    suffix = f".{root_domain}"
+    return clean_tenant_name(host[: -len(suffix)]) if host.endswith(suffix) else None
+
+
+class _Confirmations:
+    """A short per-process memory of custom domains Wristband confirmed."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        self.confirmed: dict[tuple[str, str], float] = {}
+
+    def is_confirmed(self, config: AuthConfig, domain: str) -> bool:
+        key = (config.wristband_application_vanity_domain, domain)
+        now = time.monotonic()
+        if self.confirmed.get(key, 0.0) > now:
+            return True
+        try:
+            valid = get_client(config).is_tenant_custom_domain_valid(domain)
+        except WristbandError as exc:
+            logger.warning(
+                "Could not confirm a tenant custom domain with Wristband (%s)", exc.error
+            )
+            return False
+        if valid:
+            with self.lock:
+                self.confirmed[key] = now + CONFIRMATION_TTL_SECONDS
+        return valid
+
+
+_confirmations = _Confirmations()
+register_cache_reset(_confirmations.clear)
+
+
+def clean_custom_domain(config: AuthConfig, value: str | None) -> str | None:
+    """``value`` if it is a tenant custom domain Wristband (or the allow-list) confirms."""
+    if not value:
+        return None
+    domain = value.strip().lower()
+    if hostname_error(domain, allow_port=config.dangerously_allow_http_idp):
+        return None
+    if config.tenant_custom_domains is not None:
+        return domain if domain in config.tenant_custom_domains else None
+    return domain if _confirmations.is_confirmed(config, domain) else None
+
+
+def resolve_login_tenant(
+    request: HttpRequest,
+    config: AuthConfig,
+    root_domain: str | None,
+    *,
+    default_tenant_name: str | None,
+    default_tenant_custom_domain: str | None,
+) -> Tenant:
+    """The tenant to log in to, in the seed's order: ``tenant_custom_domain`` param, host
+    subdomain, ``tenant_name`` param (or legacy ``tenant_domain``), the default custom
+    domain, the default name. An empty ``Tenant`` means the application-level login page."""
+    subdomain = subdomain_tenant(request, root_domain)
+    custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"))
+    if custom_domain:
+        return Tenant(name=subdomain, custom_domain=custom_domain)
+    if subdomain:
+        return Tenant(name=subdomain)
+    name_param = request.GET.get("tenant_name") or request.GET.get("tenant_domain")
+    name = clean_tenant_name(name_param)
+    if name:
+        return Tenant(name=name)
+    if default_tenant_custom_domain:
+        return Tenant(custom_domain=default_tenant_custom_domain)
+    return Tenant(name=default_tenant_name)
+
+
+def resolve_logout_tenant(
+    request: HttpRequest, config: AuthConfig, root_domain: str | None, stored: Tenant
+) -> Tenant:
+    """The tenant whose Wristband session to end: the session's values first, then the
+    ``tenant_custom_domain`` param, the host subdomain, the ``tenant_name`` param."""
+    if stored:
+        return stored
+    custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"))
+    if custom_domain:
+        return Tenant(custom_domain=custom_domain)
+    name = subdomain_tenant(request, root_domain) or clean_tenant_name(
+        request.GET.get("tenant_name") or request.GET.get("tenant_domain")
+    )
+    return Tenant(name=name)

@@ -1,0 +1,249 @@
+"""The Login, Callback, Logout, Session and Token endpoints.
+
+Class-based and thin: each parses the request, calls a flow and builds the
+response. Override the ``get_*`` hooks (or class attributes) to customise.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.views import View
+
+from wristband_django import login_state as login_state_cookie
+from wristband_django import session_data
+from wristband_django.conf import AuthConfig, get_config
+from wristband_django.discovery import SdkConfiguration, get_sdk_configuration
+from wristband_django.errors import WristbandError
+from wristband_django.flows.callback import complete_login
+from wristband_django.flows.login import start_login
+from wristband_django.flows.logout import MAX_STATE_LENGTH, end_session
+from wristband_django.return_urls import safe_return_url
+from wristband_django.session_data import WristbandSession
+from wristband_django.tenants import resolve_login_tenant
+
+logger = logging.getLogger(__name__)
+
+
+class Redirect(HttpResponseRedirect):
+    """A redirect that may go to another host (Wristband's); targets are built, not echoed."""
+
+    allowed_schemes = ["http", "https"]
+
+
+def _duplicated_parameter(request: HttpRequest) -> str | None:
+    for key, values in request.GET.lists():
+        if len(values) > 1:
+            return key
+    return None
+
+
+class WristbandView(View):
+    """Shared behaviour: no caching, duplicate-parameter rejection, error rendering."""
+
+    http_method_names = ["get"]
+    error_template_name = "wristband_django/error.html"
+
+    @cached_property
+    def config(self) -> AuthConfig:
+        return get_config()
+
+    @cached_property
+    def sdk(self) -> SdkConfiguration:
+        return get_sdk_configuration(self.config)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        duplicated = _duplicated_parameter(request)
+        if duplicated is not None:
+            response: HttpResponseBase = self.error_response(
+                WristbandError(
+                    "invalid_request",
+                    f'The query parameter "{duplicated}" is given more than once.',
+                ),
+                status=400,
+            )
+        else:
+            try:
+                response = super().dispatch(request, *args, **kwargs)
+            except WristbandError as exc:
+                logger.warning("Wristband is unavailable: %s", exc.error)
+                response = self.error_response(exc, status=503 if exc.retryable else 502)
+        add_never_cache_headers(response)
+        return response
+
+    def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
+        context = {"error": error.error, "error_description": error.error_description}
+        return render(self.request, self.error_template_name, context, status=status)
+
+
+class LoginView(WristbandView):
+    """Starts a login: redirects to Wristband's authorize endpoint for the resolved tenant."""
+
+    #: Fallbacks when the request names no tenant (``None``: use the settings' defaults).
+    default_tenant_name: str | None = None
+    default_tenant_custom_domain: str | None = None
+
+    def get_return_url(self) -> str | None:
+        """Where to land after login; wins over the ``return_url`` parameter. Still checked."""
+        return None
+
+    def get_custom_state(self) -> Any:
+        """JSON (at most 1 KB) handed back to the callback's ``login_completed`` hook."""
+        return None
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        config = self.config
+        tenant = resolve_login_tenant(
+            request,
+            config,
+            self.sdk.parse_tenant_from_root_domain,
+            default_tenant_name=self.default_tenant_name or config.default_tenant_name,
+            default_tenant_custom_domain=(
+                self.default_tenant_custom_domain or config.default_tenant_custom_domain
+            ),
+        )
+        requested = self.get_return_url() or request.GET.get("return_url")
+        start = start_login(
+            request,
+            config,
+            self.sdk,
+            tenant,
+            return_url=safe_return_url(request, config, requested),
+            custom_state=self.get_custom_state(),
+        )
+        response = Redirect(start.redirect_url)
+        if start.login_state is not None:
+            login_state_cookie.set_cookie(
+                request,
+                response,
+                start.login_state,
+                config.login_state_secrets,
+                secure=not config.dangerously_disable_secure_cookies,
+            )
+        return response
+
+
+class CallbackView(WristbandView):
+    """Completes a login: stores the session and redirects to the return URL."""
+
+    def get_success_url(self, return_url: str | None) -> str:
+        return return_url or self.config.default_return_url
+
+    def login_completed(self, entry: WristbandSession, custom_state: Any) -> None:
+        """Called after the session is stored; override to act on a new login."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        result = complete_login(request, self.config, self.sdk)
+        if result.outcome == "completed" and result.session is not None:
+            self._start_session(result.session)
+            assert result.login_state is not None
+            self.login_completed(result.session, result.login_state.custom_state)
+            response: HttpResponse = Redirect(self.get_success_url(result.login_state.return_url))
+        elif result.outcome == "restart" and result.redirect_url:
+            response = Redirect(result.redirect_url)
+        else:
+            assert result.error is not None
+            status = 503 if result.error.retryable else 400
+            response = self.error_response(result.error, status=status)
+        state = request.GET.get("state")
+        if state:
+            login_state_cookie.clear_cookie(request, response, state)
+        return response
+
+    def _start_session(self, entry: WristbandSession) -> None:
+        session = self.request.session
+        previous = session_data.load(session)
+        if previous is not None and previous.user_id != entry.user_id:
+            session.flush()  # another user's data must not carry over
+        else:
+            session.cycle_key()  # a new key: no session fixation
+        session_data.store(session, entry)
+
+
+class LogoutView(WristbandView):
+    """Ends the session here and at Wristband. POST (CSRF-protected); GET only if allowed."""
+
+    http_method_names = ["get", "post"]
+
+    def get_redirect_url(self) -> str | None:
+        """Where Wristband sends the browser after logout (default: the setting)."""
+        return self.config.logout_redirect_url
+
+    def get_state(self) -> str | None:
+        """A value Wristband hands back after logout (at most 512 characters)."""
+        return self.request.GET.get("state") or self.request.POST.get("state")
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not self.config.allow_logout_get:
+            return HttpResponseNotAllowed(["POST"])
+        return self.post(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        state = self.get_state()
+        if state and len(state) > MAX_STATE_LENGTH:
+            error = WristbandError(
+                "invalid_request", f"state must be at most {MAX_STATE_LENGTH} characters"
+            )
+            return self.error_response(error, status=400)
+        url = end_session(
+            request, self.config, self.sdk, redirect_url=self.get_redirect_url(), state=state
+        )
+        return Redirect(url)
+
+
+def unauthorized(request: HttpRequest) -> JsonResponse:
+    """The 401 answer front ends rely on: ``{"error": "unauthorized", "loginUrl": ...}``."""
+    login_url = request.build_absolute_uri(reverse("wristband:login"))
+    return JsonResponse({"error": "unauthorized", "loginUrl": login_url}, status=401)
+
+
+class SessionDataView(WristbandView):
+    """Base of the JSON endpoints: 401 without a Wristband session."""
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        entry = session_data.load(request.session)
+        if entry is None:
+            return unauthorized(request)
+        return JsonResponse(self.get_data(entry))
+
+    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
+        body = {"error": error.error, "error_description": error.error_description}
+        return JsonResponse(body, status=status)
+
+
+class SessionView(SessionDataView):
+    """``{"userId", "tenantId", "metadata"}`` for the front end; never a token."""
+
+    def get_metadata(self, entry: WristbandSession) -> dict[str, Any]:
+        claims = self.config.session_metadata_claims
+        return {name: entry.claim(name) for name in claims if entry.claim(name) is not None}
+
+    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
+        return {
+            "userId": entry.user_id,
+            "tenantId": entry.tenant_id,
+            "metadata": self.get_metadata(entry),
+        }
+
+
+class TokenView(SessionDataView):
+    """``{"accessToken", "expiresAt"}`` (epoch ms) for SPAs that call APIs directly."""
+
+    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
+        return {"accessToken": entry.access_token, "expiresAt": entry.expires_at}

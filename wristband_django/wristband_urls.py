@@ -1,0 +1,77 @@
+"""Every URL this app sends a browser to at Wristband, and the tenant host rules behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from wristband_django.conf import AuthConfig, fill_tenant_placeholder
+from wristband_django.discovery import SdkConfiguration
+
+
+def tenant_host(
+    config: AuthConfig,
+    sdk: SdkConfiguration,
+    *,
+    tenant_name: str | None = None,
+    tenant_custom_domain: str | None = None,
+) -> str | None:
+    """The Wristband host of a tenant: its custom domain, else ``{tenant}-{vanity}``
+    (``{tenant}.{vanity}`` with an active application custom domain)."""
+    if tenant_custom_domain:
+        return tenant_custom_domain
+    if tenant_name:
+        separator = "." if sdk.is_application_custom_domain_active else "-"
+        return f"{tenant_name}{separator}{config.wristband_application_vanity_domain}"
+    return None
+
+
+def with_query(url: str, params: Mapping[str, str | None]) -> str:
+    """``url`` with ``params`` (``None`` values left out) added to its query, all encoded."""
+    parts = urlsplit(url)
+    extra = urlencode({key: value for key, value in params.items() if value is not None})
+    query = f"{parts.query}&{extra}" if parts.query and extra else parts.query or extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def _scheme(config: AuthConfig) -> str:
+    return "http" if config.dangerously_allow_http_idp else "https"
+
+
+def authorize_url(config: AuthConfig, host: str, params: Mapping[str, str | None]) -> str:
+    return with_query(f"{_scheme(config)}://{host}/api/v1/oauth2/authorize", params)
+
+
+def logout_url(
+    config: AuthConfig, host: str, *, redirect_url: str | None, state: str | None
+) -> str:
+    params = {"client_id": config.client_id, "redirect_url": redirect_url, "state": state}
+    return with_query(f"{_scheme(config)}://{host}/api/v1/logout", params)
+
+
+def application_login_url(
+    config: AuthConfig, sdk: SdkConfiguration, *, state: str | None = None
+) -> str:
+    """Wristband's application-level login (tenant discovery) page, or the self-hosted one."""
+    base = sdk.custom_application_login_page_url or f"{config.wristband_base_url}/login"
+    return with_query(base, {"client_id": config.client_id, "state": state})
+
+
+def app_login_endpoint(
+    sdk: SdkConfiguration,
+    *,
+    tenant_name: str | None,
+    tenant_custom_domain: str | None = None,
+    return_url: str | None = None,
+) -> str:
+    """This app's own Login endpoint for a tenant, used to restart a login."""
+    url = fill_tenant_placeholder(sdk.login_url, tenant_name or "")
+    subdomains = sdk.parse_tenant_from_root_domain is not None
+    return with_query(
+        url,
+        {
+            "tenant_custom_domain": tenant_custom_domain,
+            "tenant_name": None if subdomains or tenant_custom_domain else tenant_name,
+            "return_url": return_url,
+        },
+    )
