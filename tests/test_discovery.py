@@ -48,7 +48,7 @@ def test_manual_values_win(fake: FakeWristband, settings: Any) -> None:
         custom_application_login_page_url="https://mine.test/",
     )
     # All five given (None counts as "not given" for the root domain), so one fetch fills it in.
-    with pytest.raises(ImproperlyConfigured, match="has no {tenant_name} placeholder"):
+    with pytest.raises(ImproperlyConfigured, match=r"has no \{tenant_name\} placeholder"):
         discover()  # Wristband's root domain + our placeholder-less URLs: caught, with the source
     settings.WRISTBAND_AUTH = fake.auth_settings(
         login_url="https://{tenant_name}.app.test/in",

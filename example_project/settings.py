@@ -1,0 +1,79 @@
+"""Example project settings, from environment variables.
+
+With WRISTBAND_CLIENT_ID, WRISTBAND_CLIENT_SECRET and WRISTBAND_APPLICATION_VANITY_DOMAIN
+set, it talks to your real Wristband application. Without them it starts an embedded fake
+Wristband (wristband_django.testing) on DEMO_WRISTBAND_PORT, so it runs with no account.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-insecure-key")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1"]
+
+INSTALLED_APPS = [
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "wristband_django",
+    "example_project.demo",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_SQLITE_PATH", BASE_DIR.parent / "example.sqlite3"),
+    }
+}
+USE_TZ = True
+STATIC_URL = "static/"
+
+# Sessions: Redis through django-redis when REDIS_URL is set, else the database (SQLite).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+REAL_WRISTBAND = bool(os.environ.get("WRISTBAND_CLIENT_ID"))
+DEMO_WRISTBAND_PORT = int(os.environ.get("DEMO_WRISTBAND_PORT", "8001"))
+APP_ORIGIN = os.environ.get("APP_ORIGIN", "http://localhost:8000")
+
+if REAL_WRISTBAND:
+    WRISTBAND_AUTH = {
+        "client_id": os.environ["WRISTBAND_CLIENT_ID"],
+        "client_secret": os.environ["WRISTBAND_CLIENT_SECRET"],
+        "wristband_application_vanity_domain": os.environ["WRISTBAND_APPLICATION_VANITY_DOMAIN"],
+        "dangerously_disable_secure_cookies": APP_ORIGIN.startswith("http://"),
+    }
+    if os.environ.get("WRISTBAND_LOGIN_STATE_SECRET"):
+        WRISTBAND_AUTH["login_state_secret"] = os.environ["WRISTBAND_LOGIN_STATE_SECRET"]
+else:
+    WRISTBAND_AUTH = {
+        "client_id": "demo-client",
+        "client_secret": "demo-client-secret-not-for-production-use",
+        "wristband_application_vanity_domain": f"localhost:{DEMO_WRISTBAND_PORT}",
+        "dangerously_allow_http_idp": True,  # the embedded fake speaks http
+        "dangerously_disable_secure_cookies": True,  # the demo runs on http://localhost
+    }
