@@ -1,15 +1,17 @@
-from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
-from django.views.decorators.csrf import ensure_csrf_cookie
 
-
-@ensure_csrf_cookie
-def page_with_a_form(request: HttpRequest) -> HttpResponse:
-    """Stands for any page of the site that renders {% csrf_token %}."""
-    return HttpResponse("ok")
-
+from tests import views
 
 urlpatterns = [
     path("auth/", include("wristband_django.urls")),
-    path("page/", page_with_a_form),
+    path("page/", views.page_with_a_form),
+    path("api/whoami/", views.whoami),
+    path("api/async-whoami/", views.async_whoami),
+    path("api/slow-write/", views.slow_writer),
+    path("open/", views.whoami),
+    path("decorated/", views.decorated),
+    path("decorated-page/", views.decorated_page),
+    path("async-decorated/", views.async_decorated),
+    path("mixin/", views.MixinView.as_view()),
+    path("async-mixin/", views.AsyncMixinView.as_view()),
 ]

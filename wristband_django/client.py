@@ -107,13 +107,16 @@ class WristbandClient:
         self.session.trust_env = False  # no proxies or netrc credentials picked up by accident
         self._client_auth = (config.client_id, config.client_secret)
 
-    def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
+    def _call(
+        self, method: str, path: str, *, what: str, timeout: float | None = None, **kwargs: Any
+    ) -> Any:
         started = time.monotonic()
+        connect, read = self.timeout
         try:
             response = self.session.request(
                 method,
                 f"{self.base_url}{path}",
-                timeout=self.timeout,
+                timeout=(min(connect, timeout), min(read, timeout)) if timeout else self.timeout,
                 allow_redirects=False,
                 **kwargs,
             )
@@ -142,8 +145,12 @@ class WristbandClient:
         except ValueError as exc:
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
 
-    def _token(self, form: dict[str, str], what: str) -> TokenResponse:
-        body = self._call("POST", "/oauth2/token", what=what, data=form, auth=self._client_auth)
+    def _token(
+        self, form: dict[str, str], what: str, timeout: float | None = None
+    ) -> TokenResponse:
+        body = self._call(
+            "POST", "/oauth2/token", what=what, data=form, auth=self._client_auth, timeout=timeout
+        )
         return TokenResponse.from_json(body)
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> TokenResponse:
@@ -156,10 +163,10 @@ class WristbandClient:
         }
         return self._token(form, "code exchange")
 
-    def refresh(self, refresh_token: str) -> TokenResponse:
-        """One refresh attempt; retrying is the caller's policy."""
+    def refresh(self, refresh_token: str, *, timeout: float | None = None) -> TokenResponse:
+        """One refresh attempt (``timeout`` caps both timeouts); retrying is the caller's policy."""
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return self._token(form, "token refresh")
+        return self._token(form, "token refresh", timeout)
 
     def userinfo(self, access_token: str) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {access_token}"}

@@ -60,6 +60,10 @@ class AuthConfig:
     logout_redirect_url: str | None = None
     allow_logout_get: bool = False
     session_metadata_claims: tuple[str, ...] = ("email", "name", "tenant_name", "idp_name")
+    protected_paths: tuple[str, ...] = ()
+    refresh_max_attempts: int = 3
+    refresh_timeout: float = 10.0
+    lock_cache_alias: str | None = None
 
     @property
     def wristband_base_url(self) -> str:
@@ -153,6 +157,21 @@ def _return_url(key: str, value: Any) -> str:
     if not (text.startswith("/") and not text.startswith("//")) and not is_absolute_http_url(text):
         raise _fail(key, f"must be a path such as /home or an absolute http(s) URL, not {text!r}")
     return text
+
+
+def _path_patterns(key: str, value: Any) -> tuple[str, ...]:
+    patterns = _string_list(key, value)
+    for pattern in patterns:
+        if pattern.startswith("^"):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise _fail(key, f"has an invalid regular expression {pattern!r} ({exc})") from exc
+        elif not pattern.startswith("/"):
+            raise _fail(
+                key, f"entries are path prefixes such as /api/ or ^regexes, not {pattern!r}"
+            )
+    return patterns
 
 
 def _absolute_url(key: str, value: Any) -> str | None:
@@ -281,6 +300,10 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "logout_redirect_url": _absolute_url,
     "allow_logout_get": _boolean,
     "session_metadata_claims": _string_list,
+    "protected_paths": _path_patterns,
+    "refresh_max_attempts": _positive_int,
+    "refresh_timeout": _positive_number,
+    "lock_cache_alias": _optional_string,
 }
 SETTING_KEYS = frozenset(_PARSERS)
 REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")

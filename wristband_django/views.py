@@ -18,21 +18,23 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views import View
 
 from wristband_django import login_state as login_state_cookie
 from wristband_django import session_data
+from wristband_django.access import resolve_wristband_session
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.discovery import SdkConfiguration, get_sdk_configuration
 from wristband_django.errors import WristbandError
 from wristband_django.flows.callback import complete_login
 from wristband_django.flows.login import start_login
 from wristband_django.flows.logout import MAX_STATE_LENGTH, end_session
+from wristband_django.responses import store_unavailable, unauthorized
 from wristband_django.return_urls import safe_return_url
 from wristband_django.session_data import WristbandSession
+from wristband_django.store_errors import StoreUnavailableError
 from wristband_django.tenants import resolve_login_tenant
 
 logger = logging.getLogger(__name__)
@@ -204,17 +206,14 @@ class LogoutView(WristbandView):
         return Redirect(url)
 
 
-def unauthorized(request: HttpRequest) -> JsonResponse:
-    """The 401 answer front ends rely on: ``{"error": "unauthorized", "loginUrl": ...}``."""
-    login_url = request.build_absolute_uri(reverse("wristband:login"))
-    return JsonResponse({"error": "unauthorized", "loginUrl": login_url}, status=401)
-
-
 class SessionDataView(WristbandView):
     """Base of the JSON endpoints: 401 without a Wristband session."""
 
     def get(self, request: HttpRequest) -> JsonResponse:
-        entry = session_data.load(request.session)
+        try:
+            entry = resolve_wristband_session(request)  # refreshed if expired
+        except StoreUnavailableError:
+            return store_unavailable()
         if entry is None:
             return unauthorized(request)
         return JsonResponse(self.get_data(entry))

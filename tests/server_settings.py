@@ -1,0 +1,15 @@
+"""Settings for the test suite's real servers (gunicorn workers sharing Redis)."""
+
+import json
+import os
+
+from tests.settings import *  # noqa: F403
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+WRISTBAND_AUTH = json.loads(os.environ["WRISTBAND_TEST_AUTH"])

@@ -1,0 +1,133 @@
+"""Redis unreachable (paused so it times out, or stopped): protected requests get 503, never
+401 or a stack trace, and the same cookie works again once Redis is back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from django.test import Client
+
+from tests.auth_helpers import log_in
+from wristband_django.testing import FakeWristband
+
+SOCKET_TIMEOUT = 0.5
+
+pytestmark = pytest.mark.redis
+
+
+class ThrowawayRedis:
+    """A redis-server of our own on a free port, which the test may pause, stop and restart."""
+
+    def __init__(self, directory: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed")
+        self.process = subprocess.Popen(  # noqa: S603
+            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("throwaway redis-server did not start")
+
+    def stop_keeping_data(self) -> None:
+        redis.Redis(port=self.port).shutdown(save=True)  # writes dump.rdb, then exits
+        assert self.process is not None
+        self.process.wait(5)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)
+            self.process.kill()
+            self.process.wait(5)
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def client_on_throwaway_redis(
+    throwaway_redis: ThrowawayRedis, wristband: FakeWristband, settings: Any
+) -> Client:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": SOCKET_TIMEOUT,
+                "SOCKET_TIMEOUT": SOCKET_TIMEOUT,
+            },
+        }
+    }
+    settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=["/api/"])
+    client = Client()
+    log_in(client, wristband)
+    assert client.get("/api/whoami/").status_code == 200
+    return client
+
+
+def assert_unavailable_quickly(client: Client, limit: float) -> None:
+    started = time.monotonic()
+    response = client.get("/api/whoami/")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.content
+    assert response.json()["error"] == "session_store_unavailable"
+    assert response["Retry-After"] == "5"
+    assert elapsed < limit, elapsed
+    assert "sessionid" not in response.cookies  # the cookie is kept, not expired
+
+
+def test_paused_redis_gives_503_within_the_socket_timeout_and_recovers(
+    client_on_throwaway_redis: Client, throwaway_redis: ThrowawayRedis
+) -> None:
+    client = client_on_throwaway_redis
+    assert throwaway_redis.process is not None
+    os.kill(throwaway_redis.process.pid, signal.SIGSTOP)
+    try:
+        # Django's cache session backend swallows the first timeout; our check waits a second.
+        assert_unavailable_quickly(client, limit=2 * SOCKET_TIMEOUT + 0.5)
+        assert client.get("/open/").status_code == 200  # unprotected pages are not blocked
+    finally:
+        os.kill(throwaway_redis.process.pid, signal.SIGCONT)
+    response = client.get("/api/whoami/")
+    assert response.status_code == 200 and response.json()["userId"] == "usr_acme_admin"
+
+
+def test_stopped_redis_gives_503_and_the_same_cookie_works_after_restart(
+    client_on_throwaway_redis: Client, throwaway_redis: ThrowawayRedis
+) -> None:
+    client = client_on_throwaway_redis
+    throwaway_redis.stop_keeping_data()
+    assert_unavailable_quickly(client, limit=2 * SOCKET_TIMEOUT + 0.5)
+    assert client.get("/auth/session/").status_code == 503  # JSON endpoints agree
+    throwaway_redis.start()
+    response = client.get("/api/whoami/")
+    assert response.status_code == 200 and response.json()["userId"] == "usr_acme_admin"

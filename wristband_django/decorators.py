@@ -1,0 +1,64 @@
+"""``@wristband_required``: protect one view (sync or async)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, overload
+from urllib.parse import urlencode
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.urls import reverse
+
+from wristband_django.access import resolve_wristband_session
+from wristband_django.responses import store_unavailable, unauthorized
+from wristband_django.store_errors import StoreUnavailableError
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+
+def deny_response(request: HttpRequest, *, redirect_to_login: bool) -> HttpResponseBase | None:
+    """``None`` when the request has a Wristband session, else the answer to send."""
+    try:
+        entry = resolve_wristband_session(request)
+    except StoreUnavailableError:
+        return store_unavailable()
+    if entry is not None:
+        return None
+    if redirect_to_login:
+        query = urlencode({"return_url": request.get_full_path()})
+        return HttpResponseRedirect(f"{reverse('wristband:login')}?{query}")
+    return unauthorized(request)
+
+
+@overload
+def wristband_required(view: ViewFunc) -> ViewFunc: ...
+@overload
+def wristband_required(*, redirect_to_login: bool = False) -> Callable[[ViewFunc], ViewFunc]: ...
+def wristband_required(
+    view: ViewFunc | None = None, *, redirect_to_login: bool = False
+) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
+    """Require a Wristband session: 401 JSON (APIs) or, with ``redirect_to_login=True``,
+    a redirect to the Login endpoint that comes back here (pages)."""
+
+    def decorator(view_func: ViewFunc) -> ViewFunc:
+        if iscoroutinefunction(view_func):
+
+            @wraps(view_func)
+            async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+                denied = await sync_to_async(deny_response, thread_sensitive=True)(
+                    request, redirect_to_login=redirect_to_login
+                )
+                return denied or await view_func(request, *args, **kwargs)
+
+            return async_view  # type: ignore[return-value]
+
+        @wraps(view_func)
+        def sync_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            denied = deny_response(request, redirect_to_login=redirect_to_login)
+            return denied or view_func(request, *args, **kwargs)
+
+        return sync_view  # type: ignore[return-value]
+
+    return decorator(view) if view is not None else decorator

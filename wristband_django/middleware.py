@@ -1,0 +1,105 @@
+"""``WristbandAuthMiddleware``: fresh tokens before the view, 401 on protected paths.
+
+Place it after ``SessionMiddleware``. For a request whose Wristband session has an
+expired access token it refreshes first (once per session, see ``flows.refresh``); a
+valid token costs no outbound call and no session write. Requests under
+``protected_paths`` without a session get 401 JSON; elsewhere it never blocks.
+``request.wristband`` is the ``WristbandSession`` (or ``None``). Works in sync and async
+stacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from functools import lru_cache
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+
+from wristband_django import latest_tokens, session_data
+from wristband_django.access import resolve_wristband_session
+from wristband_django.conf import get_config
+from wristband_django.responses import store_unavailable, unauthorized
+from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=32)
+def _compile(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    prefixes = tuple(p for p in patterns if not p.startswith("^"))
+    regexes = [p for p in patterns if p.startswith("^")]
+    return prefixes, re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+
+
+def is_protected(path: str, patterns: tuple[str, ...]) -> bool:
+    prefixes, regex = _compile(patterns)
+    return path.startswith(prefixes) or bool(regex and regex.match(path))
+
+
+class WristbandAuthMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(
+        self, get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+    ) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        if self.is_async:
+            return self.__acall__(request)
+        early = self.before_view(request)
+        if early is not None:
+            return early
+        response = self.get_response(request)
+        assert isinstance(response, HttpResponseBase)
+        self.before_session_save(request)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        early = await sync_to_async(self.before_view, thread_sensitive=True)(request)
+        if early is not None:
+            return early
+        response = await self.get_response(request)  # type: ignore[misc]
+        await sync_to_async(self.before_session_save, thread_sensitive=True)(request)
+        return response  # type: ignore[no-any-return]
+
+    def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
+        """Refresh if needed; answer 401/503 on protected paths."""
+        protected = is_protected(request.path_info, get_config().protected_paths)
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES and not protected:
+            request.wristband = None  # type: ignore[attr-defined]
+            return None  # no session: no store access at all
+        try:
+            entry = resolve_wristband_session(request)
+        except StoreUnavailableError as exc:
+            logger.error("Session store unavailable (%s)", exc)
+            request.wristband = None  # type: ignore[attr-defined]
+            return store_unavailable() if protected else None
+        if entry is None and protected:
+            return unauthorized(request)
+        return None
+
+    def before_session_save(self, request: HttpRequest) -> None:
+        """Never let this request save older tokens over ones refreshed meanwhile."""
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None:
+            return
+        if not (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
+            return
+        try:
+            entry = session_data.load(session)
+            if entry is None:
+                return
+            newest = latest_tokens.newest(session.session_key, entry)
+            if newest is not entry:
+                session_data.store(session, newest)
+        except STORE_ERRORS as exc:
+            logger.error("Could not check for newer tokens before saving (%s)", type(exc).__name__)
