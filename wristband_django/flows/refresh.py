@@ -91,16 +91,24 @@ def invalidate_session(request: HttpRequest, session_key: str | None) -> None:
         latest_tokens.forget(session_key)
 
 
-def _check_store(request: HttpRequest) -> None:
-    """Django's cache session backend reads an unreachable cache as "no session"; ask it
-    directly so an outage is not mistaken for a logout."""
-    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    session = request.session
-    if cookie and session.session_key is None and settings.SESSION_ENGINE in CACHE_SESSION_ENGINES:
-        from django.core.cache import caches
+def _load_cache_session(request: HttpRequest) -> None:
+    """Read a cache-backed session ourselves, so that an unreachable cache raises.
 
-        prefix = getattr(session, "cache_key_prefix", "")
-        caches[settings.SESSION_CACHE_ALIAS].get(f"{prefix}{cookie}")
+    Django's cache session backend catches every cache error on load and reads it as "no
+    session", and SessionMiddleware then deletes the browser's cookie: an outage would log
+    everyone out. The data read here is handed to the session object in the slot Django's
+    own backends load it into, so this costs no extra round trip.
+    """
+    session = request.session
+    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not cookie or session.accessed or settings.SESSION_ENGINE not in CACHE_SESSION_ENGINES:
+        return
+    from django.core.cache import caches
+
+    prefix = getattr(session, "cache_key_prefix", "")
+    data = caches[settings.SESSION_CACHE_ALIAS].get(f"{prefix}{cookie}")
+    if isinstance(data, dict) and session.session_key == cookie:
+        session._session_cache = data  # type: ignore[attr-defined]
 
 
 def _keep_session_cookie(request: HttpRequest) -> None:
@@ -115,9 +123,9 @@ def _keep_session_cookie(request: HttpRequest) -> None:
 def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
     """The request's Wristband session with a valid access token (refreshed if needed)."""
     try:
+        _load_cache_session(request)
         entry = session_data.load(request.session)
         if entry is None:
-            _check_store(request)
             return None
         if not entry.is_expired():
             return entry
