@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
 
 pytest_plugins = ["wristband_django.testing.pytest_plugin"]
@@ -27,22 +30,40 @@ def redis_is_up(url: str = REDIS_URL) -> bool:
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A clean Redis database (number 15) on the local server; skips if Redis is down."""
+def redis_url() -> str:
+    """The local Redis server; skips if it is down (CI fails on such a skip)."""
     if not redis_is_up():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_cache(redis_url: str) -> Iterator[dict[str, Any]]:
+    """A django-redis cache config with a key prefix of its own, removed afterwards.
+
+    No FLUSHDB: test runs (tox envs in parallel, CI beside a developer) share the server.
+    """
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
+    prefix = f"wbtest-{uuid.uuid4().hex[:12]}"
+    yield {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": prefix}
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"{prefix}:*", count=500):
+        client.delete(key)
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    yield server
+    server.kill()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses Redis is marked, so CI can refuse to skip it."""
     for item in items:
-        if "redis_url" in getattr(item, "fixturenames", ()):
+        if {"redis_url", "redis_cache", "throwaway_redis"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.redis)
 
 
@@ -74,12 +95,7 @@ def session_backend(request: pytest.FixtureRequest, settings: Any) -> str:
     """Run the test once per session store users deploy: LocMem cache, Redis, database."""
     backend: str = request.param
     if backend == "redis":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": request.getfixturevalue("redis_url"),
-            }
-        }
+        settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     elif backend == "db":
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -9,6 +9,7 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": os.environ["REDIS_KEY_PREFIX"],
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"

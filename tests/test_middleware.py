@@ -18,6 +18,7 @@ from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.auth_helpers import log_in
+from tests.redis_server import ThrowawayRedis
 from tests.views import slow_writer
 from wristband_django.testing import FakeWristband
 
@@ -70,15 +71,13 @@ def test_valid_token_means_no_outbound_call_and_no_session_write(
     assert statements == ["SELECT"]  # the session read; no UPDATE, no INSERT
 
 
-@pytest.mark.redis
 def test_valid_token_costs_one_redis_read_and_no_write(
-    client: Client, fake: FakeWristband, settings: Any, redis_url: str
+    client: Client, fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis
 ) -> None:
-    settings.CACHES = {
-        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url}
-    }
+    url = f"redis://127.0.0.1:{throwaway_redis.port}/0"  # a server of its own: exact counts
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}}
     log_in(client, fake)
-    server = redis.Redis.from_url(redis_url)
+    server = redis.Redis.from_url(url)
 
     def calls() -> dict[str, int]:
         stats = server.info("commandstats")
@@ -298,12 +297,7 @@ def test_concurrent_requests_in_one_process_refresh_once(
     fake: FakeWristband, settings: Any, request: pytest.FixtureRequest, backend: str
 ) -> None:
     if backend == "redis":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": request.getfixturevalue("redis_url"),
-            }
-        }
+        settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
     first = Client()
     log_in(first, fake)
     expire_access_token(first)

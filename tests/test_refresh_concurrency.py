@@ -66,7 +66,7 @@ def log_in(base: str, fake: FakeWristband) -> requests.Session:
 
 @pytest.mark.parametrize("rotate", [True, False], ids=["rotation", "no-rotation"])
 def test_one_refresh_for_twenty_concurrent_requests_across_processes(
-    redis_url: str, rotate: bool
+    redis_cache: dict[str, str], rotate: bool
 ) -> None:
     ports = [free_port(), free_port()]
     with FakeWristband(
@@ -80,7 +80,8 @@ def test_one_refresh_for_twenty_concurrent_requests_across_processes(
         )
         env = {
             "DJANGO_SETTINGS_MODULE": "tests.server_settings",
-            "REDIS_URL": redis_url,
+            "REDIS_URL": redis_cache["LOCATION"],
+            "REDIS_KEY_PREFIX": redis_cache["KEY_PREFIX"],
             "WRISTBAND_TEST_AUTH": json.dumps(auth),
         }
         with gunicorn(ports[0], env) as first, gunicorn(ports[1], env) as second:
