@@ -58,8 +58,15 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 REAL_WRISTBAND = bool(os.environ.get("WRISTBAND_CLIENT_ID"))
+PORT = int(os.environ.get("PORT", "8000"))
 DEMO_WRISTBAND_PORT = int(os.environ.get("DEMO_WRISTBAND_PORT", "8001"))
-APP_ORIGIN = os.environ.get("APP_ORIGIN", "http://localhost:8000")
+DEMO_ACCESS_TOKEN_TTL = int(os.environ.get("DEMO_ACCESS_TOKEN_TTL", "35"))
+# Tenant subdomains: http://acme.localhost:8000 (browsers resolve *.localhost to loopback).
+TENANT_SUBDOMAINS = os.environ.get("DEMO_TENANT_SUBDOMAINS") == "1"
+APP_ORIGIN = os.environ.get(
+    "APP_ORIGIN",
+    f"http://{{tenant_name}}.localhost:{PORT}" if TENANT_SUBDOMAINS else f"http://localhost:{PORT}",
+)
 
 if REAL_WRISTBAND:
     WRISTBAND_AUTH = {
@@ -67,14 +74,20 @@ if REAL_WRISTBAND:
         "client_secret": os.environ["WRISTBAND_CLIENT_SECRET"],
         "wristband_application_vanity_domain": os.environ["WRISTBAND_APPLICATION_VANITY_DOMAIN"],
         "dangerously_disable_secure_cookies": APP_ORIGIN.startswith("http://"),
+        "protected_paths": ["/api/"],
     }
     if os.environ.get("WRISTBAND_LOGIN_STATE_SECRET"):
         WRISTBAND_AUTH["login_state_secret"] = os.environ["WRISTBAND_LOGIN_STATE_SECRET"]
 else:
+    # The embedded fake Wristband (see demo/fake_idp.py) answers auto-configuration with
+    # APP_ORIGIN's login and callback URLs, and "localhost" as the root domain in
+    # tenant-subdomain mode.
     WRISTBAND_AUTH = {
         "client_id": "demo-client",
         "client_secret": "demo-client-secret-not-for-production-use",
         "wristband_application_vanity_domain": f"localhost:{DEMO_WRISTBAND_PORT}",
         "dangerously_allow_http_idp": True,  # the embedded fake speaks http
         "dangerously_disable_secure_cookies": True,  # the demo runs on http://localhost
+        "protected_paths": ["/api/"],
+        "token_expiration_buffer": 5,  # with a 35 s token: a refresh every 30 s
     }

@@ -16,8 +16,16 @@ from wristband_django.testing import FakeWristband
 pytest_plugins = ["wristband_django.testing.pytest_plugin"]
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-REQUIRE_REDIS = os.environ.get("WRISTBAND_REQUIRE_REDIS") == "1"
-_skipped_redis_tests: list[str] = []
+#: Markers whose tests must not be skipped (CI sets these): a skip fails the run.
+REQUIRED = {
+    marker
+    for marker, variable in (
+        ("redis", "WRISTBAND_REQUIRE_REDIS"),
+        ("browser", "WRISTBAND_REQUIRE_BROWSER"),
+    )
+    if os.environ.get(variable) == "1"
+}
+_skipped_required: list[str] = []
 
 
 def redis_is_up(url: str = REDIS_URL) -> bool:
@@ -68,17 +76,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped and "redis" in report.keywords:
-        _skipped_redis_tests.append(report.nodeid)
+    if report.skipped and REQUIRED & set(report.keywords):
+        _skipped_required.append(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if REQUIRE_REDIS and _skipped_redis_tests:
+    if _skipped_required:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(
-                f"WRISTBAND_REQUIRE_REDIS=1 but {len(_skipped_redis_tests)} Redis test(s) "
-                f"were skipped, e.g. {_skipped_redis_tests[0]}",
+                f"{len(_skipped_required)} test(s) that must run here were skipped "
+                f"({', '.join(sorted(REQUIRED))} required), e.g. {_skipped_required[0]}",
                 red=True,
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

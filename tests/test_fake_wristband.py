@@ -647,3 +647,40 @@ def test_auth_settings(fake: FakeWristband) -> None:
         "scopes": ["openid"],
     }
     assert fake.issuer == fake.base_url == f"http://localhost:{fake.port}"
+
+
+def test_records_summary_is_served_without_secrets(fake: FakeWristband) -> None:
+    requests.post(
+        f"{fake.base_url}/api/v1/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": "rt_secret-value"},
+        auth=(fake.client_id, fake.client_secret),
+        timeout=5,
+    )
+    summary = requests.get(f"{fake.base_url}/_fake/requests", timeout=5).json()
+    assert summary == [
+        {
+            "endpoint": "token",
+            "method": "POST",
+            "path": "/api/v1/oauth2/token",
+            "host": fake.vanity_domain,
+            "grant_type": "refresh_token",
+        }
+    ]
+    assert "rt_secret-value" not in str(summary) and fake.client_secret not in str(summary)
+
+
+@pytest.mark.parametrize("placeholder", ["{tenant_name}", "{tenant_domain}"])
+def test_login_url_placeholder_is_filled_after_logout_and_discovery(placeholder: str) -> None:
+    with FakeWristband(login_url=f"http://{placeholder}.app.test/auth/login/") as fake:
+        logout = requests.get(
+            f"http://127.0.0.1:{fake.port}/api/v1/logout",
+            params={"client_id": fake.client_id},
+            headers={"Host": fake.tenant_host("acme")},
+            allow_redirects=False,
+            timeout=5,
+        )
+        assert logout.headers["Location"].startswith("http://acme.app.test/auth/login/")
+        page = requests.get(
+            f"{fake.base_url}/login", params={"client_id": fake.client_id}, timeout=5
+        ).text
+        assert "http://globex.app.test/auth/login/?tenant_name=globex" in page

@@ -110,7 +110,7 @@ class BrowserEndpoints:
             )
         tenant = self._tenant(request)
         params = {"tenant_name": tenant.name if tenant else None, "state": state}
-        return redirect(with_params(target or self._settings.login_url, params))
+        return redirect(with_params(target or self._login_url(tenant), params))
 
     def app_login(self, request: RecordedRequest) -> Response:
         if request.param("client_id") != self._settings.client_id:
@@ -119,11 +119,18 @@ class BrowserEndpoints:
         links = [
             (
                 tenant,
-                with_params(self._settings.login_url, {"tenant_name": tenant.name, "state": state}),
+                with_params(self._login_url(tenant), {"tenant_name": tenant.name, "state": state}),
             )
             for tenant in self._directory.tenants()
         ]
         return html_response(tenant_list(links))
+
+    def _login_url(self, tenant: FakeTenant | None) -> str:
+        """The app's login URL, with a `{tenant_name}` (or `{tenant_domain}`) placeholder filled."""
+        url = self._settings.login_url
+        for placeholder in ("{tenant_name}", "{tenant_domain}"):
+            url = url.replace(placeholder, tenant.name if tenant else "")
+        return url
 
     def _tenant(self, request: RecordedRequest) -> FakeTenant | None:
         dot = self._settings.is_application_custom_domain_active

@@ -15,12 +15,13 @@ from .endpoints import Endpoints
 from .faults import Fault, FaultQueue
 from .grants import Grants
 from .models import DEFAULT_TENANTS, FakeTenant, FakeUser, RecordedRequest, default_users
-from .responses import Response
+from .responses import Response, json_response
 from .server import FakeHTTPServer
 from .settings import FakeSettings
 from .tokens import IdTokenOverride, KeyRing
 
 AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
+RECORDS_PATH = "/_fake/requests"
 
 
 class FakeWristband:
@@ -340,11 +341,29 @@ class FakeWristband:
             records = list(self.requests)
         return [r for r in records if r.endpoint == endpoint and r.matches(**match)]
 
+    def summary(self) -> list[dict[str, str | None]]:
+        """What was received, without any value that could be a secret: served as JSON at
+        `GET /_fake/requests` so a test in another process (a demo server) can check it."""
+        with self._records_lock:
+            received = list(self.requests)
+        return [
+            {
+                "endpoint": r.endpoint,
+                "method": r.method,
+                "path": r.path,
+                "host": r.host,
+                "grant_type": r.form.get("grant_type"),
+            }
+            for r in received
+        ]
+
     def reset_records(self) -> None:
         with self._records_lock:
             self.requests.clear()
 
     def _dispatch(self, request: RecordedRequest) -> Response | None:
+        if request.path == RECORDS_PATH:
+            return json_response(self.summary())
         with self._records_lock:
             self.requests.append(request)
         fault = self._faults.take(request.endpoint, request.form.get("grant_type"))
