@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import asdict
 from importlib import import_module
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.auth_helpers import log_in
 from tests.redis_server import ThrowawayRedis
 from tests.views import slow_writer
+from wristband_django import session_data
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -34,23 +36,26 @@ def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
 
 
 def stored(client: Client) -> dict[str, Any] | None:
-    """The Wristband entry as the session store holds it right now."""
+    """The Wristband entry as the session store holds it right now (tokens decrypted)."""
     engine = import_module(django_settings.SESSION_ENGINE)
     cookie = client.cookies.get(SESSION_COOKIE)
     if cookie is None or not cookie.value:
         return None
-    return engine.SessionStore(cookie.value).load().get("_wristband")
+    entry = session_data.load(engine.SessionStore(cookie.value))
+    return asdict(entry) if entry is not None else None
 
 
 def expire_access_token(client: Client) -> dict[str, Any]:
     """Make the stored access token look expired (what time would do)."""
     engine = import_module(django_settings.SESSION_ENGINE)
     session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
-    entry = session["_wristband"]
-    entry["expires_at"] = int(time.time() * 1000) - 1
-    session["_wristband"] = entry
+    raw = session["_wristband"]
+    raw["expires_at"] = int(time.time() * 1000) - 1
+    session["_wristband"] = raw
     session.save()
-    return dict(entry)
+    entry = session_data.load(session)
+    assert entry is not None
+    return asdict(entry)
 
 
 def refreshes(fake: FakeWristband) -> int:

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import View
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from wristband_django import session_data
 from wristband_django.decorators import wristband_required
 from wristband_django.mixins import WristbandRequiredMixin
 
@@ -69,11 +70,12 @@ class SlowWriter:
         self.release = threading.Event()
 
     def __call__(self, request: HttpRequest) -> JsonResponse:
-        tokens_seen = dict(request.session["_wristband"])
+        entry = session_data.load(request.session)
+        assert entry is not None
         self.loaded.set()
         assert self.release.wait(10)
         request.session["cart"] = ["book"]
-        return JsonResponse({"refreshTokenSeen": tokens_seen["refresh_token"]})
+        return JsonResponse({"refreshTokenSeen": entry.refresh_token})
 
 
 slow_writer = SlowWriter()

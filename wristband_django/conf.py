@@ -64,6 +64,8 @@ class AuthConfig:
     refresh_max_attempts: int = 3
     refresh_timeout: float = 10.0
     lock_cache_alias: str | None = None
+    #: Token-encryption secrets, newest first; empty: Django's SECRET_KEY (+ fallbacks).
+    token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def wristband_base_url(self) -> str:
@@ -249,17 +251,10 @@ def check_tenant_placeholders(
             )
 
 
-def _login_state_secrets(value: Any, client_secret: str) -> tuple[str, ...]:
-    key = "login_state_secret"
+def _secret_list(key: str, value: Any, *, fallback: tuple[str, ...]) -> tuple[str, ...]:
+    """One secret or a list (newest first), each at least 32 characters."""
     if value is None:
-        if len(client_secret) < MIN_SECRET_LENGTH:
-            raise _fail(
-                key,
-                f"is not set and client_secret is shorter than {MIN_SECRET_LENGTH} characters, "
-                "so it cannot stand in",
-                KEYGEN_HINT,
-            )
-        return (client_secret,)
+        return fallback
     secrets = (_string(key, value),) if isinstance(value, str) else _string_list(key, value)
     if not secrets:
         raise _fail(key, "is an empty list", KEYGEN_HINT)
@@ -272,6 +267,20 @@ def _login_state_secrets(value: Any, client_secret: str) -> tuple[str, ...]:
                 KEYGEN_HINT,
             )
     return secrets
+
+
+def _login_state_secrets(value: Any, client_secret: str) -> tuple[str, ...]:
+    key = "login_state_secret"
+    if value is None:
+        if len(client_secret) < MIN_SECRET_LENGTH:
+            raise _fail(
+                key,
+                f"is not set and client_secret is shorter than {MIN_SECRET_LENGTH} characters, "
+                "so it cannot stand in",
+                KEYGEN_HINT,
+            )
+        return (client_secret,)
+    return _secret_list(key, value, fallback=())
 
 
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {
@@ -304,6 +313,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "refresh_max_attempts": _positive_int,
     "refresh_timeout": _positive_number,
     "lock_cache_alias": _optional_string,
+    "token_encryption_key": lambda key, value: _secret_list(key, value, fallback=()),
 }
 SETTING_KEYS = frozenset(_PARSERS)
 REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")
@@ -349,6 +359,7 @@ def parse_auth_config(raw: Any) -> AuthConfig:
             port_fix="give the domain only (yourapp.io, not yourapp.io:8000); "
             "the port is taken from the request",
         )
+    values["token_encryption_keys"] = values.pop("token_encryption_key", ())
     values["login_state_secrets"] = _login_state_secrets(
         values.pop("login_state_secret", None), values["client_secret"]
     )

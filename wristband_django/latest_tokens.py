@@ -3,8 +3,9 @@
 A request that loaded the session before another one refreshed it would, on saving its
 own changes, write the old tokens back: with refresh-token rotation the old refresh token
 is dead, and presenting it again revokes the whole token family (the user is logged out).
-The refresh publishes its tokens here; the middleware puts them back into any session
-that is about to be saved with older ones, and a refresh starts from the newest copy.
+The refresh publishes its tokens here (encrypted, like the session's); the middleware
+puts them back into any session that is about to be saved with older ones, and a refresh
+starts from the newest copy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from django.conf import settings
 
 from wristband_django.locks import lock_cache, session_cache_key
-from wristband_django.session_data import WristbandSession
+from wristband_django.session_data import WristbandSession, open_tokens, seal_tokens
+from wristband_django.token_crypto import TokenDecryptionError
 
 TOKEN_FIELDS = ("access_token", "refresh_token", "id_token", "expires_at", "refreshed_at")
 
@@ -25,7 +27,7 @@ def _key(session_key: str) -> str:
 
 
 def publish(session_key: str, entry: WristbandSession) -> None:
-    record = {name: getattr(entry, name) for name in TOKEN_FIELDS}
+    record = seal_tokens({name: getattr(entry, name) for name in TOKEN_FIELDS})
     lock_cache().set(_key(session_key), record, timeout=settings.SESSION_COOKIE_AGE)
 
 
@@ -36,7 +38,10 @@ def newest(session_key: str, entry: WristbandSession) -> WristbandSession:
         return entry
     if (record["refreshed_at"] or 0) <= (entry.refreshed_at or 0):
         return entry
-    return replace(entry, **record)
+    try:
+        return replace(entry, **open_tokens(record))
+    except TokenDecryptionError:
+        return entry
 
 
 def forget(session_key: str) -> None:

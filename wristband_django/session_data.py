@@ -1,14 +1,20 @@
-"""The one namespaced entry this app keeps in ``request.session``."""
+"""The one namespaced entry this app keeps in ``request.session``; tokens encrypted."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 
+from wristband_django import token_crypto
+
+logger = logging.getLogger(__name__)
+
 SESSION_KEY = "_wristband"
+TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
 
 
 def now_ms() -> int:
@@ -50,9 +56,35 @@ _REQUIRED_STRINGS = ("access_token", "user_id", "tenant_id")
 _FIELD_NAMES = frozenset(f.name for f in fields(WristbandSession))
 
 
+def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every token field present encrypted."""
+    return {
+        name: token_crypto.encrypt(name, value) if name in TOKEN_FIELDS and value else value
+        for name, value in values.items()
+    }
+
+
+def open_tokens(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with every token field decrypted; ``TokenDecryptionError`` if one cannot be."""
+    opened = dict(values)
+    for name in TOKEN_FIELDS:
+        value = values.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise token_crypto.TokenDecryptionError(f"{name} is not a string")
+            opened[name] = token_crypto.decrypt(name, value)
+    return opened
+
+
 def _from_stored(raw: object) -> WristbandSession | None:
-    """Rebuild the entry; anything malformed (old format, tampering) reads as no session."""
+    """Rebuild the entry; anything malformed, tampered or sealed with a retired key reads as
+    no session (the user logs in again)."""
     if not isinstance(raw, dict) or not _FIELD_NAMES.issuperset(raw):
+        return None
+    try:
+        raw = open_tokens(raw)
+    except token_crypto.TokenDecryptionError as exc:
+        logger.info("Ignoring a stored Wristband session: %s", exc)
         return None
     if not all(isinstance(raw.get(name), str) and raw[name] for name in _REQUIRED_STRINGS):
         return None
@@ -72,7 +104,7 @@ def load(session: SessionBase) -> WristbandSession | None:
 
 
 def store(session: SessionBase, entry: WristbandSession) -> None:
-    session[SESSION_KEY] = asdict(entry)
+    session[SESSION_KEY] = seal_tokens(asdict(entry))
 
 
 def has_entry(session: SessionBase) -> bool:

@@ -82,6 +82,12 @@ def complete_login(
     if stored is None:
         logger.info("Callback without a matching login state; restarting the login")
         return _restart(config, sdk, tenant, None)
+    issuer = params.get("iss")
+    if issuer is not None and issuer != config.issuer:  # RFC 9207: a mix-up attack
+        mixup = WristbandError(
+            "invalid_issuer", "the authorization response is from another issuer"
+        )
+        return CallbackResult("error", stored, error=mixup)
     error = params.get("error")
     if error in RESTART_ERRORS:
         return _restart(config, sdk, tenant, stored)

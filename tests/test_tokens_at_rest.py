@@ -1,0 +1,111 @@
+"""Tokens are encrypted at rest: nothing in Redis or the session table reveals one."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from importlib import import_module
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from tests.auth_helpers import log_in
+from wristband_django import session_data
+from wristband_django.testing import FakeWristband
+
+SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
+
+
+def tokens_of(client: Client) -> list[str]:
+    engine = import_module(django_settings.SESSION_ENGINE)
+    entry = session_data.load(engine.SessionStore(client.cookies[SESSION_COOKIE].value))
+    assert entry is not None and entry.refresh_token and entry.id_token
+    return [entry.access_token, entry.refresh_token, entry.id_token]
+
+
+def refresh_now(client: Client) -> None:
+    """Expire the access token in the store and make a request, so a refresh happens."""
+    engine = import_module(django_settings.SESSION_ENGINE)
+    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
+    raw = session["_wristband"]
+    raw["expires_at"] = int(time.time() * 1000) - 1
+    session["_wristband"] = raw
+    session.save()
+    assert client.get("/auth/token/").status_code == 200
+
+
+def test_redis_holds_no_token(
+    client: Client, wristband: FakeWristband, settings: Any, redis_cache: dict[str, str]
+) -> None:
+    settings.CACHES = {"default": redis_cache}
+    log_in(client, wristband)
+    refresh_now(client)  # also writes the newest-tokens record beside the session
+    tokens = tokens_of(client)
+    server = redis.Redis.from_url(redis_cache["LOCATION"])
+    keys = list(server.scan_iter(match=f"{redis_cache['KEY_PREFIX']}:*"))
+    assert any(b"tokens" in key for key in keys)  # the newest-tokens record is among them
+    assert len(keys) >= 2
+    for key in keys:
+        raw = server.get(key)
+        if raw is None:  # the lock, gone by now
+            continue
+        readable = raw if not raw.startswith(b"\x80") else repr(pickle.loads(raw)).encode()  # noqa: S301
+        for token in tokens:
+            assert token.encode() not in raw
+            assert token.encode() not in readable
+
+
+@pytest.mark.django_db
+def test_session_table_holds_no_token(
+    client: Client, wristband: FakeWristband, settings: Any
+) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    log_in(client, wristband)
+    tokens = tokens_of(client)
+    row = Session.objects.get(session_key=client.cookies[SESSION_COOKIE].value)
+    decoded = repr(row.get_decoded())
+    assert "wbenc1:" in decoded  # the entry is there, sealed
+    for token in tokens:
+        assert token not in row.session_data
+        assert token not in decoded
+
+
+def test_rotated_key_keeps_sessions_and_a_retired_key_ends_them(
+    client: Client, wristband: FakeWristband, settings: Any
+) -> None:
+    old, new = "o" * 40, "n" * 40
+    settings.WRISTBAND_AUTH = wristband.auth_settings(token_encryption_key=old)
+    log_in(client, wristband)
+    settings.WRISTBAND_AUTH = wristband.auth_settings(token_encryption_key=[new, old])
+    assert client.get("/auth/session/").status_code == 200  # old entries still open
+    refresh_now(client)  # re-sealed with the new key
+    settings.WRISTBAND_AUTH = wristband.auth_settings(token_encryption_key=new)
+    assert client.get("/auth/session/").status_code == 200
+    settings.WRISTBAND_AUTH = wristband.auth_settings(token_encryption_key="x" * 40)
+    assert client.get("/auth/session/").status_code == 401  # unreadable: log in again
+
+
+def test_default_key_is_django_secret_key_with_its_fallbacks(
+    client: Client, wristband: FakeWristband, settings: Any
+) -> None:
+    log_in(client, wristband)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-brand-new-django-secret-key-0123456789"
+    assert client.get("/auth/session/").status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get("/auth/session/").status_code == 401
+
+
+def test_a_token_cannot_be_moved_to_another_field(client: Client, wristband: FakeWristband) -> None:
+    log_in(client, wristband)
+    engine = import_module(django_settings.SESSION_ENGINE)
+    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
+    raw = session["_wristband"]
+    raw["refresh_token"] = raw["access_token"]  # sealed for "access_token"
+    session["_wristband"] = raw
+    session.save()
+    assert client.get("/auth/session/").status_code == 401
