@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
 
 pytest_plugins = ["wristband_django.testing.pytest_plugin"]
+
+hypothesis_settings.register_profile("ci", max_examples=40, derandomize=False)
+hypothesis_settings.register_profile("thorough", max_examples=400)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 #: Markers whose tests must not be skipped (CI sets these): a skip fails the run.
@@ -81,6 +86,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import figures
+
+    figures.write_if_requested()
     if _skipped_required:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:

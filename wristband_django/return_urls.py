@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -9,8 +11,14 @@ from wristband_django.conf import AuthConfig
 
 
 def safe_return_url(request: HttpRequest, config: AuthConfig, url: str | None) -> str | None:
-    """``url`` if it is short enough and stays on the request host or an allowed host."""
+    """``url`` if it is short enough and stays on the request host or an allowed host.
+
+    Only an absolute path (``/reports?y=1``) or an absolute http(s) URL qualifies: a
+    relative path would resolve against the callback URL, which no one means.
+    """
     if not url or len(url) > config.return_url_max_length:
+        return None
+    if not url.startswith("/") and urlsplit(url).scheme not in ("http", "https"):
         return None
     if any(ch in url for ch in "\\\r\n\t\x00") or url != url.strip():
         return None

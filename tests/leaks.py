@@ -1,0 +1,52 @@
+"""Collect every secret a flow produced, and find any of them where it must not be."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http.cookies import SimpleCookie
+
+from django.conf import settings
+from django.test import Client
+
+from wristband_django import session_data
+from wristband_django.testing import FakeWristband
+
+SECRET_FORM_FIELDS = ("code", "code_verifier", "refresh_token", "token")
+
+
+def secrets_seen(fake: FakeWristband, clients: Iterable[Client] = ()) -> set[str]:
+    """Client secret, codes, verifiers, every token sent to the fake, and the clients' tokens
+    and cookie values (session id, login state)."""
+    found = {fake.client_secret}
+    for request in fake.requests:
+        found.update(request.form[name] for name in SECRET_FORM_FIELDS if request.form.get(name))
+        authorization = request.headers.get("authorization", "")
+        if authorization.startswith("Bearer "):
+            found.add(authorization.removeprefix("Bearer "))
+    for client in clients:
+        found.update(tokens_of(client))
+        cookies: SimpleCookie = client.cookies
+        found.update(
+            morsel.value
+            for name, morsel in cookies.items()
+            if morsel.value and (name == settings.SESSION_COOKIE_NAME or name.startswith("login#"))
+        )
+    return {value for value in found if len(value) >= 8}
+
+
+def tokens_of(client: Client) -> set[str]:
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    if cookie is None or not cookie.value:
+        return set()
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    entry = session_data.load(engine.SessionStore(cookie.value))
+    if entry is None:
+        return set()
+    return {token for token in (entry.access_token, entry.refresh_token, entry.id_token) if token}
+
+
+def leaked(text: str, secrets: Iterable[str]) -> list[str]:
+    """The secrets that appear in ``text`` (shortened, so a failure message leaks nothing)."""
+    return [f"{secret[:6]}…" for secret in secrets if secret in text]

@@ -1,0 +1,256 @@
+"""Failures injected one at a time: what the user sees, and that nothing is lost or leaked.
+Each test records a row for docs/SECURITY.md (scripts/security_figures.py)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from importlib import import_module
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from tests import figures
+from tests.auth_helpers import finish_login, log_in, start_login
+from tests.leaks import leaked, secrets_seen
+from tests.redis_server import ThrowawayRedis
+from wristband_django.testing import FakeWristband
+
+SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
+
+
+@pytest.fixture
+def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
+        protected_paths=["/api/"], read_timeout=0.5, refresh_timeout=3
+    )
+    return wristband
+
+
+def expire(client: Client) -> None:
+    engine = import_module(django_settings.SESSION_ENGINE)
+    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
+    raw = session["_wristband"]
+    raw["expires_at"] = 0
+    session["_wristband"] = raw
+    session.save()
+
+
+def session_alive(client: Client) -> bool:
+    return bool(client.get("/auth/session/").status_code == 200)
+
+
+def record(
+    name: str,
+    caplog: pytest.LogCaptureFixture,
+    fake: FakeWristband,
+    clients: list[Client],
+    responses: list[Any],
+    *,
+    user_sees: str,
+    session: str,
+) -> None:
+    seen = secrets_seen(fake, clients)
+    text = caplog.text + "".join(visible(response) for response in responses)
+    found = leaked(text, seen)
+    figures.count("log lines checked", len(caplog.records))
+    figures.count("tokens found in logs", len(leaked(caplog.text, seen)))
+    figures.scenario(name, user_sees=user_sees, session=session, leaked=len(found))
+    assert found == []
+
+
+def visible(response: Any) -> str:
+    """Headers and body, minus the access token the test app's own API view echoes on purpose."""
+    if response.get("Content-Type") == "application/json":
+        body = {k: v for k, v in response.json().items() if k != "accessToken"}
+        return f"{response.serialize_headers().decode('latin-1')}{json.dumps(body)}"
+    return str(response.serialize().decode("latin-1"))
+
+
+@pytest.fixture(autouse=True)
+def debug_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+
+
+def test_idp_5xx_that_recovers(client: Client, fake: FakeWristband, caplog: Any) -> None:
+    log_in(client, fake)
+    expire(client)
+    fake.inject(
+        "token", status=502, body="<html>Bad gateway</html>", content_type="text/html", times=2
+    )
+    response = client.get("/api/whoami/")
+    assert response.status_code == 200 and session_alive(client)
+    record(
+        "Wristband 5xx twice, then fine",
+        caplog,
+        fake,
+        [client],
+        [response],
+        user_sees="200 (a refresh after 2 retries, ~0.6 s later)",
+        session="kept, refreshed",
+    )
+
+
+def test_idp_5xx_that_does_not_recover(client: Client, fake: FakeWristband, caplog: Any) -> None:
+    log_in(client, fake)
+    expire(client)
+    fake.inject("token", status=500, times=None)
+    response = client.get("/api/whoami/")
+    assert response.status_code == 401 and not session_alive(client)
+    fake.clear_faults()
+    assert log_in(client, fake)["Location"] == "/"  # logging in again works at once
+    record(
+        "Wristband 5xx on every refresh attempt",
+        caplog,
+        fake,
+        [client],
+        [response],
+        user_sees="401 JSON with loginUrl after 3 attempts",
+        session="ended (by design); re-login works",
+    )
+
+
+def test_idp_timeouts(client: Client, fake: FakeWristband, caplog: Any) -> None:
+    log_in(client, fake)
+    expire(client)
+    fake.inject("token", delay=1.0, times=1)  # > read_timeout 0.5 s
+    started = time.monotonic()
+    response = client.get("/api/whoami/")
+    assert response.status_code == 200 and time.monotonic() - started < 3
+    record(
+        "Wristband times out once",
+        caplog,
+        fake,
+        [client],
+        [response],
+        user_sees="200 after the timeout and one retry",
+        session="kept, refreshed",
+    )
+
+
+def test_connection_refused_then_back(settings: Any, caplog: Any) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    fake = FakeWristband(
+        port=port, login_url="http://testserver/auth/login/", redirect_uri="http://testserver/auth/callback/"
+    ).start()  # fmt: skip
+    try:
+        settings.WRISTBAND_AUTH = fake.auth_settings(protected_paths=["/api/"], refresh_timeout=5)
+        client = Client()
+        log_in(client, fake)
+        expire(client)
+        fake.stop()  # nothing listens: connections are refused
+        threading.Timer(0.3, fake.start).start()  # back before the retries run out
+        response = client.get("/api/whoami/")
+        assert response.status_code == 200 and session_alive(client)
+        record(
+            "Wristband refuses connections, back 0.3 s later",
+            caplog,
+            fake,
+            [client],
+            [response],
+            user_sees="200 (retried with backoff)",
+            session="kept, refreshed",
+        )
+    finally:
+        fake.stop()
+
+
+def test_invalid_grant(client: Client, fake: FakeWristband, caplog: Any) -> None:
+    log_in(client, fake)
+    expire(client)
+    fake.revoke_all()
+    response = client.get("/api/whoami/")
+    assert response.status_code == 401 and response.json()["loginUrl"]
+    assert len(fake.calls("token", grant_type="refresh_token")) == 1  # no retry
+    record(
+        "Refresh token revoked (invalid_grant)",
+        caplog,
+        fake,
+        [client],
+        [response],
+        user_sees="401 JSON with loginUrl at once",
+        session="ended: store entry deleted, cookie expired",
+    )
+
+
+def test_redis_stopped_mid_session(
+    fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
+) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
+    client = Client()
+    log_in(client, fake)
+    throwaway_redis.stop_keeping_data()
+    response = client.get("/api/whoami/")
+    assert response.status_code == 503 and SESSION_COOKIE not in response.cookies
+    throwaway_redis.start()
+    assert session_alive(client)
+    record(
+        "Redis stopped, then restarted",
+        caplog,
+        fake,
+        [client],
+        [response],
+        user_sees="503 JSON session_store_unavailable (Retry-After: 5)",
+        session="kept: same cookie works after",
+    )
+
+
+def test_two_tabs_logging_in_at_once(client: Client, fake: FakeWristband, caplog: Any) -> None:
+    tab_a = start_login(client, "tenant_name=acme&return_url=/a")
+    tab_b = start_login(client, "tenant_name=acme&return_url=/b")
+    done_b = finish_login(client, fake, tab_b["Location"])
+    done_a = finish_login(client, fake, tab_a["Location"])
+    assert (done_a["Location"], done_b["Location"]) == ("/a", "/b")
+    assert session_alive(client)
+    record(
+        "Two tabs log in at once (finishing in either order)",
+        caplog,
+        fake,
+        [client],
+        [done_a, done_b],
+        user_sees="both tabs land on their own return URL",
+        session="one session, the last login's",
+    )
+
+
+def test_logout_in_one_tab_while_another_refreshes(
+    client: Client, fake: FakeWristband, caplog: Any
+) -> None:
+    log_in(client, fake)
+    expire(client)
+    fake.inject("token", delay=0.4, grant_type="refresh_token")
+    other_tab = Client()
+    other_tab.cookies = client.cookies
+    results: list[Any] = []
+    refreshing = threading.Thread(target=lambda: results.append(other_tab.get("/api/whoami/")))
+    refreshing.start()
+    time.sleep(0.15)
+    logout = client.post("/auth/logout/")
+    refreshing.join(5)
+    assert logout.status_code == 302
+    assert not session_alive(client)  # not resurrected by the refresh
+    (revoked,) = fake.calls("revoke")
+    refreshed = fake.calls("token", grant_type="refresh_token")[0]
+    assert revoked.form["token"] != refreshed.form["refresh_token"]  # the newest one
+    record(
+        "Logout in one tab while another refreshes",
+        caplog,
+        fake,
+        [client],
+        [logout, *results],
+        user_sees="the refreshing tab gets 200, then everything 401",
+        session="ended; the newest refresh token revoked",
+    )
