@@ -208,6 +208,43 @@ def test_redis_stopped_mid_session(
     )
 
 
+def test_redis_stops_during_a_refresh(
+    fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
+) -> None:
+    """The one failure that costs a session: Wristband rotated the refresh token, and the
+    store died before the new one could be written. Nothing can keep it; the user sees 503
+    now and has to log in again once the store is back."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
+    client = Client()
+    log_in(client, fake)
+    expire(client)
+    fake.inject("token", delay=0.6, grant_type="refresh_token")
+    stopper = threading.Timer(0.2, throwaway_redis.stop_keeping_data)
+    stopper.start()
+    response = client.get("/api/whoami/")
+    stopper.join()
+    assert response.status_code == 503
+    throwaway_redis.start()
+    after = client.get("/api/whoami/")
+    assert after.status_code == 401  # the stored refresh token was rotated away at Wristband
+    assert log_in(client, fake)["Location"] == "/"
+    record(
+        "Redis stops during a refresh (rotation on)",
+        caplog,
+        fake,
+        [client],
+        [response, after],
+        user_sees="503 now; 401 with loginUrl at the next request once Redis is back",
+        session="lost: the rotated refresh token could not be stored; logging in again works",
+    )
+
+
 def test_two_tabs_logging_in_at_once(client: Client, fake: FakeWristband, caplog: Any) -> None:
     tab_a = start_login(client, "tenant_name=acme&return_url=/a")
     tab_b = start_login(client, "tenant_name=acme&return_url=/b")

@@ -289,11 +289,18 @@ def test_refresh_is_bounded_in_time(client: Client, fake: FakeWristband, setting
     assert response.status_code == 401
 
 
-def test_refreshed_id_token_must_be_for_the_same_user(client: Client, fake: FakeWristband) -> None:
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "usr_someone_else"}, {"iss": "https://evil.example"}, {"aud": "another-client"}],
+    ids=["sub", "iss", "aud"],
+)
+def test_refreshed_id_token_must_keep_iss_sub_and_aud(
+    client: Client, fake: FakeWristband, claims: dict[str, str]
+) -> None:
     log_in(client, fake)
     key = client.cookies[SESSION_COOKIE].value
     expire_access_token(client)
-    fake.override_id_token(claims={"sub": "usr_someone_else"})
+    fake.override_id_token(claims=claims)
     assert_session_ended(client, client.get("/api/whoami/"), key)
 
 
