@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from http.cookies import SimpleCookie
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpResponse
 from django.test import Client
 
+from wristband_django import session_data
+from wristband_django.session_data import WristbandSession
 from wristband_django.testing import FakeWristband
 
 
@@ -46,3 +52,30 @@ def log_in(
     """A full login; returns the callback's response."""
     started = start_login(client, query, **extra)
     return finish_login(client, fake, started["Location"], user, **extra)
+
+
+def stored_session(client: Client) -> SessionBase | None:
+    """The client's session, read from the store now."""
+    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
+    if cookie is None or not cookie.value:
+        return None
+    engine = import_module(settings.SESSION_ENGINE)
+    store: SessionBase = engine.SessionStore(cookie.value)
+    return store
+
+
+def stored_entry(client: Client) -> WristbandSession | None:
+    """The client's Wristband entry as the store holds it right now (tokens decrypted)."""
+    store = stored_session(client)
+    return session_data.load(store) if store is not None else None
+
+
+def expire_access_token(client: Client) -> WristbandSession:
+    """Make the stored access token expired (what time would do); returns the stored entry."""
+    store = stored_session(client)
+    entry = session_data.load(store) if store is not None else None
+    assert store is not None and entry is not None, "the client has no Wristband session"
+    expired = replace(entry, expires_at=session_data.now_ms() - 1)
+    session_data.store(store, expired)
+    store.save()
+    return expired

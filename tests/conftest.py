@@ -74,8 +74,12 @@ def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that uses Redis is marked, so CI can refuse to skip it."""
+    """Every test may use the database (logins write a LoginSession row; pytest-django must
+    see the mark at collection to create the test database). Every test that uses Redis is
+    marked, so CI can refuse to skip it."""
     for item in items:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
         if {"redis_url", "redis_cache", "throwaway_redis"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.redis)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,19 +11,18 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.auth_helpers import finish_login, log_in, login_cookies, query_of, start_login
-from wristband_django import login_state, session_data
+from tests.auth_helpers import (
+    finish_login,
+    log_in,
+    login_cookies,
+    query_of,
+    start_login,
+    stored_entry,
+)
+from wristband_django import login_state
 from wristband_django.testing import FakeTenant, FakeWristband
 
 pytestmark = pytest.mark.usefixtures("wristband")
-
-
-def stored_entry(client: Client) -> session_data.WristbandSession | None:
-    engine = import_module(django_settings.SESSION_ENGINE)
-    cookie = client.cookies.get(django_settings.SESSION_COOKIE_NAME)
-    if cookie is None or not cookie.value:
-        return None
-    return session_data.load(engine.SessionStore(cookie.value))
 
 
 def assert_no_session(client: Client) -> None:

@@ -8,7 +8,6 @@ import logging
 import socket
 import threading
 import time
-from importlib import import_module
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from tests import figures
-from tests.auth_helpers import finish_login, log_in, start_login
+from tests.auth_helpers import expire_access_token, finish_login, log_in, start_login
 from tests.leaks import leaked, secrets_seen
 from tests.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
@@ -30,15 +29,6 @@ def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
         protected_paths=["/api/"], read_timeout=0.5, refresh_timeout=3
     )
     return wristband
-
-
-def expire(client: Client) -> None:
-    engine = import_module(django_settings.SESSION_ENGINE)
-    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
-    raw = session["_wristband"]
-    raw["expires_at"] = 0
-    session["_wristband"] = raw
-    session.save()
 
 
 def session_alive(client: Client) -> bool:
@@ -79,7 +69,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_idp_5xx_that_recovers(client: Client, fake: FakeWristband, caplog: Any) -> None:
     log_in(client, fake)
-    expire(client)
+    expire_access_token(client)
     fake.inject(
         "token", status=502, body="<html>Bad gateway</html>", content_type="text/html", times=2
     )
@@ -98,7 +88,7 @@ def test_idp_5xx_that_recovers(client: Client, fake: FakeWristband, caplog: Any)
 
 def test_idp_5xx_that_does_not_recover(client: Client, fake: FakeWristband, caplog: Any) -> None:
     log_in(client, fake)
-    expire(client)
+    expire_access_token(client)
     fake.inject("token", status=500, times=None)
     response = client.get("/api/whoami/")
     assert response.status_code == 401 and not session_alive(client)
@@ -117,7 +107,7 @@ def test_idp_5xx_that_does_not_recover(client: Client, fake: FakeWristband, capl
 
 def test_idp_timeouts(client: Client, fake: FakeWristband, caplog: Any) -> None:
     log_in(client, fake)
-    expire(client)
+    expire_access_token(client)
     fake.inject("token", delay=1.0, times=1)  # > read_timeout 0.5 s
     started = time.monotonic()
     response = client.get("/api/whoami/")
@@ -144,7 +134,7 @@ def test_connection_refused_then_back(settings: Any, caplog: Any) -> None:
         settings.WRISTBAND_AUTH = fake.auth_settings(protected_paths=["/api/"], refresh_timeout=5)
         client = Client()
         log_in(client, fake)
-        expire(client)
+        expire_access_token(client)
         fake.stop()  # nothing listens: connections are refused
         threading.Timer(0.3, fake.start).start()  # back before the retries run out
         response = client.get("/api/whoami/")
@@ -164,7 +154,7 @@ def test_connection_refused_then_back(settings: Any, caplog: Any) -> None:
 
 def test_invalid_grant(client: Client, fake: FakeWristband, caplog: Any) -> None:
     log_in(client, fake)
-    expire(client)
+    expire_access_token(client)
     fake.revoke_all()
     response = client.get("/api/whoami/")
     assert response.status_code == 401 and response.json()["loginUrl"]
@@ -223,7 +213,7 @@ def test_redis_stops_during_a_refresh(
     }
     client = Client()
     log_in(client, fake)
-    expire(client)
+    expire_access_token(client)
     fake.inject("token", delay=0.6, grant_type="refresh_token")
     stopper = threading.Timer(0.2, throwaway_redis.stop_keeping_data)
     stopper.start()
@@ -267,7 +257,7 @@ def test_logout_in_one_tab_while_another_refreshes(
     client: Client, fake: FakeWristband, caplog: Any
 ) -> None:
     log_in(client, fake)
-    expire(client)
+    expire_access_token(client)
     fake.inject("token", delay=0.4, grant_type="refresh_token")
     other_tab = Client()
     other_tab.cookies = client.cookies

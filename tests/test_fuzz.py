@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import figures
-from tests.auth_helpers import log_in, start_login
+from tests.auth_helpers import expire_access_token, log_in, start_login
 from wristband_django import session_data
 from wristband_django.testing import FakeWristband
 
@@ -218,12 +218,7 @@ def test_broken_wristband_answers_during_login_create_no_session(
 def test_broken_wristband_answers_during_refresh_never_500(
     fake: FakeWristband, logged_in: Client, answer: dict[str, Any]
 ) -> None:
-    engine = import_module(django_settings.SESSION_ENGINE)
-    session = engine.SessionStore(logged_in.cookies[SESSION_COOKIE].value)
-    raw = session["_wristband"]
-    raw["expires_at"] = 0
-    session["_wristband"] = raw
-    session.save()
+    expire_access_token(logged_in)
     fake.inject("token", content_type="application/json", grant_type="refresh_token", **answer)
     client = Client(raise_request_exception=False)
     client.cookies[SESSION_COOKIE] = logged_in.cookies[SESSION_COOKIE].value

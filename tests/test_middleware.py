@@ -18,10 +18,10 @@ from django.db import connection
 from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 
+from tests import auth_helpers
 from tests.auth_helpers import log_in
 from tests.redis_server import ThrowawayRedis
 from tests.views import slow_writer
-from wristband_django import session_data
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -37,25 +37,12 @@ def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
 
 def stored(client: Client) -> dict[str, Any] | None:
     """The Wristband entry as the session store holds it right now (tokens decrypted)."""
-    engine = import_module(django_settings.SESSION_ENGINE)
-    cookie = client.cookies.get(SESSION_COOKIE)
-    if cookie is None or not cookie.value:
-        return None
-    entry = session_data.load(engine.SessionStore(cookie.value))
+    entry = auth_helpers.stored_entry(client)
     return asdict(entry) if entry is not None else None
 
 
 def expire_access_token(client: Client) -> dict[str, Any]:
-    """Make the stored access token look expired (what time would do)."""
-    engine = import_module(django_settings.SESSION_ENGINE)
-    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
-    raw = session["_wristband"]
-    raw["expires_at"] = int(time.time() * 1000) - 1
-    session["_wristband"] = raw
-    session.save()
-    entry = session_data.load(session)
-    assert entry is not None
-    return asdict(entry)
+    return asdict(auth_helpers.expire_access_token(client))
 
 
 def refreshes(fake: FakeWristband) -> int:

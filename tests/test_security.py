@@ -4,17 +4,14 @@ test_login_view, test_callback_view, test_logout_and_session_views, test_middlew
 from __future__ import annotations
 
 import logging
-import time
-from importlib import import_module
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from django.conf import settings as django_settings
 from django.test import Client
 
 from tests import figures
-from tests.auth_helpers import finish_login, log_in, start_login
+from tests.auth_helpers import expire_access_token, finish_login, log_in, start_login
 from tests.leaks import leaked, secrets_seen, tokens_of
 from wristband_django.testing import FakeTenant, FakeWristband
 
@@ -154,12 +151,7 @@ def test_no_secret_in_any_log_line_at_debug(
     caplog.set_level(logging.DEBUG)  # everything: ours, Django's, urllib3's
     log_in(client, wristband)
     seen = secrets_seen(wristband, [client])
-    engine = import_module(django_settings.SESSION_ENGINE)
-    session = engine.SessionStore(client.cookies[django_settings.SESSION_COOKIE_NAME].value)
-    raw = session["_wristband"]
-    raw["expires_at"] = int(time.time() * 1000) - 1
-    session["_wristband"] = raw
-    session.save()
+    expire_access_token(client)
     assert client.get("/auth/token/").status_code == 200  # a refresh
     seen |= secrets_seen(wristband, [client])
     wristband.inject("userinfo", status=500)  # and some failures, which log more

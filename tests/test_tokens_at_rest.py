@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 from importlib import import_module
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from tests.auth_helpers import log_in
+from tests.auth_helpers import expire_access_token, log_in
 from wristband_django import session_data
 from wristband_django.testing import FakeWristband
 
@@ -29,12 +28,7 @@ def tokens_of(client: Client) -> list[str]:
 
 def refresh_now(client: Client) -> None:
     """Expire the access token in the store and make a request, so a refresh happens."""
-    engine = import_module(django_settings.SESSION_ENGINE)
-    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
-    raw = session["_wristband"]
-    raw["expires_at"] = int(time.time() * 1000) - 1
-    session["_wristband"] = raw
-    session.save()
+    expire_access_token(client)
     assert client.get("/auth/token/").status_code == 200
 
 

@@ -1,8 +1,11 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from tests import views
 
 urlpatterns = [
+    path("admin/", admin.site.urls),
     path("auth/", include("wristband_django.urls")),
     path("page/", views.page_with_a_form),
     path("api/whoami/", views.whoami),
@@ -14,4 +17,5 @@ urlpatterns = [
     path("async-decorated/", views.async_decorated),
     path("mixin/", views.MixinView.as_view()),
     path("async-mixin/", views.AsyncMixinView.as_view()),
+    path("django-user/", login_required(views.django_user, login_url="/auth/login/")),
 ]

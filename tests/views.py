@@ -56,6 +56,12 @@ class AsyncMixinView(WristbandRequiredMixin, View):
         return JsonResponse(whoami_body(request))
 
 
+def django_user(request: HttpRequest) -> JsonResponse:
+    """Behind login_required (wrapped in urls.py, so importing this module needs no auth)."""
+    user = request.user  # type: ignore[attr-defined]
+    return JsonResponse({"username": user.get_username(), "email": user.email})
+
+
 @ensure_csrf_cookie
 def page_with_a_form(request: HttpRequest) -> HttpResponse:
     """Stands for any page of the site that renders {% csrf_token %}."""

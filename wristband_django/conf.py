@@ -66,6 +66,9 @@ class AuthConfig:
     lock_cache_alias: str | None = None
     #: Token-encryption secrets, newest first; empty: Django's SECRET_KEY (+ fallbacks).
     token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    track_sessions: bool = True
+    authenticate_django_user: bool = False
+    user_adapter: str = "wristband_django.user_adapter.UserAdapter"
 
     @property
     def wristband_base_url(self) -> str:
@@ -314,6 +317,9 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "refresh_timeout": _positive_number,
     "lock_cache_alias": _optional_string,
     "token_encryption_key": lambda key, value: _secret_list(key, value, fallback=()),
+    "track_sessions": _boolean,
+    "authenticate_django_user": _boolean,
+    "user_adapter": _string,
 }
 SETTING_KEYS = frozenset(_PARSERS)
 REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")

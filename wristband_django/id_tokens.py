@@ -55,7 +55,7 @@ class _JwksCache:
         self.refetched_at[issuer] = now
         return True
 
-    def get(self, config: AuthConfig, kid: str) -> jwt.PyJWK:
+    def get(self, config: AuthConfig, kid: str) -> jwt.PyJWK | None:
         issuer = config.issuer
         key = self.keys.get(issuer, {}).get(kid)
         if key is not None:
@@ -77,6 +77,11 @@ _jwks = _JwksCache()
 register_cache_reset(_jwks.clear)
 
 
+def signing_key(config: AuthConfig, kid: str) -> jwt.PyJWK | None:
+    """Wristband's public key ``kid`` from the cached JWKS (None if Wristband has no such key)."""
+    return _jwks.get(config, kid)
+
+
 def validate_id_token(
     config: AuthConfig, token: str, *, nonce: str | None = None, expected_sub: str | None = None
 ) -> dict[str, Any]:
@@ -94,7 +99,9 @@ def validate_id_token(
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise InvalidIdTokenError("the ID token header has no kid")
-    key = _jwks.get(config, kid)
+    key = signing_key(config, kid)
+    if key is None:
+        raise InvalidIdTokenError("the ID token is signed with a key Wristband does not publish")
     try:
         claims: dict[str, Any] = jwt.decode(
             token,

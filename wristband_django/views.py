@@ -23,10 +23,11 @@ from django.utils.functional import cached_property
 from django.views import View
 
 from wristband_django import login_state as login_state_cookie
-from wristband_django import session_data
+from wristband_django import session_data, session_records, signals
 from wristband_django.access import resolve_wristband_session
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.discovery import SdkConfiguration, get_sdk_configuration
+from wristband_django.django_users import log_in_django_user
 from wristband_django.errors import WristbandError
 from wristband_django.flows.callback import complete_login
 from wristband_django.flows.login import start_login
@@ -150,9 +151,15 @@ class CallbackView(WristbandView):
     def get(self, request: HttpRequest) -> HttpResponse:
         result = complete_login(request, self.config, self.sdk)
         if result.outcome == "completed" and result.session is not None:
-            self._start_session(result.session)
+            if not self._start_session(result.session):
+                refused = WristbandError("access_denied", "This account may not use this site.")
+                return self.error_response(refused, status=403)
             assert result.login_state is not None
-            self.login_completed(result.session, result.login_state.custom_state)
+            custom_state = result.login_state.custom_state
+            self.login_completed(result.session, custom_state)
+            signals.login_completed.send(
+                type(self), request=request, session=result.session, custom_state=custom_state
+            )
             response: HttpResponse = Redirect(self.get_success_url(result.login_state.return_url))
         elif result.outcome == "restart" and result.redirect_url:
             response = Redirect(result.redirect_url)
@@ -165,14 +172,21 @@ class CallbackView(WristbandView):
             login_state_cookie.clear_cookie(request, response, state)
         return response
 
-    def _start_session(self, entry: WristbandSession) -> None:
+    def _start_session(self, entry: WristbandSession) -> bool:
+        """Store the new login; False (and no session) if the Django user was refused."""
         session = self.request.session
+        previous_key = session.session_key
         previous = session_data.load(session)
         if previous is not None and previous.user_id != entry.user_id:
             session.flush()  # another user's data must not carry over
         else:
             session.cycle_key()  # a new key: no session fixation
+        if not log_in_django_user(self.request, entry):  # may cycle the key once more
+            session.flush()
+            return False
         session_data.store(session, entry)
+        session_records.record_login(self.request, entry, previous_key=previous_key)
+        return True
 
 
 class LogoutView(WristbandView):
@@ -200,9 +214,11 @@ class LogoutView(WristbandView):
                 "invalid_request", f"state must be at most {MAX_STATE_LENGTH} characters"
             )
             return self.error_response(error, status=400)
+        user_id = getattr(session_data.load(request.session), "user_id", None)
         url = end_session(
             request, self.config, self.sdk, redirect_url=self.get_redirect_url(), state=state
         )
+        signals.logged_out.send(type(self), request=request, user_id=user_id)
         return Redirect(url)
 
 

@@ -10,6 +10,7 @@ from wristband_django import latest_tokens, session_data
 from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig
 from wristband_django.discovery import SdkConfiguration
+from wristband_django.django_users import end_django_login
 from wristband_django.errors import WristbandError
 from wristband_django.flows.refresh import invalidate_session
 from wristband_django.locks import session_lock
@@ -53,7 +54,7 @@ def end_session(
             entry = latest_tokens.newest(session_key, entry)
             invalidate_session(request, session_key)
     else:
-        request.session.flush()
+        end_django_login(request)
     stored = Tenant(entry.tenant_name, entry.tenant_custom_domain) if entry else Tenant()
     tenant = resolve_logout_tenant(request, config, sdk.parse_tenant_from_root_domain, stored)
     revoke_quietly(config, entry.refresh_token if entry else None)

@@ -19,9 +19,10 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
-from wristband_django import latest_tokens, session_data
+from wristband_django import latest_tokens, session_data, session_records, signals
 from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig
+from wristband_django.django_users import end_django_login, is_django_login
 from wristband_django.errors import WristbandError
 from wristband_django.id_tokens import validate_id_token
 from wristband_django.locks import CACHE_SESSION_ENGINES, session_lock
@@ -85,10 +86,11 @@ def _stored_copy(session: SessionBase, session_key: str) -> SessionBase:
 
 
 def invalidate_session(request: HttpRequest, session_key: str | None) -> None:
-    """Delete the session from the store and expire its cookie."""
-    request.session.flush()
+    """Delete the session from the store and expire its cookie (and end a Django login)."""
+    end_django_login(request)
     if session_key:
         latest_tokens.forget(session_key)
+        session_records.forget(session_key)
 
 
 def _load_cache_session(request: HttpRequest) -> None:
@@ -126,6 +128,8 @@ def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession 
         _load_cache_session(request)
         entry = session_data.load(request.session)
         if entry is None:
+            if is_django_login(request.session):  # the Wristband session is gone: so is this
+                invalidate_session(request, request.session.session_key)
             return None
         if not entry.is_expired():
             return entry
@@ -158,9 +162,14 @@ def _refresh_once(
         except WristbandError as exc:
             logger.warning("Token refresh failed (%s); ending the session", exc.error)
             invalidate_session(request, session_key)
+            signals.refresh_failed.send(
+                WristbandSession, request=request, user_id=current.user_id, error=exc
+            )
             return None
         session_data.store(stored, refreshed)
         stored.save()
         latest_tokens.publish(session_key, refreshed)
     session_data.store(request.session, refreshed)
+    session_records.record_refresh(session_key, refreshed)
+    signals.tokens_refreshed.send(WristbandSession, request=request, session=refreshed)
     return refreshed

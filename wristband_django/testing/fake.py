@@ -325,6 +325,11 @@ class FakeWristband:
     def reset_id_token(self) -> None:
         self.settings.id_token_override = None
 
+    def sign_access_token(self, claims: Mapping[str, Any]) -> str:
+        """Any claims, RS256-signed with the current key: for tests of bearer-token APIs (a
+        token the fake never issued, e.g. with another issuer or an expiry in the past)."""
+        return self._keys.sign(claims)
+
     def rotate_signing_key(self, *, keep_old: bool = True) -> None:
         """Sign with a new key (new kid); the JWKS keeps the old key too unless `keep_old=False`."""
         self._keys.rotate(keep_old=keep_old)

@@ -1,0 +1,77 @@
+"""Access-token (bearer) validation against Wristband's JWKS, with PyJWT.
+
+RS256 only; ``iss`` must be this application's issuer, ``exp`` is required (60 s leeway),
+``sub`` and ``client_id`` (RFC 9068) must be present, and ``aud``, when the token has
+one, must contain this client id (Wristband's access tokens may carry none). The JWKS
+cache is the one ID tokens use. Validation is local: a token revoked at Wristband stays
+valid until it expires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+
+from wristband_django import id_tokens
+from wristband_django.conf import AuthConfig
+from wristband_django.errors import WristbandError
+
+ALGORITHM = "RS256"
+LEEWAY_SECONDS = 60
+#: Longer bearer values are rejected before any parsing.
+MAX_TOKEN_LENGTH = 8192
+
+
+class InvalidAccessTokenError(WristbandError):
+    """The access token failed validation; the description never contains the token."""
+
+    def __init__(self, error_description: str):
+        super().__init__("invalid_token", error_description)
+
+
+def _audience_ok(aud: Any, client_id: str) -> bool:
+    if isinstance(aud, str):
+        return aud == client_id
+    return isinstance(aud, list) and client_id in aud
+
+
+def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
+    """The claims of a valid access token; ``InvalidAccessTokenError`` otherwise.
+
+    Raises ``WristbandUnavailableError`` when the JWKS cannot be fetched.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise InvalidAccessTokenError("the access token is empty or too long")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise InvalidAccessTokenError("the access token is not a JWT") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidAccessTokenError(f"the access token must be signed with {ALGORITHM}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidAccessTokenError("the access token header has no kid")
+    key = id_tokens.signing_key(config, kid)  # the JWKS cache ID tokens use too
+    if key is None:
+        raise InvalidAccessTokenError("the access token's key is not in the JWKS")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=[ALGORITHM],
+            issuer=config.issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": ["iss", "sub", "exp"], "verify_aud": False},
+        )
+    except jwt.InvalidTokenError as exc:
+        raise InvalidAccessTokenError(
+            f"the access token is invalid ({type(exc).__name__})"
+        ) from exc
+    if not isinstance(claims["sub"], str) or not claims["sub"]:
+        raise InvalidAccessTokenError("the access token has no subject")
+    if not isinstance(claims.get("client_id"), str):
+        raise InvalidAccessTokenError("the access token has no client_id (an ID token?)")
+    if "aud" in claims and not _audience_ok(claims["aud"], config.client_id):
+        raise InvalidAccessTokenError("the access token is for another audience")
+    return claims

@@ -1,0 +1,298 @@
+"""System checks (``manage.py check``): settings mistakes found at startup, not at login.
+
+Importing this module registers the checks (tag ``wristband``); ``AppConfig.ready()``
+imports it. The cache check is a deployment check (``check --deploy``): a LocMem cache
+is fine for ``runserver`` and tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from wristband_django.conf import SETTING, AuthConfig, parse_auth_config
+from wristband_django.django_users import BACKEND as WRISTBAND_BACKEND
+from wristband_django.locks import CACHE_SESSION_ENGINES
+
+TAG = "wristband"
+WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+DB_SESSION_ENGINES = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+)
+LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
+
+AppConfigs = Sequence[AppConfig] | None
+
+
+def _id(code: str) -> str:
+    return f"wristband_django.{code}"
+
+
+def _config() -> AuthConfig | None:
+    """The parsed settings, or None when they are missing or invalid (E001/E002 say why)."""
+    try:
+        return parse_auth_config(getattr(settings, SETTING, None))
+    except ImproperlyConfigured:
+        return None
+
+
+def _is_subclass(path: str, base_path: str) -> bool:
+    if path == base_path:
+        return True
+    try:
+        candidate, base = import_string(path), import_string(base_path)
+    except ImportError:
+        return False
+    return isinstance(candidate, type) and issubclass(candidate, base)
+
+
+def _position(middleware: Sequence[str], base_path: str) -> int | None:
+    return next((i for i, path in enumerate(middleware) if _is_subclass(path, base_path)), None)
+
+
+@register(TAG)
+def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E001: ``WRISTBAND_AUTH`` missing; E002: invalid (the parser's own message)."""
+    raw = getattr(settings, SETTING, None)
+    if raw is None:
+        return [
+            Error(
+                f"settings.{SETTING} is missing.",
+                hint="Add a dict with client_id, client_secret and "
+                "wristband_application_vanity_domain (see the README).",
+                id=_id("E001"),
+            )
+        ]
+    try:
+        parse_auth_config(raw)
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="See the README's configuration reference.",
+                id=_id("E002"),
+            )
+        ]
+    return []
+
+
+@register(TAG)
+def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E003/E004/E005/W001: the session and Wristband middleware, and their order."""
+    middleware = list(settings.MIDDLEWARE)
+    sessions = _position(middleware, SESSION_MIDDLEWARE)
+    wristband = _position(middleware, WRISTBAND_MIDDLEWARE)
+    messages: list[CheckMessage] = []
+    if sessions is None:
+        messages.append(
+            Error(
+                f"{SESSION_MIDDLEWARE} is not in MIDDLEWARE.",
+                hint="Wristband sessions live in request.session: add SessionMiddleware.",
+                id=_id("E003"),
+            )
+        )
+    if wristband is None:
+        config = _config()
+        if config is not None and config.protected_paths:
+            messages.append(
+                Error(
+                    "protected_paths is set but WristbandAuthMiddleware is not in MIDDLEWARE, "
+                    "so those paths are NOT protected.",
+                    hint=f"Add {WRISTBAND_MIDDLEWARE!r} after SessionMiddleware.",
+                    id=_id("E005"),
+                )
+            )
+        else:
+            messages.append(
+                Warning(
+                    "WristbandAuthMiddleware is not in MIDDLEWARE.",
+                    hint=f"Add {WRISTBAND_MIDDLEWARE!r} after SessionMiddleware. Without it "
+                    "@wristband_required, WristbandRequiredMixin and the DRF classes still "
+                    "work, but other views get no transparent refresh (request.wristband may "
+                    "hold an expired access token).",
+                    id=_id("W001"),
+                )
+            )
+    elif sessions is not None and wristband < sessions:
+        messages.append(
+            Error(
+                "WristbandAuthMiddleware comes before SessionMiddleware in MIDDLEWARE.",
+                hint="Move it after SessionMiddleware: it reads and refreshes request.session.",
+                id=_id("E004"),
+            )
+        )
+    return messages
+
+
+@register(TAG, Tags.security)
+def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006/W005: the ``dangerously_*`` flags with ``DEBUG = False``."""
+    config = _config()
+    if config is None or settings.DEBUG:
+        return []
+    messages: list[CheckMessage] = []
+    if config.dangerously_allow_http_idp:
+        messages.append(
+            Error(
+                "dangerously_allow_http_idp is True while DEBUG is False.",
+                hint="Production must talk https to the identity provider (real Wristband is "
+                "https-only); the flag is for wristband_django.testing's fake Wristband, which "
+                "logs anyone in as anyone, and local demos. If these are test settings that "
+                "run the fake on purpose, add 'wristband_django.E006' to "
+                "SILENCED_SYSTEM_CHECKS.",
+                id=_id("E006"),
+            )
+        )
+    if config.dangerously_disable_secure_cookies:
+        messages.append(
+            Warning(
+                "dangerously_disable_secure_cookies is True while DEBUG is False.",
+                hint="The login-state cookie would also travel over plain http. Remove the "
+                "flag in production (serve the site over https).",
+                id=_id("W005"),
+            )
+        )
+    return messages
+
+
+@register(TAG)
+def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E007/W002/W004: the session engine, its app, and the session cookie's SameSite."""
+    messages: list[CheckMessage] = []
+    engine = settings.SESSION_ENGINE
+    if engine in DB_SESSION_ENGINES and not apps.is_installed("django.contrib.sessions"):
+        messages.append(
+            Error(
+                f"SESSION_ENGINE is {engine!r} but django.contrib.sessions is not in "
+                "INSTALLED_APPS.",
+                hint="Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate.",
+                id=_id("E007"),
+            )
+        )
+    if engine == SIGNED_COOKIES_ENGINE:
+        messages.append(
+            Warning(
+                "SESSION_ENGINE is signed_cookies: the Wristband tokens would travel in the "
+                "session cookie.",
+                hint="Cookies are limited to about 4 KB (three tokens plus userinfo may not "
+                "fit) and a cookie session cannot be revoked server-side (logout cannot end a "
+                "copied cookie). Use the cache, cached_db or db engine.",
+                id=_id("W002"),
+            )
+        )
+    if str(settings.SESSION_COOKIE_SAMESITE).lower() == "strict":
+        messages.append(
+            Warning(
+                "SESSION_COOKIE_SAMESITE is 'Strict'.",
+                hint="The browser comes back from Wristband's login page cross-site, so the "
+                "first page after login (and any page reached by a link from another site) "
+                "would not get the session cookie and would look logged out until a reload. "
+                "Use 'Lax' (Django's default); CSRF protection does not depend on it.",
+                id=_id("W004"),
+            )
+        )
+    return messages
+
+
+def _is_locmem(alias: str) -> bool:
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    return isinstance(backend, str) and _is_subclass(backend, LOCMEM_BACKEND)
+
+
+@register(TAG, Tags.caches)
+def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E008: ``lock_cache_alias`` names a cache that ``CACHES`` does not define."""
+    config = _config()
+    alias = config.lock_cache_alias if config is not None else None
+    if alias is None or alias in settings.CACHES:
+        return []
+    return [
+        Error(
+            f"lock_cache_alias is {alias!r}, which is not in CACHES.",
+            hint=f"Define CACHES[{alias!r}] (a cache all processes share) or remove the key.",
+            id=_id("E008"),
+        )
+    ]
+
+
+@register(TAG, Tags.caches, deploy=True)
+def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """W003 (deployment): sessions or the refresh lock in a per-process LocMem cache."""
+    config = _config()
+    uses: dict[str, list[str]] = {}
+    cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES
+    if cache_sessions:
+        uses.setdefault(settings.SESSION_CACHE_ALIAS, []).append("the sessions")
+    if config is not None:
+        lock_alias = config.lock_cache_alias or (
+            settings.SESSION_CACHE_ALIAS if cache_sessions else DEFAULT_CACHE_ALIAS
+        )
+        uses.setdefault(lock_alias, []).append("the refresh lock")
+    return [
+        Warning(
+            f"The cache {alias!r} holding {' and '.join(what)} is a LocMemCache, private to "
+            "each process.",
+            hint="With more than one process (gunicorn workers, several servers) the "
+            "single-flight refresh does not hold (with refresh-token rotation, two processes "
+            "refreshing at once get the session revoked), and cache sessions are not shared. "
+            "Use Redis (django-redis), Memcached or the database cache, or point "
+            "lock_cache_alias at one.",
+            id=_id("W003"),
+        )
+        for alias, what in uses.items()
+        if _is_locmem(alias)
+    ]
+
+
+@register(TAG)
+def check_django_user_integration(
+    app_configs: AppConfigs = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """E009/E010/W006: what ``authenticate_django_user`` needs."""
+    config = _config()
+    if config is None or not getattr(config, "authenticate_django_user", False):
+        return []
+    if not apps.is_installed("django.contrib.auth"):
+        return [
+            Error(
+                "authenticate_django_user is True but django.contrib.auth is not in "
+                "INSTALLED_APPS.",
+                hint="Add 'django.contrib.auth' and 'django.contrib.contenttypes' to "
+                "INSTALLED_APPS, or turn authenticate_django_user off.",
+                id=_id("E009"),
+            )
+        ]
+    messages: list[CheckMessage] = []
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))
+    if not any(_is_subclass(path, WRISTBAND_BACKEND) for path in backends):
+        messages.append(
+            Error(
+                "authenticate_django_user is True but WristbandBackend is not in "
+                "AUTHENTICATION_BACKENDS.",
+                hint=f"Add {WRISTBAND_BACKEND!r} to AUTHENTICATION_BACKENDS: Django logs the "
+                "user in through it.",
+                id=_id("E010"),
+            )
+        )
+    if _position(list(settings.MIDDLEWARE), AUTH_MIDDLEWARE) is None:
+        messages.append(
+            Warning(
+                "authenticate_django_user is True but AuthenticationMiddleware is not in "
+                "MIDDLEWARE.",
+                hint=f"Add {AUTH_MIDDLEWARE!r} after SessionMiddleware, or request.user is "
+                "never set.",
+                id=_id("W006"),
+            )
+        )
+    return messages

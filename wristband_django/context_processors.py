@@ -1,0 +1,60 @@
+"""Template context: ``{{ wristband.email }}``, ``{% if wristband.is_authenticated %}``...
+
+Add ``"wristband_django.context_processors.wristband"`` to the template engine's
+``context_processors``. Lazy: a template that does not use ``wristband`` costs nothing
+(no session read, no ``Vary: Cookie``). Never refreshes, never calls Wristband, and
+never puts a token in the context.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+
+from wristband_django import session_data
+from wristband_django.session_data import WristbandSession
+from wristband_django.store_errors import STORE_ERRORS
+
+
+def _entry(request: HttpRequest) -> WristbandSession | None:
+    """``request.wristband`` when the middleware (or a decorator) set it, else the session's
+    entry as stored (not refreshed)."""
+    if hasattr(request, "wristband"):
+        entry: WristbandSession | None = request.wristband
+        return entry
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    try:
+        return session_data.load(session)
+    except STORE_ERRORS:  # a page render does not fail because the session store is down
+        return None
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _values(request: HttpRequest) -> dict[str, Any]:
+    entry = _entry(request)
+    return {
+        "is_authenticated": entry is not None,
+        "user_id": entry.user_id if entry else None,
+        "tenant_id": entry.tenant_id if entry else None,
+        "tenant_name": entry.tenant_name if entry else None,
+        "email": entry.userinfo.get("email") if entry else None,
+        "name": entry.userinfo.get("name") if entry else None,
+        "login_url": _url("wristband:login"),
+        "logout_url": _url("wristband:logout"),
+    }
+
+
+def wristband(request: HttpRequest) -> dict[str, Any]:
+    """``{"wristband": {...}}``: identity and the login/logout URLs; never a token."""
+    return {"wristband": SimpleLazyObject(lambda: _values(request))}

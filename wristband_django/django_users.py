@@ -1,0 +1,46 @@
+"""Optional: a Django user behind each Wristband session (``authenticate_django_user``).
+
+Off by default, and then nothing here imports ``django.contrib.auth``. On, the callback
+logs the user in with ``WristbandBackend`` (``request.user``, ``login_required``,
+permissions and the admin work), and whenever the Wristband session ends the Django login
+ends with it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest
+
+from wristband_django.conf import get_config
+from wristband_django.session_data import WristbandSession
+
+BACKEND = "wristband_django.backends.WristbandBackend"
+AUTH_BACKEND_SESSION_KEY = "_auth_user_backend"  # django.contrib.auth's, without importing it
+
+
+def log_in_django_user(request: HttpRequest, entry: WristbandSession) -> bool:
+    """Log the matching Django user in; False if the adapter refused (inactive user...)."""
+    if not get_config().authenticate_django_user:
+        return True
+    from django.contrib.auth import authenticate, login
+
+    user = authenticate(request, wristband_session=entry)
+    if user is None:
+        return False
+    login(request, user, backend=BACKEND)
+    return True
+
+
+def is_django_login(session: SessionBase) -> bool:
+    """Whether this session's Django login came from Wristband."""
+    return bool(session.get(AUTH_BACKEND_SESSION_KEY) == BACKEND)
+
+
+def end_django_login(request: HttpRequest) -> None:
+    """End the session; with the Django user integration, through ``auth.logout``."""
+    if get_config().authenticate_django_user and hasattr(request, "user"):
+        from django.contrib.auth import logout
+
+        logout(request)  # flushes the session, sends user_logged_out
+    else:
+        request.session.flush()

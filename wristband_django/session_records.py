@@ -1,0 +1,115 @@
+"""Keep the admin's ``LoginSession`` rows true: written at login, updated at refresh, removed
+at logout, when a session ends, and by the purge of sessions the store no longer has.
+
+A failing database never breaks authentication here: the error is logged and auth goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import DatabaseError
+from django.http import HttpRequest
+
+from wristband_django import session_data, token_crypto
+from wristband_django.conf import get_config
+from wristband_django.models import LoginSession
+from wristband_django.session_data import WristbandSession
+
+logger = logging.getLogger(__name__)
+
+SEALED_FIELD = "session_key"
+
+
+def key_hash(session_key: str) -> str:
+    return hashlib.sha256(session_key.encode()).hexdigest()
+
+
+def _when(epoch_ms: int | None) -> datetime | None:
+    return None if epoch_ms is None else datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
+
+
+def _enabled() -> bool:
+    return get_config().track_sessions
+
+
+def record_login(
+    request: HttpRequest, entry: WristbandSession, *, previous_key: str | None
+) -> None:
+    """A new login on ``request.session`` (whose key was just cycled from ``previous_key``)."""
+    session_key = request.session.session_key
+    if not _enabled() or session_key is None:
+        return
+    try:
+        if previous_key:
+            LoginSession.objects.filter(session_key_hash=key_hash(previous_key)).delete()
+        LoginSession.objects.update_or_create(
+            session_key_hash=key_hash(session_key),
+            defaults={
+                "session_key_sealed": token_crypto.encrypt(SEALED_FIELD, session_key),
+                "user_id": entry.user_id,
+                "email": str(entry.userinfo.get("email") or "")[:254],
+                "tenant_id": entry.tenant_id,
+                "tenant_name": entry.tenant_name or "",
+                "identity_provider": entry.idp_name or "",
+                "created_at": _when(entry.created_at),
+                "last_refreshed_at": None,
+                "access_token_expires_at": _when(entry.expires_at),
+                "ip_address": request.META.get("REMOTE_ADDR") or None,
+                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+            },
+        )
+    except DatabaseError as exc:
+        logger.warning("Could not record the login session (%s)", type(exc).__name__)
+
+
+def record_refresh(session_key: str, entry: WristbandSession) -> None:
+    if not _enabled():
+        return
+    try:
+        LoginSession.objects.filter(session_key_hash=key_hash(session_key)).update(
+            last_refreshed_at=_when(entry.refreshed_at),
+            access_token_expires_at=_when(entry.expires_at),
+        )
+    except DatabaseError as exc:
+        logger.warning("Could not record the refresh (%s)", type(exc).__name__)
+
+
+def forget(session_key: str | None) -> None:
+    if not _enabled() or not session_key:
+        return
+    try:
+        LoginSession.objects.filter(session_key_hash=key_hash(session_key)).delete()
+    except DatabaseError as exc:
+        logger.warning("Could not remove the login session row (%s)", type(exc).__name__)
+
+
+def session_key_of(record: LoginSession) -> str | None:
+    """The session key behind a row, if the current keys can still open it."""
+    try:
+        return token_crypto.decrypt(SEALED_FIELD, record.session_key_sealed)
+    except token_crypto.TokenDecryptionError:
+        return None
+
+
+def session_store(session_key: str | None = None) -> SessionBase:
+    engine = import_module(settings.SESSION_ENGINE)
+    store: SessionBase = engine.SessionStore(session_key)
+    return store
+
+
+def purge_stale() -> int:
+    """Delete the rows whose session the store no longer has (expired, flushed elsewhere)."""
+    purged = 0
+    store = session_store()
+    for record in LoginSession.objects.all().iterator():
+        key = session_key_of(record)
+        if key is None or not store.exists(key) or session_data.load(session_store(key)) is None:
+            record.delete()
+            purged += 1
+    return purged

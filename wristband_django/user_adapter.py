@@ -1,0 +1,55 @@
+"""``UserAdapter``: how a Wristband user becomes a Django user. Subclass it and point the
+``user_adapter`` setting at your class, e.g. to turn Wristband roles into groups or staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils.module_loading import import_string
+
+from wristband_django.conf import get_config
+from wristband_django.session_data import WristbandSession
+
+
+class UserAdapter:
+    """Creates or updates the Django user of a Wristband user on every login."""
+
+    def get_username(self, entry: WristbandSession) -> str:
+        """The Django username: Wristband's user id, unique across tenants."""
+        return entry.user_id
+
+    def get_or_create_user(self, entry: WristbandSession) -> AbstractBaseUser:
+        user_model = get_user_model()
+        username_field = getattr(user_model, "USERNAME_FIELD", "username")
+        user: AbstractBaseUser
+        user, _ = user_model._default_manager.get_or_create(
+            **{username_field: self.get_username(entry)}
+        )
+        self.update_user(user, entry)
+        user.save()
+        return user
+
+    def update_user(self, user: Any, entry: WristbandSession) -> None:
+        """Copy the userinfo claims onto the user. Override to map ``roles`` to groups or
+        ``is_staff`` (the user is saved afterwards; groups need ``user.pk``, which exists)."""
+        claims = entry.userinfo
+        for field, claim in (
+            ("email", "email"),
+            ("first_name", "given_name"),
+            ("last_name", "family_name"),
+        ):
+            value = claims.get(claim)
+            if isinstance(value, str) and hasattr(user, field):
+                setattr(user, field, value[:150])
+
+    def roles(self, entry: WristbandSession) -> list[str]:
+        """The names of the user's Wristband roles (from the ``roles`` scope)."""
+        roles = entry.userinfo.get("roles") or []
+        return [r["name"] for r in roles if isinstance(r, dict) and isinstance(r.get("name"), str)]
+
+
+def get_user_adapter() -> UserAdapter:
+    adapter: UserAdapter = import_string(get_config().user_adapter)()
+    return adapter
