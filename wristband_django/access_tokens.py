@@ -17,7 +17,6 @@ from wristband_django import id_tokens
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import WristbandError
 
-ALGORITHM = "RS256"
 LEEWAY_SECONDS = 60
 #: Longer bearer values are rejected before any parsing.
 MAX_TOKEN_LENGTH = 8192
@@ -44,22 +43,14 @@ def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise InvalidAccessTokenError("the access token is not a JWT") from exc
-    if header.get("alg") != ALGORITHM:
-        raise InvalidAccessTokenError(f"the access token must be signed with {ALGORITHM}")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise InvalidAccessTokenError("the access token header has no kid")
-    key = id_tokens.signing_key(config, kid)  # the JWKS cache ID tokens use too
-    if key is None:
-        raise InvalidAccessTokenError("the access token's key is not in the JWKS")
+        key = id_tokens.rs256_signing_key(config, token)  # the JWKS cache ID tokens use too
+    except id_tokens.UnusableJwtError as exc:
+        raise InvalidAccessTokenError(f"the access token {exc}") from exc
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key.key,
-            algorithms=[ALGORITHM],
+            algorithms=[id_tokens.ALGORITHM],
             issuer=config.issuer,
             leeway=LEEWAY_SECONDS,
             options={"require": ["iss", "sub", "exp"], "verify_aud": False},

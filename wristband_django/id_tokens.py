@@ -77,9 +77,25 @@ _jwks = _JwksCache()
 register_cache_reset(_jwks.clear)
 
 
-def signing_key(config: AuthConfig, kid: str) -> jwt.PyJWK | None:
-    """Wristband's public key ``kid`` from the cached JWKS (None if Wristband has no such key)."""
-    return _jwks.get(config, kid)
+class UnusableJwtError(Exception):
+    """Why a JWT cannot even be checked; the message completes "the token ..."."""
+
+
+def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
+    """The Wristband key that signed ``token`` (RS256 only), from the cached JWKS."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise UnusableJwtError("is not a JWT") from exc
+    if header.get("alg") != ALGORITHM:
+        raise UnusableJwtError(f"must be signed with {ALGORITHM}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise UnusableJwtError("has no kid in its header")
+    key = _jwks.get(config, kid)
+    if key is None:
+        raise UnusableJwtError("is signed with a key Wristband does not publish")
+    return key
 
 
 def validate_id_token(
@@ -91,17 +107,9 @@ def validate_id_token(
     and ``iat`` (with leeway), ``nonce`` when one was sent, and ``sub`` when known.
     """
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise InvalidIdTokenError("the ID token is not a JWT") from exc
-    if header.get("alg") != ALGORITHM:
-        raise InvalidIdTokenError(f"the ID token must be signed with {ALGORITHM}")
-    kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise InvalidIdTokenError("the ID token header has no kid")
-    key = signing_key(config, kid)
-    if key is None:
-        raise InvalidIdTokenError("the ID token is signed with a key Wristband does not publish")
+        key = rs256_signing_key(config, token)
+    except UnusableJwtError as exc:
+        raise InvalidIdTokenError(f"the ID token {exc}") from exc
     try:
         claims: dict[str, Any] = jwt.decode(
             token,

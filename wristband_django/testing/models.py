@@ -75,37 +75,20 @@ DEFAULT_TENANTS = (FakeTenant("acme"), FakeTenant("globex"))
 
 def default_users(tenants: Iterable[FakeTenant]) -> list[FakeUser]:
     """Two users per tenant: `admin@{tenant}.test` (role app:admin) and `member@{tenant}.test`."""
-    users: list[FakeUser] = []
-    for tenant in tenants:
-        title = tenant.name.capitalize()
-        users.append(
-            FakeUser(
-                sub=f"usr_{tenant.name}_admin",
-                tenant=tenant.name,
-                email=f"admin@{tenant.name}.test",
-                name=f"{title} Admin",
-                roles=(
-                    {
-                        "id": f"rol_{tenant.name}_admin",
-                        "name": "app:admin",
-                        "display_name": "Admin",
-                    },
-                ),
-            )
+    return [
+        FakeUser(
+            sub=f"usr_{tenant.name}_{kind}",
+            tenant=tenant.name,
+            email=f"{kind}@{tenant.name}.test",
+            name=f"{tenant.name.capitalize()} {kind.capitalize()}",
+            roles=(
+                {
+                    "id": f"rol_{tenant.name}_{kind}",
+                    "name": f"app:{kind}",
+                    "display_name": kind.capitalize(),
+                },
+            ),
         )
-        users.append(
-            FakeUser(
-                sub=f"usr_{tenant.name}_member",
-                tenant=tenant.name,
-                email=f"member@{tenant.name}.test",
-                name=f"{title} Member",
-                roles=(
-                    {
-                        "id": f"rol_{tenant.name}_member",
-                        "name": "app:member",
-                        "display_name": "Member",
-                    },
-                ),
-            )
-        )
-    return users
+        for tenant in tenants
+        for kind in ("admin", "member")
+    ]
