@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -41,6 +42,18 @@ class ThrowawayRedis:
             except redis.ConnectionError:
                 time.sleep(0.05)
         raise RuntimeError("throwaway redis-server did not start")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def cache_settings(self, socket_timeout: float = 0.5) -> dict[str, Any]:
+        """A django-redis CACHES entry for this server, with short socket timeouts."""
+        return {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": self.url,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": socket_timeout, "SOCKET_TIMEOUT": socket_timeout},
+        }
 
     def stop_keeping_data(self) -> None:
         redis.Redis(port=self.port).shutdown(save=True)  # writes dump.rdb, then exits

@@ -138,13 +138,7 @@ def test_a_failed_refresh_ends_the_session(wristband: FakeWristband) -> None:
 def test_session_store_down_is_503(
     wristband: FakeWristband, settings: Any, throwaway_redis: Any
 ) -> None:
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
-    }
+    settings.CACHES = {"default": throwaway_redis.cache_settings()}
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != WRISTBAND_MIDDLEWARE]
     client = APIClient()
     log_in(client, wristband)

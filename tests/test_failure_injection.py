@@ -173,13 +173,7 @@ def test_invalid_grant(client: Client, fake: FakeWristband, caplog: Any) -> None
 def test_redis_stopped_mid_session(
     fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
-    }
+    settings.CACHES = {"default": throwaway_redis.cache_settings()}
     client = Client()
     log_in(client, fake)
     throwaway_redis.stop_keeping_data()
@@ -204,13 +198,7 @@ def test_redis_stops_during_a_refresh(
     """The one failure that costs a session: Wristband rotated the refresh token, and the
     store died before the new one could be written. Nothing can keep it; the user sees 503
     now and has to log in again once the store is back."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
-    }
+    settings.CACHES = {"default": throwaway_redis.cache_settings()}
     client = Client()
     log_in(client, fake)
     expire_access_token(client)

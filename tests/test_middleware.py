@@ -66,10 +66,10 @@ def test_valid_token_means_no_outbound_call_and_no_session_write(
 def test_valid_token_costs_one_redis_read_and_no_write(
     client: Client, fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis
 ) -> None:
-    url = f"redis://127.0.0.1:{throwaway_redis.port}/0"  # a server of its own: exact counts
-    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url}}
+    # A server of its own: exact counts.
+    settings.CACHES = {"default": throwaway_redis.cache_settings()}
     log_in(client, fake)
-    server = redis.Redis.from_url(url)
+    server = redis.Redis.from_url(throwaway_redis.url)
 
     def calls() -> dict[str, int]:
         stats = server.info("commandstats")

@@ -24,16 +24,7 @@ pytestmark = pytest.mark.redis
 def client_on_throwaway_redis(
     throwaway_redis: ThrowawayRedis, wristband: FakeWristband, settings: Any
 ) -> Client:
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{throwaway_redis.port}/0",
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": SOCKET_TIMEOUT,
-                "SOCKET_TIMEOUT": SOCKET_TIMEOUT,
-            },
-        }
-    }
+    settings.CACHES = {"default": throwaway_redis.cache_settings(SOCKET_TIMEOUT)}
     settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=["/api/"])
     client = Client()
     log_in(client, wristband)
