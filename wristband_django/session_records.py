@@ -48,21 +48,19 @@ def record_login(
     try:
         if previous_key:
             LoginSession.objects.filter(session_key_hash=key_hash(previous_key)).delete()
-        LoginSession.objects.update_or_create(
+        # The key was just cycled to a fresh random one: a plain insert, no upsert.
+        LoginSession.objects.create(
             session_key_hash=key_hash(session_key),
-            defaults={
-                "session_key_sealed": token_crypto.encrypt(SEALED_FIELD, session_key),
-                "user_id": entry.user_id,
-                "email": str(entry.userinfo.get("email") or "")[:254],
-                "tenant_id": entry.tenant_id,
-                "tenant_name": entry.tenant_name or "",
-                "identity_provider": entry.idp_name or "",
-                "created_at": _when(entry.created_at),
-                "last_refreshed_at": None,
-                "access_token_expires_at": _when(entry.expires_at),
-                "ip_address": request.META.get("REMOTE_ADDR") or None,
-                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
-            },
+            session_key_sealed=token_crypto.encrypt(SEALED_FIELD, session_key),
+            user_id=entry.user_id,
+            email=str(entry.userinfo.get("email") or "")[:254],
+            tenant_id=entry.tenant_id,
+            tenant_name=entry.tenant_name or "",
+            identity_provider=entry.idp_name or "",
+            created_at=_when(entry.created_at),
+            access_token_expires_at=_when(entry.expires_at),
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
         )
     except DatabaseError as exc:
         logger.warning("Could not record the login session (%s)", type(exc).__name__)

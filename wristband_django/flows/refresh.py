@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import caches
 from django.http import HttpRequest
 
 from wristband_django import latest_tokens, session_data, session_records, signals
@@ -105,10 +106,9 @@ def _load_cache_session(request: HttpRequest) -> None:
     cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not cookie or session.accessed or settings.SESSION_ENGINE not in CACHE_SESSION_ENGINES:
         return
-    from django.core.cache import caches
-
+    cache = getattr(session, "_cache", None) or caches[settings.SESSION_CACHE_ALIAS]
     prefix = getattr(session, "cache_key_prefix", "")
-    data = caches[settings.SESSION_CACHE_ALIAS].get(f"{prefix}{cookie}")
+    data = cache.get(f"{prefix}{cookie}")
     if isinstance(data, dict) and session.session_key == cookie:
         session._session_cache = data  # type: ignore[attr-defined]
 
