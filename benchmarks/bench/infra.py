@@ -1,0 +1,256 @@
+"""The processes a run needs: a Redis of its own, gunicorn servers, TLS in front of the fake
+Wristband (the official package speaks https only), and wrk."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import os
+import select
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BENCH_DIR.parent
+VENVS = {"ours": BENCH_DIR / ".venv-ours", "official": BENCH_DIR / ".venv-official"}
+WRK_SCRIPT = Path(__file__).resolve().parent / "report.lua"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def executable(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RuntimeError(f"{name} is not installed (benchmarks/run.py installs it with apt)")
+    return path
+
+
+class RedisServer:
+    """A redis-server of the run's own on a free port: its command counters are ours alone."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.client = redis.Redis(port=self.port)
+        command = [executable("redis-server"), "--bind", "127.0.0.1", "--port", str(self.port),
+                   "--save", "", "--appendonly", "no", "--dir", str(directory)]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603
+        for _ in range(100):
+            with suppress(redis.ConnectionError):
+                self.client.ping()
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def command_calls(self) -> dict[str, int]:
+        stats = self.client.info("commandstats")
+        calls = {name.removeprefix("cmdstat_"): int(s["calls"]) for name, s in stats.items()}
+        calls.pop("info", None)  # our own counting
+        return calls
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:port
+    pid: int  # gunicorn's master
+
+    def workers_cpu_seconds(self) -> float:
+        """User + system CPU time its workers have used so far (less noisy than req/s)."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return sum(cpu_seconds(int(pid)) for pid in children)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+@contextmanager
+def gunicorn(
+    package: str, port: int, env: dict[str, str], workers: int, log: Path
+) -> Iterator[Server]:
+    """``workers`` sync gunicorn workers serving benchsite on 127.0.0.1:port."""
+    command = [
+        str(VENVS[package] / "bin" / "python"), "-m", "gunicorn", "benchsite.wsgi:application",
+        "--worker-class", "sync", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        "--preload", "--graceful-timeout", "2", "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=BENCH_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base}/plain/hello/", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn ({package}) did not start; see {log}") from None
+                time.sleep(0.1)
+        yield Server(base, process.pid)
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def django_admin(package: str, env: dict[str, str], *args: str) -> None:
+    python = str(VENVS[package] / "bin" / "python")
+    subprocess.run([python, "-m", "django", *args], cwd=BENCH_DIR, env=env, check=True)  # noqa: S603
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    requests: int
+    seconds: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def wrk(url: str, cookie: str, seconds: int, connections: int) -> WrkResult:
+    """One bounded wrk run (one thread) with the session cookie."""
+    command = [executable("wrk"), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+               "-s", str(WRK_SCRIPT), "-H", f"Cookie: sessionid={cookie}", url]  # fmt: skip
+    done = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, timeout=seconds + 30, check=True
+    )
+    line = next(line for line in done.stdout.splitlines() if line.startswith("{"))
+    raw = json.loads(line)
+    return WrkResult(
+        requests=raw["requests"],
+        seconds=raw["duration_us"] / 1e6,
+        non_2xx=raw["non_2xx"],
+        socket_errors=raw["socket_errors"],
+        p50_ms=raw["p50_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+    )
+
+
+def py_spy(pid: int, seconds: int, output: Path) -> subprocess.Popen[bytes]:
+    """Sample gunicorn's master and workers for ``seconds`` (collapsed stacks, ``raw``)."""
+    command = [str(VENVS["ours"] / "bin" / "py-spy"), "record", "--pid", str(pid), "--subprocesses",
+               "--rate", "200", "--duration", str(seconds), "--format", "raw",
+               "--output", str(output)]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for ``localhost`` and 127.0.0.1, valid for a day; returns (cert, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "fake-wristband.crt", directory / "fake-wristband.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class TlsFront:
+    """TLS on a port of 127.0.0.1, relaying each connection to the fake's plain-HTTP port.
+
+    wristband-django-auth builds every Wristband URL as ``https://{vanity domain}``; this
+    lets it talk to the same ``FakeWristband`` as our package, trusting the certificate
+    through ``SSL_CERT_FILE`` (which httpx reads).
+    """
+
+    def __init__(self, upstream_port: int, cert: Path, key: Path) -> None:
+        self.upstream_port = upstream_port
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        threading.Thread(target=self._accept, name="tls-front", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        # Relayed writes are small and separate: without TCP_NODELAY, Nagle and delayed
+        # ACKs would add ~40 ms to each exchange (the fake sets it on its side too).
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with (
+            suppress(OSError),
+            self.context.wrap_socket(connection, server_side=True) as client,
+            socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream,
+        ):
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _relay(client, upstream)
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+
+
+def _relay(client: ssl.SSLSocket, upstream: socket.socket) -> None:
+    """Copy bytes both ways until either side closes or both are idle for a minute."""
+    peers: dict[socket.socket, socket.socket] = {client: upstream, upstream: client}
+    while True:
+        ready = [client] if client.pending() else select.select(list(peers), [], [], 60)[0]
+        if not ready:
+            return
+        for sock in ready:
+            data = sock.recv(65536)
+            if not data:
+                return
+            peers[sock].sendall(data)

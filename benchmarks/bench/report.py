@@ -1,0 +1,247 @@
+"""The tables (Markdown, printed and written into docs/PERFORMANCE.md) and the machine."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import version
+from pathlib import Path
+
+from bench.infra import REPO_DIR, RedisServer, executable
+from bench.scenarios import Options, Storm, Throughput, ViewStats
+
+DOC = REPO_DIR / "docs" / "PERFORMANCE.md"
+START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+STORE_NAMES = {"locmem": "LocMem", "redis": "Redis (django-redis)", "db": "db (SQLite)"}
+PACKAGE_NAMES = {"ours": "wristband-django", "official": "wristband-django-auth 1.1.0"}
+OVERHEAD_TARGET = 0.10
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def machine(store: RedisServer) -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if "model name" in line),
+        platform.processor() or "unknown CPU",
+    )
+    mem_kib = next(int(line.split()[1]) for line in _lines("/proc/meminfo") if "MemTotal" in line)
+    wrk = subprocess.run(  # noqa: S603
+        [executable("wrk"), "--version"], capture_output=True, text=True, check=False
+    ).stdout.split()[1]
+    return (
+        f"{datetime.date.today():%Y-%m-%d}, {cpu}, {os.cpu_count()} cores, "
+        f"{mem_kib / 2**20:.1f} GiB RAM, Linux {platform.release()}; "
+        f"Python {platform.python_version()}, Django {version('Django')}, "
+        f"django-redis {version('django-redis')}, Redis {store.client.info()['redis_version']}, "
+        f"gunicorn {version('gunicorn')}, wrk {wrk}."
+    )
+
+
+def _lines(path: str) -> list[str]:
+    return Path(path).read_text().splitlines() if Path(path).exists() else []
+
+
+def render(machine_line: str, options: Options, runs: list[Throughput], storms: list[Storm]) -> str:
+    ours_redis = next((r for r in runs if (r.package, r.store) == ("ours", "redis")), None)
+    ours_storm = next((s for s in storms if s.package == "ours"), None)
+    lines = [
+        f"Measured {machine_line}",
+        "",
+        *views_section(options, runs),
+        *ratio_section(runs),
+        *storm_section(options, storms),
+        *login_section(runs),
+        *bytes_section(runs),
+        "### Targets (wristband-django on Redis)",
+        "",
+        *targets(ours_redis, ours_storm),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def views_section(options: Options, runs: list[Throughput]) -> list[str]:
+    header = [
+        "package", "sessions", "plain req/s", "protected req/s", "protected / plain",
+        "p50 ms plain → protected", "p99 ms plain → protected",
+        "worker CPU µs/req plain → protected",
+        "store round trips/req plain → protected", "IdP calls", "failed requests",
+    ]  # fmt: skip
+    rows = [
+        [
+            PACKAGE_NAMES[run.package],
+            STORE_NAMES[run.store],
+            f"{run.plain.rps:,.0f}",
+            f"{run.protected.rps:,.0f}",
+            _ratio(run.protected.rps, run.plain.rps),
+            f"{run.plain.p50_ms:.2f} → {run.protected.p50_ms:.2f}",
+            f"{run.plain.p99_ms:.2f} → {run.protected.p99_ms:.2f}",
+            f"{run.plain.cpu_us_per_request:.0f} → {run.protected.cpu_us_per_request:.0f} "
+            f"({run.protected.cpu_us_per_request - run.plain.cpu_us_per_request:+.0f})",
+            f"{_store_ops(run.plain)} → {_store_ops(run.protected)}",
+            run.protected.idp_calls,
+            run.plain.failures + run.protected.failures,
+        ]
+        for run in runs
+    ]
+    return [
+        f"### a. Protected JSON view with a valid access token (1 sync gunicorn worker; wrk: "
+        f"1 thread, {options.connections} connections, {options.rounds} runs of "
+        f"{options.duration:g} s per view, each after {options.warmup:g} s of warm-up)",
+        "",
+        "*plain*: the same view reading the same session, without any auth code. *store "
+        "round trips*: Redis commands per request (`INFO commandstats` delta / requests), SQL "
+        "queries per request, or none (LocMem is in-process). *IdP calls*: requests the fake "
+        "Wristband received during the measured runs.",
+        "",
+        *table(header, rows),
+    ]
+
+
+def ratio_section(runs: list[Throughput]) -> list[str]:
+    protected = {(run.package, run.store): run.protected.rps for run in runs}
+    rows = [
+        [
+            STORE_NAMES[store],
+            f"{protected[('ours', store)]:,.0f}",
+            f"{protected[('official', store)]:,.0f}",
+            f"{protected[('ours', store)] / protected[('official', store)]:.2f}",
+        ]
+        for store in STORE_NAMES
+        if ("ours", store) in protected and ("official", store) in protected
+    ]
+    return [
+        "### c. Ours / official on the same store (protected view, same run)",
+        "",
+        *table(["sessions", "wristband-django req/s", "official req/s", "ours / theirs"], rows),
+    ]
+
+
+def storm_section(options: Options, storms: list[Storm]) -> list[str]:
+    header = [
+        "package", "token calls", "replayed refresh tokens", "answers", "non-200",
+        "p50 ms", "p99 ms", "next refresh",
+    ]  # fmt: skip
+    rows = [
+        [
+            PACKAGE_NAMES[s.package],
+            s.token_calls,
+            s.replayed_refresh_tokens,
+            ", ".join(f"{n} x {status}" for status, n in sorted(s.statuses.items())),
+            s.requests - s.statuses[200],
+            f"{s.p50_ms:.0f}",
+            f"{s.p99_ms:.0f}",
+            s.next_refresh_status,
+        ]
+        for s in storms
+    ]
+    return [
+        f"### b. Refresh storm: {options.storm_requests} concurrent requests on one session "
+        f"whose access token has expired (Redis sessions, {options.storm_workers} sync "
+        f"workers, refresh-token rotation on, the fake answers a refresh after "
+        f"{options.refresh_delay * 1000:.0f} ms)",
+        "",
+        "*replayed refresh tokens*: refreshes presenting a refresh token that was already "
+        "presented (with rotation, Wristband then revokes the whole token family). *next "
+        "refresh*: the status of the session's next request once the tokens the storm got "
+        "have expired too, i.e. whether the storm left a working refresh token behind.",
+        "",
+        *table(header, rows),
+    ]
+
+
+def login_section(runs: list[Throughput]) -> list[str]:
+    header = [
+        "package", "logins", "server ms/login (mean, median)", "outbound calls per login",
+        "first login also calls", "store round trips per login",
+    ]  # fmt: skip
+    rows = [
+        [
+            PACKAGE_NAMES[run.package],
+            run.login.count,
+            f"{run.login.server_ms_mean:.1f}, {run.login.server_ms_p50:.1f}",
+            f"{sum(run.login.calls_per_login.values()):g} ({_calls(run.login.calls_per_login)})",
+            _calls(run.login.first_login_extra) or "nothing more",
+            f"{run.login.redis_commands / run.login.count:g} Redis + "
+            f"{run.login.sql_queries / run.login.count:g} SQL",
+        ]
+        for run in runs
+        if run.login
+    ]
+    return [
+        "### d. One full login (Login → fake authorize → Callback), timed server-side",
+        "",
+        "*server ms*: the Login and Callback views together (`Server-Timing`, Redis "
+        "sessions), without the browser's visit to the fake's authorize page. *outbound "
+        "calls*: requests the server made to the fake Wristband.",
+        "",
+        *table(header, rows),
+    ]
+
+
+def bytes_section(runs: list[Throughput]) -> list[str]:
+    rows = [
+        [PACKAGE_NAMES[run.package], run.session_bytes.keys, f"{run.session_bytes.value_bytes:,}"]
+        for run in runs
+        if run.session_bytes
+    ]
+    return [
+        "### e. Stored per logged-in session in Redis (right after one login)",
+        "",
+        *table(["package", "Redis keys", "bytes (sum of STRLEN)"], rows),
+    ]
+
+
+def _ratio(new: float, old: float) -> str:
+    return f"{new / old:.3f} ({(new / old - 1) * 100:+.1f}%)"
+
+
+def _store_ops(stats: ViewStats) -> str:
+    parts = []
+    if stats.commands:
+        detail = ", ".join(
+            f"{name.upper()} {n / stats.requests:.2f}" for name, n in stats.commands.items()
+        )
+        parts.append(f"{stats.commands_per_request:.2f} Redis ({detail})")
+    if stats.queries_per_request:
+        parts.append(f"{stats.queries_per_request:.2f} SQL")
+    return " + ".join(parts) or "0 (in process)"
+
+
+def _calls(calls: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {n:g}" for name, n in calls.items())
+
+
+def targets(run: Throughput | None, storm: Storm | None) -> list[str]:
+    lines: list[str] = []
+
+    def check(name: str, met: bool, measured: str) -> None:
+        lines.append(f"- {name}: {measured}, {'met' if met else '**missed**'}")
+
+    if run is not None:
+        cost = 1 - run.protected.rps / run.plain.rps
+        check("throughput cost of the middleware ≤ 10%", cost <= OVERHEAD_TARGET, f"{cost:.1%}")
+        added = round(run.protected.round_trips - run.plain.round_trips, 2) + 0.0  # no "-0.00"
+        check("store round trips added ≤ 1 per request", added <= 1.0, f"{added:+.2f}")
+        check("outbound calls = 0", run.protected.idp_calls == 0, str(run.protected.idp_calls))
+    if storm is not None:
+        check("storm: token calls = 1", storm.token_calls == 1, str(storm.token_calls))
+        non_200 = storm.requests - storm.statuses[200]
+        check("storm: non-200 answers = 0", non_200 == 0, str(non_200))
+    return lines
+
+
+def write_doc(section: str) -> None:
+    """Replace the generated section of docs/PERFORMANCE.md (between the markers)."""
+    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{START}\n{END}\n"
+    if START not in text or END not in text:
+        text += f"\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    DOC.write_text(f"{head}{START}\n{section}{END}{tail}")

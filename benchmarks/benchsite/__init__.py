@@ -1,0 +1,1 @@
+"""The Django project the benchmark's gunicorn servers run (one per package and store)."""

@@ -1,0 +1,61 @@
+"""Benchmark server settings, chosen by environment variables set by ``benchmarks/run.py``.
+
+BENCH_PACKAGE: ``ours`` (wristband_django) or ``official`` (wristband-django-auth).
+BENCH_STORE: ``locmem``, ``redis`` (django-redis) or ``db`` (SQLite) sessions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+PACKAGE = os.environ["BENCH_PACKAGE"]
+STORE = os.environ["BENCH_STORE"]
+
+SECRET_KEY = os.environ["BENCH_SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+ROOT_URLCONF = f"benchsite.urls_{PACKAGE}"
+WSGI_APPLICATION = "benchsite.wsgi.application"
+
+# wristband-django-auth imports django.contrib.auth's models; both packages get the same apps.
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"]
+#: The stack of the unprotected baseline; the protected stack may add the auth middleware.
+PLAIN_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+MIDDLEWARE = list(PLAIN_MIDDLEWARE)
+if PACKAGE == "ours":
+    INSTALLED_APPS.append("wristband_django")
+    MIDDLEWARE.append("wristband_django.middleware.WristbandAuthMiddleware")
+
+DATABASES = {
+    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_SQLITE_PATH"]}
+}
+CACHES: dict[str, Any] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if STORE == "redis":
+    CACHES["default"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["BENCH_REDIS_URL"],
+    }
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if STORE == "db"
+    else "django.contrib.sessions.backends.cache"
+)
+
+#: Each package reads its own settings: ours the dict, theirs through benchsite.official.
+WRISTBAND_AUTH = json.loads(os.environ["BENCH_WRISTBAND_AUTH"])
+# The fake Wristband is plain http on 127.0.0.1, on purpose (the hint of the check says so).
+SILENCED_SYSTEM_CHECKS = ["wristband_django.E006", "wristband_django.W005"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
