@@ -105,7 +105,3 @@ def load(session: SessionBase) -> WristbandSession | None:
 
 def store(session: SessionBase, entry: WristbandSession) -> None:
     session[SESSION_KEY] = seal_tokens(asdict(entry))
-
-
-def has_entry(session: SessionBase) -> bool:
-    return SESSION_KEY in session
