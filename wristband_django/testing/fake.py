@@ -16,7 +16,7 @@ from .faults import Fault, FaultQueue
 from .grants import Grants
 from .models import DEFAULT_TENANTS, FakeTenant, FakeUser, RecordedRequest, default_users
 from .responses import Response, json_response
-from .server import FakeHTTPServer
+from .server import FakeHTTPServer, Trickle
 from .settings import FakeSettings
 from .tokens import IdTokenOverride, KeyRing
 
@@ -279,11 +279,17 @@ class FakeWristband:
         drop: bool = False,
         times: int | None = 1,
         grant_type: str | None = None,
+        trickle: float = 0.0,
     ) -> Fault:
-        """Make the next `times` requests to `endpoint` slow, dropped, or answered otherwise.
+        """Make the next `times` requests to `endpoint` slow, dropped, trickled, or answered
+        otherwise.
 
         Faulted requests are recorded but not processed (a code is not consumed), except for a
-        delay-only fault, which answers normally afterwards.
+        fault that only delays and/or trickles, which answers normally afterwards. `trickle`
+        (seconds) writes the whole answer (status line, headers, body: the real one, or the
+        `status`/`json`/`body` replacement) one byte at a time, spread evenly over that time:
+        a server that keeps every per-read timeout happy yet takes that long to answer.
+        Stopping the fake cuts a trickle short.
         """
         fault = Fault.build(
             endpoint,
@@ -295,6 +301,7 @@ class FakeWristband:
             drop=drop,
             times=times,
             grant_type=grant_type,
+            trickle=trickle,
         )
         self._faults.add(fault)
         return fault
@@ -366,7 +373,7 @@ class FakeWristband:
         with self._records_lock:
             self.requests.clear()
 
-    def _dispatch(self, request: RecordedRequest) -> Response | None:
+    def _dispatch(self, request: RecordedRequest) -> Response | Trickle | None:
         if request.path == RECORDS_PATH:
             return json_response(self.summary())
         with self._records_lock:
@@ -378,4 +385,7 @@ class FakeWristband:
             self._stopping.wait(fault.delay)
         if fault.drop:
             return None
-        return fault.response() or self._endpoints.handle(request)
+        response = fault.response() or self._endpoints.handle(request)
+        if fault.trickle:
+            return Trickle(response, fault.trickle, self._stopping)
+        return response

@@ -1,4 +1,4 @@
-"""Fault injection: slow, dropped or replaced responses per endpoint."""
+"""Fault injection: slow, dropped, trickled or replaced responses per endpoint."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ GRANT_TYPES = frozenset({"authorization_code", "refresh_token"})
 
 @dataclass
 class Fault:
-    """One injected fault; `remaining` is None for "until cleared", `hits` counts uses."""
+    """One injected fault; `remaining` is None for "until cleared", `hits` counts uses;
+    `trickle` > 0 writes the answer one byte at a time over that many seconds."""
 
     endpoint: str
     status: int | None = None
@@ -38,6 +39,7 @@ class Fault:
     remaining: int | None = 1
     grant_type: str | None = None
     hits: int = 0
+    trickle: float = 0.0
 
     @classmethod
     def build(
@@ -52,6 +54,7 @@ class Fault:
         drop: bool = False,
         times: int | None = 1,
         grant_type: str | None = None,
+        trickle: float = 0.0,
     ) -> Fault:
         """Validate `FakeWristband.inject` arguments and fill in a default status or body."""
         if endpoint not in ENDPOINTS:
@@ -60,6 +63,10 @@ class Fault:
             raise ValueError("grant_type filters only apply to the token endpoint")
         if times is not None and times < 1:
             raise ValueError("times must be >= 1 or None")
+        if isinstance(trickle, bool) or not isinstance(trickle, (int, float)) or not trickle >= 0:
+            raise ValueError(f"trickle must be a number of seconds >= 0, not {trickle!r}")
+        if trickle and drop:
+            raise ValueError("a dropped connection cannot trickle an answer: pass one of them")
         if json is not None:
             body, content_type = jsonlib.dumps(json), "application/json"
         raw = body.encode() if isinstance(body, str) else body
@@ -67,10 +74,12 @@ class Fault:
             status = 200
         if status is not None and raw is None:
             raw = _default_body(status)
-        return cls(endpoint, status, raw, content_type, delay, drop, times, grant_type)
+        return cls(
+            endpoint, status, raw, content_type, delay, drop, times, grant_type, trickle=trickle
+        )
 
     def response(self) -> Response | None:
-        """The replacement response, or None when the fault only delays or drops."""
+        """The replacement response, or None when the fault only delays, drops or trickles."""
         if self.status is None:
             return None
         return Response(self.status, self.body or b"", self.content_type)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
@@ -17,7 +19,17 @@ from .models import RecordedRequest
 from .responses import Response, error_response
 from .routes import route
 
-Dispatch = Callable[[RecordedRequest], Response | None]
+
+@dataclass(frozen=True)
+class Trickle:
+    """`response`, written one byte at a time over `seconds` (cut short once `stop` is set)."""
+
+    response: Response
+    seconds: float
+    stop: threading.Event
+
+
+Dispatch = Callable[[RecordedRequest], Response | Trickle | None]
 """Answers a request; None means: close the connection without answering."""
 
 
@@ -90,7 +102,10 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._write(response)
+        if isinstance(response, Trickle):
+            self._trickle(response)
+        else:
+            self._write(response)
 
     def _read_request(self) -> RecordedRequest:
         url = urlsplit(self.path)
@@ -118,15 +133,39 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _write(self, response: Response) -> None:
         try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
+            self._write_head(response)
             self.wfile.write(response.body)
         except ConnectionError:  # the client gave up (e.g. timed out during an injected delay)
             self.close_connection = True
+
+    def _write_head(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _trickle(self, trickle: Trickle) -> None:
+        """Write the whole answer one byte at a time, byte i at (i + 1) / n of `seconds`."""
+        wfile, buffer = self.wfile, io.BytesIO()
+        self.wfile = buffer
+        try:
+            self._write_head(trickle.response)
+        finally:
+            self.wfile = wfile
+        data = buffer.getvalue() + trickle.response.body
+        started = time.monotonic()
+        try:
+            for index in range(len(data)):
+                wait = started + trickle.seconds * (index + 1) / len(data) - time.monotonic()
+                if wait > 0 and trickle.stop.wait(wait):
+                    raise ConnectionAbortedError("the fake is stopping")
+                wfile.write(data[index : index + 1])
+        except OSError:  # the client gave up, or the fake is stopping
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
 
 
 def _json_or_none(text: str) -> Any:
