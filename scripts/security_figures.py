@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Run the security suites and write their figures into docs/SECURITY.md.
 
-    python scripts/security_figures.py            # "thorough": 400 examples per fuzz test
+    python scripts/security_figures.py            # "thorough": 1250 examples per fuzz test
     python scripts/security_figures.py --quick    # the CI profile: 40 examples
 
 Needs the test extra (pip install -e ".[test]") and Redis, as the tests do.
@@ -21,7 +21,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "SECURITY.md"
-SUITES = ["tests/test_fuzz.py", "tests/test_security.py", "tests/test_failure_injection.py"]
+SUITES = [
+    "tests/test_fuzz.py",
+    "tests/test_tenant_integrity.py",
+    "tests/test_session_cookie_values.py",
+    "tests/test_security.py",
+    "tests/test_failure_injection.py",
+]
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 COUNTS = [
     ("fuzz inputs tried", "Hostile requests and broken Wristband answers tried"),
@@ -29,6 +35,8 @@ COUNTS = [
     ("500s", "Answers with status 500"),
     ("sessions created from bad input", "Sessions created from bad input"),
     ("valid sessions lost", "Valid sessions lost to hostile requests"),
+    ("sessions whose tenant differs from the authenticated one",
+     "Sessions whose tenant name or id differs from the tenant the user authenticated with"),
     ("sessions ended by a broken refresh answer (by design)",
      "Sessions ended because Wristband's refresh answer was broken (the documented fatal path)"),
     ("log lines checked", "Log lines captured at DEBUG during login, refresh, failures and logout"),

@@ -79,3 +79,13 @@ def expire_access_token(client: Client) -> WristbandSession:
     session_data.store(store, expired)
     store.save()
     return expired
+
+
+def admin_client() -> Client:
+    """A test client logged in to Django's admin as a new superuser."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client

@@ -1,4 +1,4 @@
-"""Shared fixtures: the fake Wristband and the Redis guard."""
+"""Shared fixtures: the fake Wristband, and the Redis and Memcached guards."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
+from tests.auth_helpers import log_in
+from tests.memcached_server import ThrowawayMemcached
 from tests.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
 
 pytest_plugins = ["wristband_django.testing.pytest_plugin"]
 
 hypothesis_settings.register_profile("ci", max_examples=40, derandomize=False)
-hypothesis_settings.register_profile("thorough", max_examples=400)
+hypothesis_settings.register_profile("thorough", max_examples=1250)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -27,6 +30,7 @@ REQUIRED = {
     for marker, variable in (
         ("redis", "WRISTBAND_REQUIRE_REDIS"),
         ("browser", "WRISTBAND_REQUIRE_BROWSER"),
+        ("memcached", "WRISTBAND_REQUIRE_MEMCACHED"),
     )
     if os.environ.get(variable) == "1"
 }
@@ -73,15 +77,47 @@ def throwaway_redis(tmp_path: Path) -> Iterator[ThrowawayRedis]:
     server.kill()
 
 
+@pytest.fixture(scope="session")
+def memcached_server() -> Iterator[ThrowawayMemcached]:
+    """One memcached of the test run's own on a free port; skips if the binary is missing
+    (CI fails on such a skip). Tests share it, each with a key prefix of its own."""
+    server = ThrowawayMemcached()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def memcached_cache(memcached_server: ThrowawayMemcached) -> dict[str, Any]:
+    """A PyMemcacheCache config with a key prefix of its own and 0.5 s socket timeouts."""
+    return memcached_server.cache_settings(key_prefix=f"wbtest-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def throwaway_memcached() -> Iterator[ThrowawayMemcached]:
+    """A memcached for this test alone, to stop, pause and restart."""
+    server = ThrowawayMemcached()
+    server.start()
+    yield server
+    server.stop()
+
+
+MEMCACHED_FIXTURES = {"memcached_server", "memcached_cache", "throwaway_memcached"}
+REDIS_FIXTURES = {"redis_url", "redis_cache", "throwaway_redis"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test may use the database (logins write a LoginSession row; pytest-django must
-    see the mark at collection to create the test database). Every test that uses Redis is
-    marked, so CI can refuse to skip it."""
+    see the mark at collection to create the test database). Every test that uses Redis or
+    Memcached is marked, so CI can refuse to skip it."""
     for item in items:
         if item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
-        if {"redis_url", "redis_cache", "throwaway_redis"} & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if REDIS_FIXTURES & fixtures:
             item.add_marker(pytest.mark.redis)
+        if MEMCACHED_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.memcached)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -109,13 +145,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "locmem",
         pytest.param("redis", marks=pytest.mark.redis),
         pytest.param("db", marks=pytest.mark.django_db),
+        pytest.param("memcached", marks=pytest.mark.memcached),
     ],
 )
 def session_backend(request: pytest.FixtureRequest, settings: Any) -> str:
-    """Run the test once per session store users deploy: LocMem cache, Redis, database."""
+    """Run the test once per session store users deploy: LocMem cache, Redis, database,
+    Memcached (Django's PyMemcacheCache)."""
     backend: str = request.param
-    if backend == "redis":
-        settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
+    if backend in ("redis", "memcached"):
+        settings.CACHES = {"default": request.getfixturevalue(f"{backend}_cache")}
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     elif backend == "db":
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -134,3 +172,11 @@ def wristband(request: pytest.FixtureRequest, settings: Any) -> Iterator[FakeWri
     with FakeWristband(**kwargs) as fake:
         settings.WRISTBAND_AUTH = fake.auth_settings()
         yield fake
+
+
+@pytest.fixture
+def logged_in(fake: FakeWristband) -> Client:
+    """A client logged in through the test module's own ``fake`` Wristband fixture."""
+    client = Client()
+    log_in(client, fake)
+    return client

@@ -64,6 +64,25 @@ def test_invalid_settings_never_show_a_secret(healthy: Any) -> None:
     assert message.id == "wristband_django.E002" and "short-secret" not in str(message)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "key"),
+    [
+        ({"refresh_timeout": 30, "refresh_lock_timeout": 20}, "refresh_lock_timeout"),
+        ({"refresh_timeout": 10, "refresh_lock_timeout": 12}, "refresh_lock_timeout"),
+        ({"login_cookie_budget": 2048}, "login_cookie_budget"),
+        ({"login_cookie_budget": 16384}, "login_cookie_budget"),
+    ],
+)
+def test_bounds_that_would_break_a_guarantee_are_refused(
+    healthy: Any, overrides: dict[str, Any], key: str
+) -> None:
+    """A refresh that could outlive its lock would let two requests present one refresh token;
+    a cookie budget outside the range would not fit three logins, or the header limit."""
+    healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, **overrides}
+    [message] = run()
+    assert message.id == "wristband_django.E002" and f'["{key}"]' in message.msg
+
+
 def test_middleware_missing_is_a_warning(healthy: Any) -> None:
     healthy.MIDDLEWARE = [m for m in healthy.MIDDLEWARE if m != WRISTBAND]
     [message] = run()

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
-from tests.auth_helpers import expire_access_token, log_in
+from tests.auth_helpers import admin_client, expire_access_token, log_in
 from tests.leaks import tokens_of
 from wristband_django import session_data, signals
 from wristband_django.models import LoginSession
@@ -33,13 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
     settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=["/api/"])
     return wristband
-
-
-def admin_client() -> Client:
-    user = get_user_model().objects.create_superuser("root", "root@example.test", "pw")
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 # --- admin-visible sessions ------------------------------------------------------------

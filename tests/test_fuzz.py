@@ -7,7 +7,7 @@ from __future__ import annotations
 import string
 from importlib import import_module
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests import figures
 from tests.auth_helpers import expire_access_token, log_in, start_login
-from wristband_django import session_data
+from wristband_django import login_state, session_data
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -52,6 +52,7 @@ wire_text = st.one_of(
 )
 cookie_names = st.one_of(
     st.just("csrftoken"),
+    st.sampled_from(["login#0", "login#1", "login#2", "login#3", "login#"]),
     st.from_regex(r"login#[A-Za-z0-9_-]{0,45}#[0-9]{0,14}", fullmatch=True),
     st.text(alphabet=string.ascii_letters + string.digits + "_-#", min_size=1, max_size=16),
 )
@@ -101,7 +102,12 @@ def plant(client: Client, cookies: dict[str, str]) -> None:
 @pytest.fixture
 def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
     settings.WRISTBAND_AUTH = wristband.auth_settings(
-        protected_paths=["/api/"], read_timeout=0.3, refresh_timeout=1
+        protected_paths=["/api/"],
+        read_timeout=0.3,
+        call_timeout=0.8,
+        callback_timeout=1.2,
+        refresh_timeout=1,
+        refresh_lock_timeout=4,
     )
     return wristband
 
@@ -125,13 +131,6 @@ def test_hostile_requests_never_500_and_never_create_a_session(
     created = entry_of(client) is not None
     figures.count("sessions created from bad input", int(created))
     assert not created
-
-
-@pytest.fixture
-def logged_in(fake: FakeWristband) -> Client:
-    client = Client()
-    log_in(client, fake)
-    return client
 
 
 @fuzz
@@ -185,11 +184,18 @@ answer_bodies = st.one_of(
     ),
 )
 broken_answers = st.builds(
-    lambda status, delay, body: {"status": status, "delay": delay, **body},
+    lambda status, pace, body: {"status": status, **pace, **body},
     status=st.sampled_from([200, 200, 201, 400, 401, 404, 500, 502, 503]),
-    delay=st.sampled_from([0.0, 0.0, 0.0, 0.4]),  # 0.4 s > the 0.3 s read timeout
+    pace=st.sampled_from(
+        [
+            {}, {}, {}, {},
+            {"delay": 0.4},  # stalled: 0.4 s > the 0.3 s read timeout
+            {"trickle": 0.5},  # trickled, but done within every deadline
+            {"trickle": 1.5},  # trickled past every deadline, each byte within read_timeout
+        ]
+    ),
     body=answer_bodies,
-)
+)  # fmt: skip
 
 
 @fuzz
@@ -230,3 +236,74 @@ def test_broken_wristband_answers_during_refresh_never_500(
     if status == 401:
         figures.count("sessions ended by a broken refresh answer (by design)")
         log_in(logged_in, fake)  # the next example starts from a live session again
+
+
+# Return URLs vary along the dimensions that once reached a 500: characters that NFKC-normalise
+# into URL syntax, and non-ASCII text whose sealed size in bytes is far beyond its length.
+confusables = "\uff0f\uff20\u2100\uff1f\uff03\uff1a\uff0e\u3002\u2044\u2215\uff3c"
+return_url_text = st.text(
+    alphabet=st.sampled_from(
+        [*string.ascii_letters[:6], *"/?#@:.%-_~=&", *confusables, "\u00e9", "\U0001f4a5", "\u0130"]
+    ),
+    max_size=1023,
+)
+return_urls = st.builds(
+    lambda prefix, rest: prefix + rest,
+    st.sampled_from(["/", "//", "http://testserver/", "https://evil.com/", "http://", ""]),
+    return_url_text,
+)
+
+
+@fuzz
+@given(return_url=return_urls)
+def test_any_return_url_logs_in_without_a_500_or_an_open_redirect(
+    fake: FakeWristband, return_url: str
+) -> None:
+    client = Client(raise_request_exception=False)
+    started = client.get("/auth/login/", {"tenant_name": "acme", "return_url": return_url})
+    figures.count("fuzz inputs tried")
+    figures.count("500s", int(started.status_code == 500))
+    assert started.status_code == 302
+    sizes = [
+        login_state.cookie_bytes(name, morsel.value)
+        for name, morsel in started.cookies.items()
+        if name.startswith("login#") and morsel.value
+    ]
+    assert sizes and max(sizes) <= login_state.slot_budget(4096)
+    callback = fake.authorize(started["Location"])
+    landed = client.get(callback.replace("http://testserver", ""))
+    figures.count("500s", int(landed.status_code == 500))
+    assert landed.status_code == 302
+    target = urlsplit(landed["Location"])
+    figures.count("open redirect attempts")
+    assert target.netloc in ("", "testserver")
+
+
+@fuzz
+@given(
+    pending=st.integers(min_value=0, max_value=3),
+    tabs=st.lists(return_url_text.map(lambda text: "/" + text), min_size=1, max_size=8),
+)
+def test_concurrent_logins_never_exceed_three_cookies_or_the_budget(
+    fake: FakeWristband, pending: int, tabs: list[str]
+) -> None:
+    """Logins started at once in several tabs: each request sees the same cookies, and the
+    browser applies the answers one after another (the worst interleaving)."""
+    browser = Client(raise_request_exception=False)
+    for index in range(pending):
+        browser.get("/auth/login/", {"tenant_name": "acme", "return_url": f"/{'p' * 700}{index}"})
+    snapshot = {name: morsel.value for name, morsel in browser.cookies.items()}
+    answers = []
+    for return_url in tabs:
+        tab = Client(raise_request_exception=False)
+        plant(tab, snapshot)
+        answers.append(tab.get("/auth/login/", {"tenant_name": "acme", "return_url": return_url}))
+        figures.count("fuzz inputs tried")
+    figures.count("500s", sum(answer.status_code == 500 for answer in answers))
+    assert all(answer.status_code == 302 for answer in answers)
+    for answer in answers:
+        browser.cookies.update(answer.cookies)
+    ours = {name: m.value for name, m in browser.cookies.items() if name.startswith("login#")}
+    live = {name: value for name, value in ours.items() if value}
+    assert len(live) <= 3
+    assert sum(login_state.cookie_bytes(n, v) for n, v in live.items()) <= 4096

@@ -40,9 +40,10 @@ def test_login_redirects_to_the_tenant_authorize_endpoint_with_pkce(
     assert params["code_challenge_method"] == "S256"
     assert params["login_hint"] == "a@b.c" and params["idp_hint"] == "google"
     assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43
-    (morsel,) = login_cookies(response).values()
-    stored = login_state.decrypt(morsel.value, params["state"], (wristband.client_secret,))
-    assert stored is not None and stored.nonce == params["nonce"]
+    ((name, morsel),) = login_cookies(response).items()
+    stored = login_state.decrypt(morsel.value, name, (wristband.client_secret,))
+    assert stored is not None and stored.state == params["state"]
+    assert stored.nonce == params["nonce"]
     challenge = base64.urlsafe_b64encode(hashlib.sha256(stored.code_verifier.encode()).digest())
     assert params["code_challenge"] == challenge.rstrip(b"=").decode()
     assert (
@@ -54,9 +55,7 @@ def test_login_redirects_to_the_tenant_authorize_endpoint_with_pkce(
 def test_login_state_cookie_attributes(client: Client) -> None:
     response = start_login(client)
     ((name, morsel),) = login_cookies(response).items()
-    state = query_of(response["Location"])["state"]
-    prefix, cookie_state, created_ms = name.split("#")
-    assert (prefix, cookie_state) == ("login", state) and created_ms.isdigit()
+    assert name in login_state.SLOT_NAMES  # login#0, login#1 or login#2
     assert morsel["httponly"] and morsel["secure"]
     assert morsel["samesite"] == "Lax" and morsel["path"] == "/"
     assert morsel["max-age"] == 3600
@@ -70,18 +69,48 @@ def test_secure_flag_can_be_dropped_for_local_http(
     assert not morsel["secure"]
 
 
-def test_at_most_three_pending_logins_oldest_evicted(client: Client) -> None:
-    created = []
-    for _ in range(4):
-        cookies = login_cookies(start_login(client))
-        created += [name for name, morsel in cookies.items() if morsel.value]
-    alive = [
-        name
-        for name, morsel in client.cookies.items()
-        if name.startswith("login#") and morsel.value
+def test_at_most_three_pending_logins_oldest_evicted(
+    client: Client, wristband: FakeWristband
+) -> None:
+    logins = [start_login(client, f"tenant_name=acme&return_url=/{i}") for i in range(4)]
+    pending = [name for name, morsel in client.cookies.items() if morsel.value]
+    assert sorted(pending) == ["login#0", "login#1", "login#2"]
+    evicted = finish_login(client, wristband, logins[0]["Location"])
+    assert evicted["Location"].startswith("http://testserver/auth/login/?tenant_name=acme")
+    for index in (1, 2, 3):
+        assert finish_login(client, wristband, logins[index]["Location"])["Location"] == f"/{index}"
+
+
+def cookie_header(client: Client) -> str:
+    return "; ".join(f"{name}={m.value}" for name, m in client.cookies.items() if m.value)
+
+
+@pytest.mark.parametrize("already_pending", [0, 3])
+def test_concurrent_logins_stay_within_three_cookies_and_the_budget(
+    client: Client, wristband: FakeWristband, already_pending: int
+) -> None:
+    """Six tabs start a login at once: every request sees the same cookies (the worst
+    interleaving), and the browser applies their answers one after another."""
+    for index in range(already_pending):
+        start_login(client, f"tenant_name=acme&return_url=/{'p' * 900}{index}")
+    snapshot = {name: morsel.value for name, morsel in client.cookies.items()}
+    answers = []
+    for index in range(6):
+        tab = Client()
+        for name, value in snapshot.items():
+            tab.cookies[name] = value
+        return_url = "/" + f"{index}é✓" * 300  # non-ASCII: bytes, not characters, count
+        answers.append(start_login(tab, f"tenant_name=acme&return_url={quote(return_url)}"))
+    for answer in answers:
+        client.cookies.update(answer.cookies)
+    ours = [name for name, morsel in client.cookies.items() if morsel.value]
+    assert len(ours) <= 3
+    assert len(cookie_header(client).encode()) <= 4096  # login_cookie_budget's default
+    completed = [
+        finish_login(client, wristband, answer["Location"])["Location"] for answer in answers
     ]
-    assert len(created) == 4
-    assert sorted(alive) == sorted(created[1:])
+    assert not any(location.startswith("http") and "500" in location for location in completed)
+    assert client.get("/auth/session/").status_code == 200  # whichever login kept its slot
 
 
 @pytest.mark.parametrize("param", ["tenant_name", "tenant_domain"])
@@ -234,6 +263,35 @@ def test_overlong_return_url_is_dropped(client: Client, wristband: FakeWristband
     assert finish_login(client, wristband, response["Location"])["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "return_url",
+    [
+        "http://evil.com\uff0f@testserver/",  # full-width solidus
+        "http://testserver\uff20evil.com/",  # full-width commercial at
+        "//ex\u2100ample.com/",  # account-of: NFKC "a/c"
+        "https://testserver\uff1a443\uff0fx",
+    ],
+)
+def test_return_urls_that_normalise_into_url_syntax_are_dropped(
+    client: Client, wristband: FakeWristband, return_url: str
+) -> None:
+    started = start_login(client, f"tenant_name=acme&return_url={quote(return_url)}")
+    assert finish_login(client, wristband, started["Location"])["Location"] == "/"
+
+
+@pytest.mark.parametrize("return_url", ["/" + "\u00e9" * 427, "/" + "\U0001f4a5" * 250])
+def test_return_urls_are_bounded_in_bytes_of_the_final_cookie(
+    client: Client, wristband: FakeWristband, return_url: str
+) -> None:
+    """Short in characters, long in bytes once sealed: kept if it fits, else dropped; the
+    cookie stays within its share of the budget, never a 500."""
+    started = start_login(client, f"tenant_name=acme&return_url={quote(return_url)}")
+    ((name, morsel),) = login_cookies(started).items()
+    assert login_state.cookie_bytes(name, morsel.value) <= 4096 // 3
+    landed = finish_login(client, wristband, started["Location"])["Location"]
+    assert landed in ("/", quote(return_url))
+
+
 def test_duplicate_query_parameters_are_rejected(client: Client) -> None:
     response = client.get("/auth/login/?tenant_name=acme&tenant_name=globex")
     assert response.status_code == 400
@@ -250,21 +308,31 @@ class StatefulLogin(LoginView):
         return {"plan": "pro", "padding": "x" * self.request.GET.get("pad", "0").count("x")}
 
 
-def test_custom_state_over_one_kilobyte_is_refused(rf: Any) -> None:
-    request = rf.get("/auth/login/?tenant_name=acme&pad=" + "x" * 1100)
-    with pytest.raises(ValueError, match="limit is 1024"):
+def test_custom_state_over_half_a_kilobyte_is_refused(rf: Any) -> None:
+    request = rf.get("/auth/login/?tenant_name=acme&pad=" + "x" * 600)
+    with pytest.raises(ValueError, match="limit is 512"):
         StatefulLogin.as_view()(request)
 
 
-def test_largest_login_state_still_fits_in_a_4kb_cookie(rf: Any, wristband: FakeWristband) -> None:
+@pytest.mark.fake_wristband(tenants=CUSTOM_DOMAIN_TENANTS)
+def test_largest_login_state_still_fits_its_share_of_the_cookie_budget(
+    rf: Any, wristband: FakeWristband, settings: Any
+) -> None:
+    """The longest tenant custom domain and the largest custom state still fit a third of the
+    smallest budget; the return URL gets what is left, or is dropped."""
+    domain = ".".join(["d" * 63] * 3) + ".acme.test"
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
+        tenant_custom_domains=[domain], login_cookie_budget=4096
+    )
     return_url = "/" + "r" * 1023
-    request = rf.get(f"/auth/login/?tenant_name=acme&pad={'x' * 990}&return_url={return_url}")
-    response = StatefulLogin.as_view()(request)
+    query = f"tenant_custom_domain={domain}&pad={'x' * 480}&return_url={return_url}"
+    response = StatefulLogin.as_view()(rf.get(f"/auth/login/?{query}"))
     ((name, morsel),) = login_cookies(response).items()
-    stored = login_state.decrypt(morsel.value, name.split("#")[1], (wristband.client_secret,))
-    assert stored is not None and stored.return_url == return_url
-    assert len(json.dumps(stored.custom_state)) > 1000
-    assert len(morsel.OutputString()) < 4096
+    stored = login_state.decrypt(morsel.value, name, (wristband.client_secret,))
+    assert stored is not None and stored.tenant_custom_domain == domain
+    assert stored.return_url is None  # did not fit: dropped, as the README says
+    assert len(json.dumps(stored.custom_state)) > 480
+    assert login_state.cookie_bytes(name, morsel.value) <= 4096 // 3
 
 
 def test_wristband_down_during_auto_configuration_is_a_clear_503(

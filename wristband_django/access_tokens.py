@@ -38,7 +38,9 @@ def _audience_ok(aud: Any, client_id: str) -> bool:
 def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
     """The claims of a valid access token; ``InvalidAccessTokenError`` otherwise.
 
-    Raises ``WristbandUnavailableError`` when the JWKS cannot be fetched.
+    A key Wristband does not publish (an unknown ``kid``) is an ``InvalidAccessTokenError``
+    like any bad token; a ``WristbandError`` (usually ``WristbandUnavailableError``) means
+    the JWKS could not be fetched, now or recently (the cache backs off after failures).
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")

@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from wristband_django import latest_tokens, session_data, session_records, signals
+from wristband_django import session_records, signals
 from wristband_django.conf import get_config
-from wristband_django.flows.logout import revoke_quietly
+from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
+from wristband_django.store_errors import StoreUnavailableError
 
 SHOWN = (
     "user_id",
@@ -23,20 +24,17 @@ SHOWN = (
     "ip_address",
     "user_agent",
 )
+STORE_DOWN = "The session store is unavailable; no session was ended. Try again shortly."
 
 
-def end_session(request: HttpRequest, record: LoginSession) -> None:
-    """Revoke the refresh token at Wristband and delete the session: that browser gets 401."""
+def end_login(request: HttpRequest, record: LoginSession) -> None:
+    """End the row's session through the end-session flow (it waits for a refresh in
+    flight, revokes the newest refresh token): that browser gets 401. Raises
+    ``StoreUnavailableError`` when the store does not answer."""
     session_key = session_records.session_key_of(record)
     if session_key is not None:
-        store = session_records.session_store(session_key)
-        entry = session_data.load(store)
-        if entry is not None:
-            entry = latest_tokens.newest(session_key, entry)
-            revoke_quietly(get_config(), entry.refresh_token)
-        store.delete(session_key)
-        latest_tokens.forget(session_key)
-    record.delete()
+        end_session(get_config(), session_key)
+    LoginSession.objects.filter(pk=record.pk).delete()
     signals.session_ended_by_admin.send(
         LoginSession, request=request, user_id=record.user_id, tenant_id=record.tenant_id
     )
@@ -57,15 +55,32 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        """No "Delete selected": deleting a row would leave its session alive, unseen.
+        "End session" ends the session and removes the row."""
+        return False
+
     @admin.action(description="End session (revoke at Wristband, log that browser out)")
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
-        ended = 0
-        for record in queryset:
-            end_session(request, record)
-            ended += 1
+        try:
+            ended = self._end_all(request, queryset)
+        except StoreUnavailableError:
+            self.message_user(request, STORE_DOWN, messages.ERROR)
+            return
         self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
 
     @admin.action(description="Purge rows whose session has ended (all, not just the selected)")
     def purge_ended_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
-        purged = session_records.purge_stale()
+        try:
+            purged = purge_ended_sessions(get_config())
+        except StoreUnavailableError:
+            self.message_user(request, STORE_DOWN, messages.ERROR)
+            return
         self.message_user(request, f"Purged {purged} row(s) of ended sessions.", messages.SUCCESS)
+
+    def _end_all(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> int:
+        ended = 0
+        for record in queryset:
+            end_login(request, record)
+            ended += 1
+        return ended

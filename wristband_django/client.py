@@ -1,6 +1,7 @@
 """``WristbandClient``: the only module that speaks HTTP to Wristband.
 
-One ``requests.Session`` per configuration, explicit connect/read timeouts, and
+One ``requests.Session`` per configuration, explicit connect/read timeouts, a total
+deadline per call (``call_timeout``, tightened by any enclosing ``deadline()``), and
 every failure mapped to a ``WristbandError`` subclass. Nothing here logs a
 request or response body: they carry codes, tokens and secrets.
 """
@@ -17,6 +18,7 @@ from urllib.parse import quote
 import requests
 
 from wristband_django.conf import AuthConfig, register_cache_reset
+from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
 from wristband_django.errors import (
     InvalidGrantError,
     InvalidResponseError,
@@ -105,18 +107,33 @@ class WristbandClient:
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
         self.session.trust_env = False  # no proxies or netrc credentials picked up by accident
+        adapter = DeadlineAdapter()  # every byte of every answer within the deadline
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self._client_auth = (config.client_id, config.client_secret)
 
     def _call(
         self, method: str, path: str, *, what: str, timeout: float | None = None, **kwargs: Any
     ) -> Any:
+        """One request, all of it (connect, send, every byte of the answer) within
+        ``call_timeout``, ``timeout`` and any enclosing ``deadline()``, whichever ends first."""
+        limit = self.config.call_timeout
+        with deadline(limit if timeout is None else min(limit, timeout)):
+            left = remaining() or 0.0
+            if left <= 0:
+                raise WristbandTimeoutError(
+                    f"{what}: the deadline passed before the call", request_sent=False
+                )
+            return self._send(method, path, what, left, **kwargs)
+
+    def _send(self, method: str, path: str, what: str, left: float, **kwargs: Any) -> Any:
         started = time.monotonic()
         connect, read = self.timeout
         try:
             response = self.session.request(
                 method,
                 f"{self.base_url}{path}",
-                timeout=(min(connect, timeout), min(read, timeout)) if timeout else self.timeout,
+                timeout=(min(connect, left), min(read, left)),
                 allow_redirects=False,
                 **kwargs,
             )
@@ -124,9 +141,15 @@ class WristbandClient:
             raise WristbandTimeoutError(
                 f"{what}: no connection in time", request_sent=False
             ) from exc
-        except requests.ReadTimeout as exc:
-            raise WristbandTimeoutError(f"{what}: no answer in time", request_sent=True) from exc
         except requests.RequestException as exc:
+            if (remaining() or 0.0) <= 0:  # e.g. ConnectionError for a body cut at the deadline
+                raise WristbandTimeoutError(
+                    f"{what}: no complete answer within the deadline", request_sent=True
+                ) from exc
+            if isinstance(exc, requests.ReadTimeout):
+                raise WristbandTimeoutError(
+                    f"{what}: no answer in time", request_sent=True
+                ) from exc
             raise WristbandUnavailableError(
                 "connection_error", f"{what}: {type(exc).__name__}"
             ) from exc
@@ -164,7 +187,8 @@ class WristbandClient:
         return self._token(form, "code exchange")
 
     def refresh(self, refresh_token: str, *, timeout: float | None = None) -> TokenResponse:
-        """One refresh attempt (``timeout`` caps both timeouts); retrying is the caller's policy."""
+        """One refresh attempt (``timeout``: a total deadline for it, like ``deadline()``);
+        retrying is the caller's policy."""
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         return self._token(form, "token refresh", timeout)
 

@@ -51,6 +51,10 @@ class AuthConfig:
     dangerously_allow_http_idp: bool = False
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    #: Total seconds one call to Wristband may take: connect, send, every byte of the answer.
+    call_timeout: float = 10.0
+    #: Total seconds for all of one callback's calls to Wristband (exchange, keys, userinfo).
+    callback_timeout: float = 15.0
     default_return_url: str = "/"
     allowed_return_url_hosts: tuple[str, ...] = ()
     return_url_max_length: int = 1024
@@ -63,7 +67,14 @@ class AuthConfig:
     protected_paths: tuple[str, ...] = ()
     refresh_max_attempts: int = 3
     refresh_timeout: float = 10.0
+    #: How long a refresh lock lives; must outlast the refresh's whole deadline (default:
+    #: ``refresh_timeout`` + ``DEFAULT_LOCK_MARGIN_SECONDS``).
+    refresh_lock_timeout: float = 15.0
     lock_cache_alias: str | None = None
+    jwks_cache_ttl: int = 3600
+    custom_domain_cache_ttl: int = 300
+    custom_domain_checks_per_minute: int = 60
+    login_cookie_budget: int = 4096
     #: Token-encryption secrets, newest first; empty: Django's SECRET_KEY (+ fallbacks).
     token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     track_sessions: bool = True
@@ -303,6 +314,8 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "dangerously_allow_http_idp": _boolean,
     "connect_timeout": _positive_number,
     "read_timeout": _positive_number,
+    "call_timeout": _positive_number,
+    "callback_timeout": _positive_number,
     "default_return_url": _return_url,
     "allowed_return_url_hosts": lambda key, value: _host_list(key, value, allow_port=True) or (),
     "return_url_max_length": _positive_int,
@@ -315,7 +328,12 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "protected_paths": _path_patterns,
     "refresh_max_attempts": _positive_int,
     "refresh_timeout": _positive_number,
+    "refresh_lock_timeout": _positive_number,
     "lock_cache_alias": _optional_string,
+    "jwks_cache_ttl": _positive_int,
+    "custom_domain_cache_ttl": _positive_int,
+    "custom_domain_checks_per_minute": _positive_int,
+    "login_cookie_budget": _positive_int,
     "token_encryption_key": lambda key, value: _secret_list(key, value, fallback=()),
     "track_sessions": _boolean,
     "authenticate_django_user": _boolean,
@@ -323,6 +341,13 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
 }
 SETTING_KEYS = frozenset(_PARSERS)
 REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")
+#: Time a refresh lock must outlive the refresh deadline (the holder's own store writes),
+#: and the margin it is given when ``refresh_lock_timeout`` is not set.
+LOCK_MARGIN_SECONDS = 3.0
+DEFAULT_LOCK_MARGIN_SECONDS = 5.0
+#: Login cookies must leave room for the app's own under the common 8 KB header limit, and
+#: hold three pending logins with a return URL.
+LOGIN_COOKIE_BUDGET_RANGE = (4096, 6144)
 
 
 def _camel_to_snake(key: str) -> str:
@@ -369,6 +394,7 @@ def parse_auth_config(raw: Any) -> AuthConfig:
     values["login_state_secrets"] = _login_state_secrets(
         values.pop("login_state_secret", None), values["client_secret"]
     )
+    _check_bounds(values)
     if "scopes" in values and "openid" not in values["scopes"]:
         raise _fail("scopes", 'must include "openid"', 'e.g. ["openid", "offline_access", "email"]')
     if not values.get("auto_configure_enabled", True):
@@ -385,6 +411,25 @@ def parse_auth_config(raw: Any) -> AuthConfig:
             root_domain,
         )
     return AuthConfig(**values)
+
+
+def _check_bounds(values: dict[str, Any]) -> None:
+    """Combinations that would break a guarantee: a refresh outliving its lock (two refreshes
+    of one session at once), a cookie budget too small for the pending logins."""
+    refresh = values.get("refresh_timeout", AuthConfig.refresh_timeout)
+    lock = values.setdefault("refresh_lock_timeout", refresh + DEFAULT_LOCK_MARGIN_SECONDS)
+    if lock < refresh + LOCK_MARGIN_SECONDS:
+        raise _fail(
+            "refresh_lock_timeout",
+            f"is {lock:g} s, shorter than refresh_timeout ({refresh:g} s) plus "
+            f"{LOCK_MARGIN_SECONDS:g} s: a slow refresh would outlive its lock and a second "
+            "request would present the same refresh token",
+            f"set it to at least {refresh + LOCK_MARGIN_SECONDS:g}",
+        )
+    low, high = LOGIN_COOKIE_BUDGET_RANGE
+    budget = values.get("login_cookie_budget", AuthConfig.login_cookie_budget)
+    if not low <= budget <= high:
+        raise _fail("login_cookie_budget", f"must be between {low} and {high} bytes, not {budget}")
 
 
 _lock = threading.Lock()

@@ -1,21 +1,28 @@
-"""The login-state cookie: what the callback needs to finish a login, encrypted and authenticated.
+"""The login-state cookies: what the callback needs to finish a login, encrypted and authenticated.
 
-One cookie per pending login, named ``login#<state>#<epoch ms>`` (at most three
-at once, oldest evicted). The value is AES-256-GCM with a key derived by HKDF
-from ``login_state_secret``; the cookie's ``state`` is bound as associated data,
-so a value cannot be moved to another cookie name. Any list of secrets can
-decrypt, the first one encrypts: that is how secrets rotate.
+A browser holds at most three pending logins, in three fixed cookie slots (``login#0`` …
+``login#2``): a new login takes a free slot or the oldest one, so no interleaving of
+concurrent logins (six tabs at once) can leave more than three cookies, and together they
+stay within ``login_cookie_budget`` bytes of the Cookie header. Each value is AES-256-GCM
+under a key derived by HKDF from ``login_state_secret`` (the first secret seals, all open:
+that is how secrets rotate), bound to its slot's name. The ``state``, PKCE verifier and
+nonce are derived from one random seed, so the cookie carries 32 random bytes, not three
+values. The login state binds the tenant the authorize request was sent to.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import logging
 import os
+import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -25,36 +32,88 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.http import HttpRequest, HttpResponse
 
+logger = logging.getLogger(__name__)
+
 COOKIE_PREFIX = "login#"
 MAX_AGE_SECONDS = 3600
 MAX_PENDING_LOGINS = 3
-#: Browsers drop cookies whose name + value exceed 4096 bytes; keep a margin for attributes.
-MAX_COOKIE_BYTES = 4000
-_VERSION = b"\x01"
+SLOT_NAMES = tuple(f"{COOKIE_PREFIX}{slot}" for slot in range(MAX_PENDING_LOGINS))
+#: "; " between two cookies in the Cookie header.
+_SEPARATOR_BYTES = 2
+_VERSION = b"\x02"
 _NONCE_BYTES = 12
+_SEED_BYTES = 32
+
+
+def _derive(seed: str, purpose: bytes) -> str:
+    digest = hmac.new(seed.encode("ascii"), purpose, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True)
 class LoginState:
     """Everything the callback needs from the login that started it."""
 
-    state: str
-    code_verifier: str
-    nonce: str
-    redirect_uri: str
+    seed: str
     created_at_ms: int
-    return_url: str | None = None
     tenant_name: str | None = None
     tenant_custom_domain: str | None = None
+    return_url: str | None = None
     custom_state: Any = None
 
+    @classmethod
+    def new(cls, **fields: Any) -> LoginState:
+        seed = base64.urlsafe_b64encode(os.urandom(_SEED_BYTES)).rstrip(b"=").decode("ascii")
+        return cls(seed=seed, **fields)
+
     @property
-    def cookie_name(self) -> str:
-        return f"{COOKIE_PREFIX}{self.state}#{self.created_at_ms}"
+    def state(self) -> str:
+        """The OAuth ``state``: public (it travels in URLs), so it reveals nothing else."""
+        return _derive(self.seed, b"state")
+
+    @property
+    def code_verifier(self) -> str:
+        return _derive(self.seed, b"pkce-verifier")
+
+    @property
+    def nonce(self) -> str:
+        return _derive(self.seed, b"oidc-nonce")
 
     def is_expired(self, now_ms: int | None = None) -> bool:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         return not 0 <= now_ms - self.created_at_ms <= MAX_AGE_SECONDS * 1000
+
+    def _plaintext(self) -> bytes:
+        fields = {
+            "s": self.seed,
+            "t": self.created_at_ms,
+            "n": self.tenant_name,
+            "d": self.tenant_custom_domain,
+            "r": self.return_url,
+            "c": self.custom_state,
+        }
+        compact = {key: value for key, value in fields.items() if value is not None}
+        return json.dumps(compact, separators=(",", ":"), ensure_ascii=False).encode()
+
+    @classmethod
+    def _from_plaintext(cls, plaintext: bytes) -> LoginState | None:
+        try:
+            fields = json.loads(plaintext)
+        except ValueError:
+            return None
+        if not isinstance(fields, dict):
+            return None
+        seed, created = fields.get("s"), fields.get("t")
+        if not isinstance(seed, str) or isinstance(created, bool) or not isinstance(created, int):
+            return None
+        return cls(
+            seed=seed,
+            created_at_ms=created,
+            tenant_name=fields.get("n"),
+            tenant_custom_domain=fields.get("d"),
+            return_url=fields.get("r"),
+            custom_state=fields.get("c"),
+        )
 
 
 @lru_cache(maxsize=16)
@@ -63,20 +122,19 @@ def _key(secret: str) -> AESGCM:
         algorithm=hashes.SHA256(),
         length=32,
         salt=b"wristband-django",
-        info=b"login-state-cookie v1",
+        info=b"login-state-cookie v2",
     )
     return AESGCM(hkdf.derive(secret.encode()))
 
 
-def encrypt(login_state: LoginState, secrets: Sequence[str]) -> str:
-    """The cookie value for ``login_state`` (URL-safe base64, no padding)."""
-    plaintext = json.dumps(asdict(login_state), separators=(",", ":")).encode()
+def encrypt(login_state: LoginState, cookie_name: str, secrets_: Sequence[str]) -> str:
+    """The value of ``cookie_name`` holding ``login_state`` (URL-safe base64, no padding)."""
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = _key(secrets[0]).encrypt(nonce, plaintext, login_state.state.encode())
+    sealed = _key(secrets_[0]).encrypt(nonce, login_state._plaintext(), cookie_name.encode())
     return base64.urlsafe_b64encode(_VERSION + nonce + sealed).rstrip(b"=").decode()
 
 
-def decrypt(value: str, state: str, secrets: Sequence[str]) -> LoginState | None:
+def decrypt(value: str, cookie_name: str, secrets_: Sequence[str]) -> LoginState | None:
     """The ``LoginState`` in a cookie value, or ``None`` if it is tampered, foreign or malformed."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
@@ -85,67 +143,95 @@ def decrypt(value: str, state: str, secrets: Sequence[str]) -> LoginState | None
     if not raw.startswith(_VERSION) or len(raw) < 1 + _NONCE_BYTES + 16:
         return None
     nonce, sealed = raw[1 : 1 + _NONCE_BYTES], raw[1 + _NONCE_BYTES :]
-    for secret in secrets:
+    for secret in secrets_:
         try:
-            plaintext = _key(secret).decrypt(nonce, sealed, state.encode())
+            plaintext = _key(secret).decrypt(nonce, sealed, cookie_name.encode())
         except InvalidTag:
             continue
-        try:
-            login_state = LoginState(**json.loads(plaintext))
-        except (ValueError, TypeError):
-            return None
-        return login_state if login_state.state == state else None
+        return LoginState._from_plaintext(plaintext)
     return None
 
 
-def _pending_cookie_names(request: HttpRequest) -> list[tuple[int, str]]:
-    """(created ms, name) of every login-state cookie the browser sent, oldest first."""
-    pending = []
-    for name in request.COOKIES:
-        parts = name.split("#")
-        if len(parts) == 3 and parts[0] + "#" == COOKIE_PREFIX and parts[2].isdigit():
-            pending.append((int(parts[2]), name))
-    return sorted(pending)
+def cookie_bytes(cookie_name: str, value: str) -> int:
+    """What one cookie adds to the browser's Cookie header."""
+    return len(cookie_name) + 1 + len(value) + _SEPARATOR_BYTES
+
+
+def slot_budget(total_budget: int) -> int:
+    """The bytes one slot may use so that all slots together stay within ``total_budget``."""
+    return total_budget // MAX_PENDING_LOGINS
+
+
+def _pending(request: HttpRequest, secrets_: Sequence[str]) -> dict[str, LoginState]:
+    """The unexpired login states this browser sent, by slot name."""
+    pending = {}
+    for name in SLOT_NAMES:
+        value = request.COOKIES.get(name)
+        login_state = decrypt(value, name, secrets_) if value else None
+        if login_state is not None and not login_state.is_expired():
+            pending[name] = login_state
+    return pending
+
+
+def _choose_slot(pending: dict[str, LoginState]) -> str:
+    """A free slot (at random, so concurrent logins rarely collide), else the oldest one."""
+    free = [name for name in SLOT_NAMES if name not in pending]
+    if free:
+        return secrets.choice(free)
+    return min(pending, key=lambda name: pending[name].created_at_ms)
 
 
 def set_cookie(
     request: HttpRequest,
     response: HttpResponse,
     login_state: LoginState,
-    secrets: Sequence[str],
+    secrets_: Sequence[str],
     *,
     secure: bool,
-) -> None:
-    """Store ``login_state`` and evict the oldest pending logins beyond the limit."""
-    value = encrypt(login_state, secrets)
-    if len(login_state.cookie_name) + len(value) > MAX_COOKIE_BYTES:
-        raise ValueError("the login state does not fit in a cookie; shorten custom state")
-    pending = _pending_cookie_names(request)
-    for _created, name in pending[: max(0, len(pending) - MAX_PENDING_LOGINS + 1)]:
-        response.delete_cookie(name, path="/", samesite="Lax")
+    budget: int,
+) -> LoginState:
+    """Store ``login_state`` in a slot; returns what was stored.
+
+    A return URL that would push the cookie past its share of ``budget`` is dropped (the
+    login lands on the default return URL). The rest of a login state always fits: its
+    other parts are bounded (custom state is at most ``MAX_CUSTOM_STATE_BYTES``).
+    """
+    name = _choose_slot(_pending(request, secrets_))
+    value = encrypt(login_state, name, secrets_)
+    if cookie_bytes(name, value) > slot_budget(budget) and login_state.return_url:
+        logger.info("Dropping a return URL: the login state would not fit its cookie budget")
+        login_state = replace(login_state, return_url=None)
+        value = encrypt(login_state, name, secrets_)
+    if cookie_bytes(name, value) > slot_budget(budget):
+        raise ValueError("the login state does not fit in its cookie; shorten custom state")
+    for stale in request.COOKIES:
+        if stale.startswith(COOKIE_PREFIX) and stale not in SLOT_NAMES:
+            response.delete_cookie(stale, path="/", samesite="Lax")  # an older release's
     response.set_cookie(
-        login_state.cookie_name,
-        value,
-        max_age=MAX_AGE_SECONDS,
-        path="/",
-        secure=secure,
-        httponly=True,
-        samesite="Lax",
+        name, value, max_age=MAX_AGE_SECONDS, path="/", secure=secure, httponly=True, samesite="Lax"
     )
+    return login_state
 
 
-def read_cookie(request: HttpRequest, state: str, secrets: Sequence[str]) -> LoginState | None:
-    """The unexpired login state for ``state`` from this browser's cookies, if any."""
-    for _created, name in reversed(_pending_cookie_names(request)):
-        if name.split("#")[1] == state:
-            login_state = decrypt(request.COOKIES[name], state, secrets)
-            if login_state is not None and not login_state.is_expired():
-                return login_state
+def _find(
+    request: HttpRequest, state: str, secrets_: Sequence[str]
+) -> tuple[str, LoginState] | None:
+    for name, login_state in _pending(request, secrets_).items():
+        if hmac.compare_digest(login_state.state, state):
+            return name, login_state
     return None
 
 
-def clear_cookie(request: HttpRequest, response: HttpResponse, state: str) -> None:
-    """Expire every cookie of the login identified by ``state``."""
-    for _created, name in _pending_cookie_names(request):
-        if name.split("#")[1] == state:
-            response.delete_cookie(name, path="/", samesite="Lax")
+def read_cookie(request: HttpRequest, state: str, secrets_: Sequence[str]) -> LoginState | None:
+    """The unexpired login state whose ``state`` is ``state``, from this browser's cookies."""
+    found = _find(request, state, secrets_)
+    return found[1] if found else None
+
+
+def clear_cookie(
+    request: HttpRequest, response: HttpResponse, state: str, secrets_: Sequence[str]
+) -> None:
+    """Expire the cookie of the login identified by ``state``."""
+    found = _find(request, state, secrets_)
+    if found is not None:
+        response.delete_cookie(found[0], path="/", samesite="Lax")

@@ -15,12 +15,15 @@ def unauthorized(request: HttpRequest) -> JsonResponse:
     return response
 
 
+RETRY_AFTER_SECONDS = 5
+
+
 def store_unavailable() -> JsonResponse:
     """503: the session store is down. Not a 401: the user is still logged in."""
     body = {
         "error": "session_store_unavailable",
         "error_description": "Sessions are temporarily unavailable; try again shortly.",
     }
-    response = JsonResponse(body, status=503, headers={"Retry-After": "5"})
+    response = JsonResponse(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     add_never_cache_headers(response)
     return response

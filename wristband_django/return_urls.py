@@ -18,13 +18,16 @@ def safe_return_url(request: HttpRequest, config: AuthConfig, url: str | None) -
     """
     if not url or len(url) > config.return_url_max_length:
         return None
-    if not url.startswith("/") and urlsplit(url).scheme not in ("http", "https"):
-        return None
     if any(ch in url for ch in "\\\r\n\t\x00") or url != url.strip():
         return None
     allowed = {request.get_host(), *config.allowed_return_url_hosts}
-    if not url_has_allowed_host_and_scheme(
-        url, allowed_hosts=allowed, require_https=request.is_secure()
-    ):
+    try:
+        if not url.startswith("/") and urlsplit(url).scheme not in ("http", "https"):
+            return None
+        if not url_has_allowed_host_and_scheme(
+            url, allowed_hosts=allowed, require_https=request.is_secure()
+        ):
+            return None
+    except ValueError:  # a host that NFKC-normalises into URL syntax (full-width "/", "@")
         return None
     return url

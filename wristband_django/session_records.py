@@ -1,5 +1,6 @@
 """Keep the admin's ``LoginSession`` rows true: written at login, updated at refresh, removed
-at logout, when a session ends, and by the purge of sessions the store no longer has.
+when a session ends (``flows.end_session``, which also purges rows of sessions that ended
+without us: expired in the store).
 
 A failing database never breaks authentication here: the error is logged and auth goes on.
 """
@@ -8,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timezone
-from importlib import import_module
 
-from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
 from django.db import DatabaseError
 from django.http import HttpRequest
 
-from wristband_django import session_data, token_crypto
+from wristband_django import token_crypto
 from wristband_django.conf import get_config
 from wristband_django.models import LoginSession
 from wristband_django.session_data import WristbandSession
@@ -95,19 +94,7 @@ def session_key_of(record: LoginSession) -> str | None:
         return None
 
 
-def session_store(session_key: str | None = None) -> SessionBase:
-    engine = import_module(settings.SESSION_ENGINE)
-    store: SessionBase = engine.SessionStore(session_key)
-    return store
-
-
-def purge_stale() -> int:
-    """Delete the rows whose session the store no longer has (expired, flushed elsewhere)."""
-    purged = 0
-    store = session_store()
+def all_rows() -> Iterator[tuple[LoginSession, str | None]]:
+    """Every row with the session key behind it (``None`` if no current key opens it)."""
     for record in LoginSession.objects.all().iterator():
-        key = session_key_of(record)
-        if key is None or not store.exists(key) or session_data.load(session_store(key)) is None:
-            record.delete()
-            purged += 1
-    return purged
+        yield record, session_key_of(record)

@@ -7,6 +7,7 @@ response. Override the ``get_*`` hooks (or class attributes) to customise.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from typing import Any
 
 from django.http import (
@@ -26,19 +27,24 @@ from wristband_django import login_state as login_state_cookie
 from wristband_django import session_data, session_records, signals
 from wristband_django.access import resolve_wristband_session
 from wristband_django.conf import AuthConfig, get_config
+from wristband_django.deadlines import deadline
 from wristband_django.discovery import SdkConfiguration, get_sdk_configuration
 from wristband_django.django_users import log_in_django_user
 from wristband_django.errors import WristbandError
 from wristband_django.flows.callback import complete_login
 from wristband_django.flows.login import start_login
-from wristband_django.flows.logout import MAX_STATE_LENGTH, end_session
-from wristband_django.responses import store_unavailable, unauthorized
+from wristband_django.flows.logout import MAX_STATE_LENGTH, log_out, wristband_logout_url
+from wristband_django.responses import RETRY_AFTER_SECONDS, store_unavailable, unauthorized
 from wristband_django.return_urls import safe_return_url
 from wristband_django.session_data import WristbandSession
-from wristband_django.store_errors import StoreUnavailableError
+from wristband_django.store_access import keep_session_cookie
+from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
 from wristband_django.tenants import resolve_login_tenant
 
 logger = logging.getLogger(__name__)
+
+#: What a session store that does not answer raises, ours and its client's.
+STORE_DOWN: tuple[type[BaseException], ...] = (StoreUnavailableError, *STORE_ERRORS)
 
 
 class Redirect(HttpResponseRedirect):
@@ -80,16 +86,37 @@ class WristbandView(View):
             )
         else:
             try:
-                response = super().dispatch(request, *args, **kwargs)
+                seconds = self.get_deadline()
+                with deadline(seconds) if seconds is not None else nullcontext():
+                    response = super().dispatch(request, *args, **kwargs)
             except WristbandError as exc:
                 logger.warning("Wristband is unavailable: %s", exc.error)
                 response = self.error_response(exc, status=503 if exc.retryable else 502)
+            except STORE_DOWN as exc:
+                response = self.store_unavailable_response(exc)
         add_never_cache_headers(response)
         return response
+
+    def get_deadline(self) -> float | None:
+        """Seconds all of this request's calls to Wristband may take together (``None``: each
+        call has its own ``call_timeout``, for views that may first wait for a lock)."""
+        return self.config.call_timeout
 
     def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
         context = {"error": error.error, "error_description": error.error_description}
         return render(self.request, self.error_template_name, context, status=status)
+
+    def store_unavailable_response(self, exc: BaseException) -> HttpResponse:
+        """503 for a session store that did not answer; the browser's cookie is left alone
+        (nothing was ended, the user is still logged in)."""
+        logger.error("Session store unavailable (%s)", type(exc).__name__)
+        keep_session_cookie(self.request)
+        unavailable = WristbandError(
+            "session_store_unavailable", "Sessions are temporarily unavailable; try again shortly."
+        )
+        response = self.error_response(unavailable, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 class LoginView(WristbandView):
@@ -104,7 +131,7 @@ class LoginView(WristbandView):
         return None
 
     def get_custom_state(self) -> Any:
-        """JSON (at most 1 KB) handed back to the callback's ``login_completed`` hook."""
+        """JSON (at most 512 bytes) handed back to the callback's ``login_completed`` hook."""
         return None
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -135,12 +162,17 @@ class LoginView(WristbandView):
                 start.login_state,
                 config.login_state_secrets,
                 secure=not config.dangerously_disable_secure_cookies,
+                budget=config.login_cookie_budget,
             )
         return response
 
 
 class CallbackView(WristbandView):
     """Completes a login: stores the session and redirects to the return URL."""
+
+    def get_deadline(self) -> float | None:
+        """Auto-configuration, code exchange, keys and userinfo: ``callback_timeout``."""
+        return self.config.callback_timeout
 
     def get_success_url(self, return_url: str | None) -> str:
         return return_url or self.config.default_return_url
@@ -169,7 +201,9 @@ class CallbackView(WristbandView):
             response = self.error_response(result.error, status=status)
         state = request.GET.get("state")
         if state:
-            login_state_cookie.clear_cookie(request, response, state)
+            login_state_cookie.clear_cookie(
+                request, response, state, self.config.login_state_secrets
+            )
         return response
 
     def _start_session(self, entry: WristbandSession) -> bool:
@@ -194,6 +228,10 @@ class LogoutView(WristbandView):
 
     http_method_names = ["get", "post"]
 
+    def get_deadline(self) -> float | None:
+        """The revoke bounds itself (``call_timeout``), after waiting for a refresh in flight."""
+        return None
+
     def get_redirect_url(self) -> str | None:
         """Where Wristband sends the browser after logout (default: the setting)."""
         return self.config.logout_redirect_url
@@ -214,16 +252,27 @@ class LogoutView(WristbandView):
                 "invalid_request", f"state must be at most {MAX_STATE_LENGTH} characters"
             )
             return self.error_response(error, status=400)
-        user_id = getattr(session_data.load(request.session), "user_id", None)
-        url = end_session(
-            request, self.config, self.sdk, redirect_url=self.get_redirect_url(), state=state
+        entry = log_out(request, self.config)
+        url = wristband_logout_url(
+            request,
+            self.config,
+            self.sdk,
+            entry,
+            redirect_url=self.get_redirect_url(),
+            state=state,
         )
-        signals.logged_out.send(type(self), request=request, user_id=user_id)
+        signals.logged_out.send(
+            type(self), request=request, user_id=getattr(entry, "user_id", None)
+        )
         return Redirect(url)
 
 
 class SessionDataView(WristbandView):
     """Base of the JSON endpoints: 401 without a Wristband session."""
+
+    def get_deadline(self) -> float | None:
+        """A refresh bounds itself (``refresh_timeout``), after waiting for the lock."""
+        return None
 
     def get(self, request: HttpRequest) -> JsonResponse:
         try:

@@ -15,13 +15,14 @@ from django.http import HttpRequest
 
 from wristband_django import login_state as login_state_cookie
 from wristband_django.client import get_client
-from wristband_django.conf import AuthConfig
+from wristband_django.conf import AuthConfig, hostname_error
 from wristband_django.discovery import SdkConfiguration
 from wristband_django.errors import InvalidGrantError, WristbandError
+from wristband_django.flows.login import callback_url
 from wristband_django.id_tokens import validate_id_token
 from wristband_django.login_state import LoginState
 from wristband_django.session_data import WristbandSession, now_ms
-from wristband_django.tenants import Tenant, clean_custom_domain, clean_tenant_name
+from wristband_django.tenants import Tenant, clean_tenant_name, subdomain_tenant
 from wristband_django.wristband_urls import app_login_endpoint, application_login_url
 
 logger = logging.getLogger(__name__)
@@ -40,10 +41,39 @@ class CallbackResult:
 
 
 def _callback_tenant(request: HttpRequest, config: AuthConfig) -> Tenant:
-    return Tenant(
-        name=clean_tenant_name(request.GET.get("tenant_name") or request.GET.get("tenant_domain")),
-        custom_domain=clean_custom_domain(config, request.GET.get("tenant_custom_domain")),
-    )
+    """The tenant the callback's query names. Unsigned: only used to restart a login that has
+    no login state, through our own Login endpoint (which checks it again), and to refuse a
+    callback that names another tenant than its login state. Never asks Wristband."""
+    custom_domain = (request.GET.get("tenant_custom_domain") or "").strip().lower()
+    if hostname_error(custom_domain, allow_port=config.dangerously_allow_http_idp):
+        custom_domain = ""
+    name = request.GET.get("tenant_name") or request.GET.get("tenant_domain")
+    return Tenant(name=clean_tenant_name(name), custom_domain=custom_domain or None)
+
+
+def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginState) -> str | None:
+    """Why this callback is not for the tenant its login was started for (``None``: it is).
+
+    The login state binds the tenant the authorize request went to: a name, a custom domain,
+    or both. Each tenant value the callback carries (``tenant_name`` and its legacy alias
+    ``tenant_domain``, ``tenant_custom_domain``) must equal the login state's value of the
+    same kind; a kind the login state lacks cannot be checked and is never stored. With
+    tenant subdomains, the request host's tenant must be the login state's too.
+    """
+    names = {
+        value.strip().lower()
+        for value in (request.GET.get("tenant_name"), request.GET.get("tenant_domain"))
+        if value
+    }
+    if stored.tenant_name and names - {stored.tenant_name}:
+        return "its tenant_name differs"
+    custom_domain = (request.GET.get("tenant_custom_domain") or "").strip().lower()
+    if stored.tenant_custom_domain and custom_domain not in ("", stored.tenant_custom_domain):
+        return "its tenant_custom_domain differs"
+    root_domain = sdk.parse_tenant_from_root_domain
+    if root_domain and subdomain_tenant(request, root_domain) != stored.tenant_name:
+        return "its host is another tenant's"
+    return None
 
 
 def restart_url(
@@ -62,10 +92,17 @@ def restart_url(
 
 
 def _restart(
-    config: AuthConfig, sdk: SdkConfiguration, tenant: Tenant, login_state: LoginState | None
+    config: AuthConfig,
+    sdk: SdkConfiguration,
+    login_state: LoginState | None,
+    unverified: Tenant | None = None,
 ) -> CallbackResult:
+    """Back through our Login endpoint: for the login state's tenant, or without one for the
+    tenant the callback names (``unverified``: our Login endpoint checks it again)."""
     if login_state is not None:
-        tenant = Tenant(login_state.tenant_name, login_state.tenant_custom_domain) or tenant
+        tenant = Tenant(login_state.tenant_name, login_state.tenant_custom_domain)
+    else:
+        tenant = unverified or Tenant()
     return_url = login_state.return_url if login_state else None
     url = restart_url(config, sdk, tenant, return_url)
     return CallbackResult("restart", login_state=login_state, redirect_url=url)
@@ -74,14 +111,21 @@ def _restart(
 def complete_login(
     request: HttpRequest, config: AuthConfig, sdk: SdkConfiguration
 ) -> CallbackResult:
-    """Finish the login Wristband redirected back to us."""
+    """Finish the login Wristband redirected back to us.
+
+    Nothing reaches Wristband unless this browser holds the login state the callback's
+    ``state`` names, for the same tenant.
+    """
     params = request.GET
-    tenant = _callback_tenant(request, config)
     state = params.get("state", "")
     stored = login_state_cookie.read_cookie(request, state, config.login_state_secrets)
     if stored is None:
         logger.info("Callback without a matching login state; restarting the login")
-        return _restart(config, sdk, tenant, None)
+        return _restart(config, sdk, None, _callback_tenant(request, config))
+    mismatch = tenant_mismatch(request, sdk, stored)
+    if mismatch is not None:
+        logger.warning("Refused a callback for another tenant than its login's (%s)", mismatch)
+        return _restart(config, sdk, stored)
     issuer = params.get("iss")
     if issuer is not None and issuer != config.issuer:  # RFC 9207: a mix-up attack
         mixup = WristbandError(
@@ -90,18 +134,18 @@ def complete_login(
         return CallbackResult("error", stored, error=mixup)
     error = params.get("error")
     if error in RESTART_ERRORS:
-        return _restart(config, sdk, tenant, stored)
+        return _restart(config, sdk, stored)
     if error:
         description = params.get("error_description", "")[:300]
         return CallbackResult("error", stored, error=WristbandError(error, description))
     code = params.get("code")
     if not code:
-        return _restart(config, sdk, tenant, stored)
+        return _restart(config, sdk, stored)
     try:
-        entry = _exchange(config, stored, tenant, code)
+        entry = _exchange(config, sdk, stored, code)
     except InvalidGrantError:
         logger.info("Authorization code rejected (invalid_grant); restarting the login")
-        return _restart(config, sdk, tenant, stored)
+        return _restart(config, sdk, stored)
     except WristbandError as exc:
         logger.warning("Login could not be completed: %s", exc.error)
         return CallbackResult("error", stored, error=exc)
@@ -109,11 +153,13 @@ def complete_login(
 
 
 def _exchange(
-    config: AuthConfig, stored: LoginState, tenant: Tenant, code: str
+    config: AuthConfig, sdk: SdkConfiguration, stored: LoginState, code: str
 ) -> WristbandSession:
+    """Tokens for ``code``, checked; the session's tenant is the login state's, and only its
+    ``tnt_id`` comes from Wristband (signed in the tokens, confirmed by userinfo)."""
     client = get_client(config)
     tokens = client.exchange_code(
-        code=code, redirect_uri=stored.redirect_uri, code_verifier=stored.code_verifier
+        code=code, redirect_uri=callback_url(sdk, stored), code_verifier=stored.code_verifier
     )
     if not tokens.id_token:
         raise WristbandError("invalid_token_response", "Wristband returned no ID token")
@@ -124,6 +170,10 @@ def _exchange(
     tenant_id = userinfo.get("tnt_id") or claims.get("tnt_id")
     if not isinstance(tenant_id, str) or not tenant_id:
         raise WristbandError("invalid_userinfo", "userinfo has no tenant id (tnt_id)")
+    if claims.get("tnt_id") not in (None, tenant_id):
+        raise WristbandError(
+            "invalid_userinfo", "userinfo is about another tenant than the ID token"
+        )
     idp_name = userinfo.get("idp_name") or claims.get("idp_name")
     issued = now_ms()
     return WristbandSession(
@@ -133,8 +183,8 @@ def _exchange(
         expires_at=issued + (tokens.expires_in - config.token_expiration_buffer) * 1000,
         user_id=claims["sub"],
         tenant_id=tenant_id,
-        tenant_name=tenant.name or stored.tenant_name,
-        tenant_custom_domain=tenant.custom_domain or stored.tenant_custom_domain,
+        tenant_name=stored.tenant_name,
+        tenant_custom_domain=stored.tenant_custom_domain,
         idp_name=idp_name if isinstance(idp_name, str) else None,
         userinfo=userinfo,
         created_at=issued,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import secrets
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,8 @@ from wristband_django.session_data import now_ms
 from wristband_django.tenants import Tenant
 from wristband_django.wristband_urls import application_login_url, authorize_url, tenant_host
 
-MAX_CUSTOM_STATE_BYTES = 1024
+#: Custom state travels in the login-state cookie, whose budget it shares with the return URL.
+MAX_CUSTOM_STATE_BYTES = 512
 MAX_HINT_LENGTH = 256
 
 
@@ -56,11 +56,16 @@ def _hint(request: HttpRequest, name: str) -> str | None:
 def check_custom_state(custom_state: Any) -> None:
     """Custom state must be JSON and small: it travels in a cookie."""
     try:
-        size = len(json.dumps(custom_state, separators=(",", ":")).encode())
+        size = len(json.dumps(custom_state, separators=(",", ":"), ensure_ascii=False).encode())
     except (TypeError, ValueError) as exc:
         raise ValueError("custom state must be JSON-serialisable") from exc
     if size > MAX_CUSTOM_STATE_BYTES:
         raise ValueError(f"custom state is {size} bytes; the limit is {MAX_CUSTOM_STATE_BYTES}")
+
+
+def callback_url(sdk: SdkConfiguration, login_state: LoginState) -> str:
+    """The ``redirect_uri`` of a login: our Callback endpoint, on the tenant's subdomain."""
+    return fill_tenant_placeholder(sdk.redirect_uri, login_state.tenant_name or "")
 
 
 def start_login(
@@ -81,11 +86,7 @@ def start_login(
     if host is None or (subdomains and not tenant.name):
         # No tenant (or no subdomain to build our callback URL on): tenant discovery.
         return LoginStart(application_login_url(config, sdk, state=return_url), None)
-    login_state = LoginState(
-        state=secrets.token_urlsafe(32),
-        code_verifier=secrets.token_urlsafe(48),
-        nonce=secrets.token_urlsafe(32),
-        redirect_uri=fill_tenant_placeholder(sdk.redirect_uri, tenant.name or ""),
+    login_state = LoginState.new(
         created_at_ms=_creation_time_ms(),
         return_url=return_url,
         tenant_name=tenant.name,
@@ -97,7 +98,7 @@ def start_login(
         host,
         {
             "client_id": config.client_id,
-            "redirect_uri": login_state.redirect_uri,
+            "redirect_uri": callback_url(sdk, login_state),
             "response_type": "code",
             "state": login_state.state,
             "scope": " ".join(config.scopes),

@@ -15,26 +15,25 @@ import random
 import time
 from dataclasses import replace
 
-from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
-from django.core.cache import caches
+from django.contrib.sessions.backends.base import UpdateError
 from django.http import HttpRequest
 
-from wristband_django import latest_tokens, session_data, session_records, signals
+from wristband_django import latest_tokens, session_data, session_records, signals, store_access
 from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig
+from wristband_django.deadlines import deadline, remaining
 from wristband_django.django_users import end_django_login, is_django_login
-from wristband_django.errors import WristbandError
-from wristband_django.id_tokens import validate_id_token
-from wristband_django.locks import CACHE_SESSION_ENGINES, session_lock
+from wristband_django.errors import InvalidIdTokenError, WristbandError
+from wristband_django.flows.end_session import end_session, revoke
+from wristband_django.id_tokens import UnknownKeyIdTokenError, validate_id_token
+from wristband_django.locks import session_lock
 from wristband_django.session_data import WristbandSession, now_ms
+from wristband_django.store_access import load_stored_session
 from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
 FIRST_BACKOFF_SECONDS = 0.2
-#: Time a lock may outlive the refresh budget (the holder's own store writes).
-LOCK_MARGIN_SECONDS = 5.0
 
 
 def _backoff(attempt: int) -> float:
@@ -54,88 +53,75 @@ def refresh_tokens(config: AuthConfig, entry: WristbandSession) -> WristbandSess
     if not entry.refresh_token:
         raise WristbandError("no_refresh_token", "the session has no refresh token")
     client = get_client(config)
-    deadline = time.monotonic() + config.refresh_timeout
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            tokens = client.refresh(entry.refresh_token, timeout=deadline - time.monotonic())
-            break
-        except WristbandError as exc:
-            delay = _backoff(attempt)
-            last = attempt >= config.refresh_max_attempts
-            if not exc.retryable or last or time.monotonic() + delay >= deadline:
-                raise
-            logger.info("Token refresh attempt %d failed (%s); retrying", attempt, exc.error)
-            time.sleep(delay)
-    if tokens.id_token:  # OIDC Core 12.2: same iss, sub and aud as at login
-        validate_id_token(config, tokens.id_token, expected_sub=entry.user_id)
+    with deadline(config.refresh_timeout):  # every attempt, backoff and the key fetch
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                tokens = client.refresh(entry.refresh_token)
+                break
+            except WristbandError as exc:
+                delay = _backoff(attempt)
+                last = attempt >= config.refresh_max_attempts
+                if not exc.retryable or last or delay >= (remaining() or 0.0):
+                    raise
+                logger.info("Token refresh attempt %d failed (%s); retrying", attempt, exc.error)
+                time.sleep(delay)
+        id_token = _checked_id_token(config, tokens.id_token, entry)
     refreshed = now_ms()
     return replace(
         entry,
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token or entry.refresh_token,
-        id_token=tokens.id_token or entry.id_token,
+        id_token=id_token,
         expires_at=refreshed + (tokens.expires_in - config.token_expiration_buffer) * 1000,
         refreshed_at=refreshed,
     )
 
 
-def _stored_copy(session: SessionBase, session_key: str) -> SessionBase:
-    """A fresh object for the same session, read from the store now (not at request start)."""
-    return type(session)(session_key)
+def _checked_id_token(
+    config: AuthConfig, id_token: str | None, entry: WristbandSession
+) -> str | None:
+    """The refreshed ID token once checked (OIDC Core 12.2: same iss, sub and aud as at login).
 
-
-def invalidate_session(request: HttpRequest, session_key: str | None) -> None:
-    """Delete the session from the store and expire its cookie (and end a Django login)."""
-    end_django_login(request)
-    if session_key:
-        latest_tokens.forget(session_key)
-        session_records.forget(session_key)
-
-
-def _load_cache_session(request: HttpRequest) -> None:
-    """Read a cache-backed session ourselves, so that an unreachable cache raises.
-
-    Django's cache session backend catches every cache error on load and reads it as "no
-    session", and SessionMiddleware then deletes the browser's cookie: an outage would log
-    everyone out. The data read here is handed to the session object in the slot Django's
-    own backends load it into, so this costs no extra round trip.
+    If it cannot be checked now (Wristband's keys unavailable, or a key rotated moments ago
+    whose re-fetch is rate-limited), the previous ID token is kept: the new refresh token has
+    already replaced the old one at Wristband, and dropping it would log the user out. A
+    token that fails its checks still ends the session.
     """
-    session = request.session
-    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if not cookie or session.accessed or settings.SESSION_ENGINE not in CACHE_SESSION_ENGINES:
-        return
-    cache = getattr(session, "_cache", None) or caches[settings.SESSION_CACHE_ALIAS]
-    prefix = getattr(session, "cache_key_prefix", "")
-    data = cache.get(f"{prefix}{cookie}")
-    if isinstance(data, dict) and session.session_key == cookie:
-        session._session_cache = data  # type: ignore[attr-defined]
-
-
-def _keep_session_cookie(request: HttpRequest) -> None:
-    """An outage must not look like an empty session: SessionMiddleware would delete the
-    browser's cookie and log the user out. A fresh, unloaded session object for the same
-    key is neither empty nor modified, so the cookie is left alone."""
-    cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if cookie:
-        request.session = type(request.session)(cookie)
+    if not id_token:
+        return entry.id_token
+    try:
+        validate_id_token(config, id_token, expected_sub=entry.user_id)
+    except UnknownKeyIdTokenError:
+        logger.warning("Kept the previous ID token: the new one's signing key is not known yet")
+        return entry.id_token
+    except InvalidIdTokenError:
+        raise
+    except WristbandError as exc:
+        logger.warning(
+            "Kept the previous ID token: Wristband's keys are unavailable (%s)", exc.error
+        )
+        return entry.id_token
+    return id_token
 
 
 def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
     """The request's Wristband session with a valid access token (refreshed if needed)."""
     try:
-        _load_cache_session(request)
+        store_access.load_session_strictly(request)
         entry = session_data.load(request.session)
         if entry is None:
-            if is_django_login(request.session):  # the Wristband session is gone: so is this
-                invalidate_session(request, request.session.session_key)
+            session_key = request.session.session_key
+            if session_key and is_django_login(request.session):  # ended with Wristband's
+                end_session(config, session_key)
+                end_django_login(request)
             return None
         if not entry.is_expired():
             return entry
         return _refresh_once(request, config, entry)
     except STORE_ERRORS as exc:
-        _keep_session_cookie(request)
+        store_access.keep_session_cookie(request)
         raise StoreUnavailableError(type(exc).__name__) from exc
 
 
@@ -145,29 +131,37 @@ def _refresh_once(
     session_key = request.session.session_key
     if session_key is None:  # pragma: no cover - a loaded entry always has a key
         return None
-    budget = config.refresh_timeout + LOCK_MARGIN_SECONDS
-    with session_lock(session_key, ttl=budget, wait=budget) as acquired:
-        if not acquired:
+    lifetime = config.refresh_lock_timeout  # outlives the refresh's whole deadline
+    with session_lock(session_key, ttl=lifetime, wait=lifetime) as acquired:
+        if not acquired:  # never refresh without the lock: 503, the user stays logged in
             raise StoreUnavailableError("the session's refresh lock was not released in time")
-        stored = _stored_copy(request.session, session_key)
+        stored = load_stored_session(session_key)
         current = session_data.load(stored)
-        if current is None:  # ended meanwhile (logout, or another request's failed refresh)
-            invalidate_session(request, session_key)
+        if current is None:  # ended meanwhile (logout, the admin, another failed refresh)
+            end_django_login(request)
             return None
         current = latest_tokens.newest(session_key, current)
         if not current.is_expired():
             return current  # another request refreshed while this one waited
-        try:
-            refreshed = refresh_tokens(config, current)
-        except WristbandError as exc:
-            logger.warning("Token refresh failed (%s); ending the session", exc.error)
-            invalidate_session(request, session_key)
-            signals.refresh_failed.send(
-                WristbandSession, request=request, user_id=current.user_id, error=exc
-            )
-            return None
+        with deadline(config.refresh_timeout):  # a failure's revoke shares the deadline
+            try:
+                refreshed = refresh_tokens(config, current)
+            except WristbandError as exc:
+                logger.warning("Token refresh failed (%s); ending the session", exc.error)
+                end_session(config, session_key, lock_held=True)
+                end_django_login(request)
+                signals.refresh_failed.send(
+                    WristbandSession, request=request, user_id=current.user_id, error=exc
+                )
+                return None
         session_data.store(stored, refreshed)
-        stored.save()
+        try:
+            stored.save()
+        except UpdateError:  # the database row went away meanwhile (it expired)
+            revoke(config, refreshed.refresh_token)  # nothing holds the new tokens any more
+            end_session(config, session_key, lock_held=True)
+            end_django_login(request)
+            return None
         latest_tokens.publish(session_key, refreshed)
     session_data.store(request.session, refreshed)
     session_records.record_refresh(session_key, refreshed)

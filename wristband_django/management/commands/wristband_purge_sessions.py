@@ -1,4 +1,5 @@
-"""Delete the admin rows of Wristband sessions the session store no longer has.
+"""End what is left of Wristband sessions the session store no longer has, and remove their
+admin rows.
 
 Run it where you run ``clearsessions`` (cron, a scheduler): expired sessions leave the
 store silently, this removes their rows.
@@ -8,14 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from wristband_django.session_records import purge_stale
+from wristband_django.conf import get_config
+from wristband_django.flows.end_session import purge_ended_sessions
+from wristband_django.store_errors import StoreUnavailableError
 
 
 class Command(BaseCommand):
     help = "Delete the LoginSession rows whose session has ended (expired or flushed)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        purged = purge_stale()
+        try:
+            purged = purge_ended_sessions(get_config())
+        except StoreUnavailableError as exc:
+            message = f"The session store is unavailable ({exc}); nothing more purged"
+            raise CommandError(message) from exc
         self.stdout.write(f"Purged {purged} row(s) of ended Wristband sessions.")

@@ -1,0 +1,92 @@
+"""Ending a Wristband session: the one flow behind logout, the admin, a failed refresh and the
+purge of dead rows.
+
+It holds the session's refresh lock, so a refresh in flight finishes first and the refresh
+token revoked is the newest one; it deletes the store entry, the newest-tokens record and the
+admin row, and checks the entry is gone. When the store does not answer it raises
+``StoreUnavailableError`` and claims nothing: the caller answers 503, never a false success.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from wristband_django import latest_tokens, session_data, session_records
+from wristband_django.client import get_client
+from wristband_django.conf import AuthConfig
+from wristband_django.errors import WristbandError
+from wristband_django.locks import session_lock
+from wristband_django.session_data import WristbandSession
+from wristband_django.store_access import load_stored_session
+from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
+
+logger = logging.getLogger(__name__)
+
+
+def end_session(
+    config: AuthConfig, session_key: str, *, lock_held: bool = False
+) -> WristbandSession | None:
+    """End the session stored under ``session_key``; returns what it held (newest tokens).
+
+    ``lock_held``: the caller (a failing refresh) already holds the session's lock.
+    """
+    try:
+        if lock_held:
+            entry = _delete(session_key)
+        else:
+            wait = config.refresh_lock_timeout  # no holder keeps the lock longer than this
+            with session_lock(session_key, ttl=wait, wait=wait) as acquired:
+                if not acquired:
+                    raise StoreUnavailableError("the session's lock was not released in time")
+                entry = _delete(session_key)
+    except STORE_ERRORS as exc:
+        raise StoreUnavailableError(type(exc).__name__) from exc
+    session_records.forget(session_key)
+    if entry is not None:
+        revoke(config, entry.refresh_token)
+    return entry
+
+
+def _delete(session_key: str) -> WristbandSession | None:
+    store = load_stored_session(session_key)
+    entry = session_data.load(store)
+    if entry is not None:
+        entry = latest_tokens.newest(session_key, entry)
+    store.delete(session_key)
+    latest_tokens.forget(session_key)
+    if store.exists(session_key):
+        raise StoreUnavailableError("the session is still in the store after its deletion")
+    return entry
+
+
+def purge_ended_sessions(config: AuthConfig) -> int:
+    """End what is left of every session whose Wristband entry the store no longer has
+    (expired, or flushed elsewhere), and remove its admin row; returns how many."""
+    purged = 0
+    for record, session_key in session_records.all_rows():
+        if session_key is None:  # sealed with a retired key: the session cannot be found
+            record.delete()
+        elif not _has_entry(session_key):
+            end_session(config, session_key)
+        else:
+            continue
+        purged += 1
+    return purged
+
+
+def _has_entry(session_key: str) -> bool:
+    try:
+        return session_data.load(load_stored_session(session_key)) is not None
+    except STORE_ERRORS as exc:
+        raise StoreUnavailableError(type(exc).__name__) from exc
+
+
+def revoke(config: AuthConfig, refresh_token: str | None) -> None:
+    """Revoke at Wristband within the call's deadline; a failure is logged, not raised (the
+    session is already gone here, and the token expires at Wristband in any case)."""
+    if not refresh_token:
+        return
+    try:
+        get_client(config).revoke(refresh_token)
+    except WristbandError as exc:
+        logger.warning("Could not revoke the refresh token: %s", exc.error)
