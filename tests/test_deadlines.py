@@ -89,6 +89,21 @@ def test_a_trickled_answer_that_completes_within_the_deadline_is_accepted(
     assert entry is not None and entry.user_id == "usr_acme_admin"
 
 
+def test_a_callback_is_bounded_as_a_whole_by_callback_timeout(
+    client: Client, wristband: FakeWristband, settings: Any
+) -> None:
+    """Each answer alone is within call_timeout; together they are past callback_timeout."""
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
+        call_timeout=3, callback_timeout=2, read_timeout=READ_TIMEOUT
+    )
+    wristband.inject("token", trickle=1.5)
+    wristband.inject("userinfo", trickle=1.5)
+    response, elapsed = timed_callback(client, wristband)
+    assert response.status_code == 503
+    assert 1.8 <= elapsed < 2 + MARGIN  # the callback's deadline, not 3 s of answers
+    assert_logged_out(client)
+
+
 def test_logging_in_works_again_right_after_a_cut(client: Client, fake: FakeWristband) -> None:
     fake.inject("userinfo", trickle=TRICKLE)
     assert timed_callback(client, fake)[0].status_code == 503
