@@ -13,8 +13,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpResponse
 from django.test import Client
 
-from wristband_django import session_data
-from wristband_django.session_data import WristbandSession
+from wristband_django.store import session_entry
+from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
 
 
@@ -67,16 +67,16 @@ def stored_session(client: Client) -> SessionBase | None:
 def stored_entry(client: Client) -> WristbandSession | None:
     """The client's Wristband entry as the store holds it right now (tokens decrypted)."""
     store = stored_session(client)
-    return session_data.load(store) if store is not None else None
+    return session_entry.load(store) if store is not None else None
 
 
 def expire_access_token(client: Client) -> WristbandSession:
     """Make the stored access token expired (what time would do); returns the stored entry."""
     store = stored_session(client)
-    entry = session_data.load(store) if store is not None else None
+    entry = session_entry.load(store) if store is not None else None
     assert store is not None and entry is not None, "the client has no Wristband session"
-    expired = replace(entry, expires_at=session_data.now_ms() - 1)
-    session_data.store(store, expired)
+    expired = replace(entry, expires_at=session_entry.now_ms() - 1)
+    session_entry.store(store, expired)
     store.save()
     return expired
 

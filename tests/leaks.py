@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 from django.conf import settings
 from django.test import Client
 
-from wristband_django import session_data
+from wristband_django.store import session_entry
 from wristband_django.testing import FakeWristband
 
 SECRET_FORM_FIELDS = ("code", "code_verifier", "refresh_token", "token")
@@ -41,7 +41,7 @@ def tokens_of(client: Client) -> set[str]:
     from importlib import import_module
 
     engine = import_module(settings.SESSION_ENGINE)
-    entry = session_data.load(engine.SessionStore(cookie.value))
+    entry = session_entry.load(engine.SessionStore(cookie.value))
     if entry is None:
         return set()
     return {token for token in (entry.access_token, entry.refresh_token, entry.id_token) if token}

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework.test import APIClient
 
 from tests.auth_helpers import log_in
-from wristband_django.tenants import MAX_CHECK_BURST
 from wristband_django.testing import FakeTenant, FakeWristband
+from wristband_django.wristband.tenants import MAX_CHECK_BURST
 
 pytestmark = pytest.mark.urls("tests.drf_urls")
 

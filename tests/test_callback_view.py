@@ -19,7 +19,7 @@ from tests.auth_helpers import (
     start_login,
     stored_entry,
 )
-from wristband_django import login_state
+from wristband_django.flows import login_state
 from wristband_django.testing import FakeTenant, FakeWristband
 
 pytestmark = pytest.mark.usefixtures("wristband")

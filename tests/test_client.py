@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from wristband_django.client import WristbandClient
 from wristband_django.conf import parse_auth_config
 from wristband_django.errors import (
     InvalidGrantError,
@@ -18,6 +17,7 @@ from wristband_django.errors import (
     WristbandUnavailableError,
 )
 from wristband_django.testing import FakeWristband
+from wristband_django.wristband.client import WristbandClient
 
 
 @pytest.fixture

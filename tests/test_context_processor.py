@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 
 from tests.auth_helpers import expire_access_token, log_in, stored_entry
 from tests.context_urls import page
-from wristband_django.session_data import WristbandSession
+from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
 
 pytestmark = pytest.mark.urls("tests.context_urls")

@@ -18,11 +18,11 @@ from django.http import HttpResponse
 from django.test import Client
 
 from tests.auth_helpers import log_in, start_login, stored_entry
-from wristband_django.client import WristbandClient
 from wristband_django.conf import parse_auth_config
 from wristband_django.deadlines import deadline, remaining
 from wristband_django.errors import InvalidGrantError, WristbandTimeoutError
 from wristband_django.testing import FakeWristband
+from wristband_django.wristband.client import WristbandClient
 
 CALL_TIMEOUT = 1.0
 #: Far beyond the deadline; spread over a ~1-3 KB answer, a byte every few milliseconds.

@@ -10,9 +10,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from wristband_django import discover
-from wristband_django.discovery import get_sdk_configuration
 from wristband_django.errors import WristbandError
 from wristband_django.testing import FakeWristband
+from wristband_django.wristband.auto_configuration import get_sdk_configuration
 
 FAKE_VALUES = {
     "login_url": "http://{tenant_name}.app.test/auth/login",

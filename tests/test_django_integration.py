@@ -19,9 +19,10 @@ from django.test import Client
 
 from tests.auth_helpers import admin_client, expire_access_token, log_in
 from tests.leaks import tokens_of
-from wristband_django import session_data, signals
+from wristband_django import signals
 from wristband_django.models import LoginSession
-from wristband_django.session_data import WristbandSession
+from wristband_django.store import session_entry
+from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
 from wristband_django.user_adapter import UserAdapter
 
@@ -99,7 +100,7 @@ def test_admin_lists_filters_and_searches(fake: FakeWristband) -> None:
 def test_admin_end_session_revokes_and_logs_that_browser_out(fake: FakeWristband) -> None:
     victim = Client()
     log_in(victim, fake)
-    refresh_token = session_data.load(victim.session).refresh_token  # type: ignore[union-attr]
+    refresh_token = session_entry.load(victim.session).refresh_token  # type: ignore[union-attr]
     ended: list[dict[str, Any]] = []
     receiver = lambda sender, **kwargs: ended.append(kwargs)  # noqa: E731
     signals.session_ended_by_admin.connect(receiver)
@@ -256,7 +257,7 @@ def test_the_app_needs_no_django_contrib_auth_when_the_integration_is_off() -> N
         "import sys, django; django.setup();"
         "from django.core.management import call_command; call_command('check');"
         "import wristband_django.views, wristband_django.middleware, wristband_django.decorators,"
-        " wristband_django.mixins, wristband_django.session_records, wristband_django.testing;"
+        " wristband_django.mixins, wristband_django.store.login_records, wristband_django.testing;"
         "from django.test import Client;"
         "assert Client().get('/auth/session/').status_code == 401;"
         "assert 'django.contrib.auth.models' not in sys.modules, 'auth models were imported'"

@@ -16,7 +16,7 @@ from django.test import Client
 from tests.auth_helpers import admin_client, expire_access_token, finish_login, log_in, start_login
 from tests.redis_server import ThrowawayRedis
 from wristband_django.models import LoginSession
-from wristband_django.store_access import session_store
+from wristband_django.store.access import session_store
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from tests import figures
 from tests.auth_helpers import expire_access_token, log_in, start_login
-from wristband_django import login_state, session_data
+from wristband_django.flows import login_state
+from wristband_django.store import session_entry
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -75,12 +76,12 @@ headers = st.fixed_dictionaries(
 )
 
 
-def entry_of(client: Client) -> session_data.WristbandSession | None:
+def entry_of(client: Client) -> session_entry.WristbandSession | None:
     cookie = client.cookies.get(SESSION_COOKIE)
     if cookie is None or not cookie.value:
         return None
     engine = import_module(django_settings.SESSION_ENGINE)
-    return session_data.load(engine.SessionStore(cookie.value))
+    return session_entry.load(engine.SessionStore(cookie.value))
 
 
 def send(client: Client, method: str, path: str, query: str, extra: dict[str, str]) -> int:

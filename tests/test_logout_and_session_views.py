@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from tests.auth_helpers import log_in, query_of
-from wristband_django import session_data
+from wristband_django.store import session_entry
 from wristband_django.testing import FakeTenant, FakeWristband
 
 pytestmark = pytest.mark.usefixtures("wristband")
@@ -23,7 +23,7 @@ def session_key(client: Client) -> str:
 
 
 def stored_tokens(client: Client) -> dict[str, str]:
-    entry = session_data.load(client.session)
+    entry = session_entry.load(client.session)
     assert entry is not None and entry.refresh_token and entry.id_token
     return {
         "access_token": entry.access_token,
@@ -173,7 +173,7 @@ def test_token_endpoint_returns_the_access_token_and_its_expiry(
     assert set(body) == {"accessToken", "expiresAt"}
     tokens = stored_tokens(client)
     assert body["accessToken"] == tokens["access_token"]
-    assert body["expiresAt"] == session_data.load(client.session).expires_at  # type: ignore[union-attr]
+    assert body["expiresAt"] == session_entry.load(client.session).expires_at  # type: ignore[union-attr]
     userinfo = requests.get(
         f"{wristband.base_url}/api/v1/oauth2/userinfo",
         headers={"Authorization": f"Bearer {body['accessToken']}"},

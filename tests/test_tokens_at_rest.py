@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.auth_helpers import expire_access_token, log_in
-from wristband_django import session_data
+from wristband_django.store import session_entry
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -21,7 +21,7 @@ SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
 def tokens_of(client: Client) -> list[str]:
     engine = import_module(django_settings.SESSION_ENGINE)
-    entry = session_data.load(engine.SessionStore(client.cookies[SESSION_COOKIE].value))
+    entry = session_entry.load(engine.SessionStore(client.cookies[SESSION_COOKIE].value))
     assert entry is not None and entry.refresh_token and entry.id_token
     return [entry.access_token, entry.refresh_token, entry.id_token]
 

@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import View
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from wristband_django import session_data
 from wristband_django.decorators import wristband_required
 from wristband_django.mixins import WristbandRequiredMixin
+from wristband_django.store import session_entry
 
 
 def whoami_body(request: HttpRequest) -> dict[str, object]:
@@ -76,7 +76,7 @@ class SlowWriter:
         self.release = threading.Event()
 
     def __call__(self, request: HttpRequest) -> JsonResponse:
-        entry = session_data.load(request.session)
+        entry = session_entry.load(request.session)
         assert entry is not None
         self.loaded.set()
         assert self.release.wait(10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from wristband_django.discovery import SdkConfiguration
+    from wristband_django.wristband.auto_configuration import SdkConfiguration
 
 __version__ = "0.1.0"
 
@@ -19,6 +19,6 @@ def discover() -> SdkConfiguration:
     ``ImproperlyConfigured`` for bad settings and ``WristbandError`` when
     Wristband cannot be reached.
     """
-    from wristband_django.discovery import get_sdk_configuration
+    from wristband_django.wristband.auto_configuration import get_sdk_configuration
 
     return get_sdk_configuration()

@@ -6,11 +6,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from wristband_django import session_records, signals
+from wristband_django import signals
 from wristband_django.conf import get_config
 from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
-from wristband_django.store_errors import StoreUnavailableError
+from wristband_django.store import login_records
+from wristband_django.store.outages import StoreUnavailableError
 
 SHOWN = (
     "user_id",
@@ -31,7 +32,7 @@ def end_login(request: HttpRequest, record: LoginSession) -> None:
     """End the row's session through the end-session flow (it waits for a refresh in
     flight, revokes the newest refresh token): that browser gets 401. Raises
     ``StoreUnavailableError`` when the store does not answer."""
-    session_key = session_records.session_key_of(record)
+    session_key = login_records.session_key_of(record)
     if session_key is not None:
         end_session(get_config(), session_key)
     LoginSession.objects.filter(pk=record.pk).delete()

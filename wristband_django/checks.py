@@ -18,8 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from wristband_django.conf import SETTING, AuthConfig, parse_auth_config
-from wristband_django.django_users import BACKEND as WRISTBAND_BACKEND
-from wristband_django.locks import CACHE_SESSION_ENGINES
+from wristband_django.flows.django_login import BACKEND as WRISTBAND_BACKEND
+from wristband_django.store.locks import CACHE_SESSION_ENGINES
 
 TAG = "wristband"
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"

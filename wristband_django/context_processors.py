@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from wristband_django import session_data
-from wristband_django.session_data import WristbandSession
-from wristband_django.store_errors import STORE_ERRORS
+from wristband_django.store import session_entry
+from wristband_django.store.outages import STORE_ERRORS
+from wristband_django.store.session_entry import WristbandSession
 
 
 def _entry(request: HttpRequest) -> WristbandSession | None:
@@ -29,7 +29,7 @@ def _entry(request: HttpRequest) -> WristbandSession | None:
     if session is None:
         return None
     try:
-        return session_data.load(session)
+        return session_entry.load(session)
     except STORE_ERRORS:  # a page render does not fail because the session store is down
         return None
 

@@ -11,9 +11,9 @@ from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 
-from wristband_django.access import resolve_wristband_session
+from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.responses import store_unavailable, unauthorized
-from wristband_django.store_errors import StoreUnavailableError
+from wristband_django.store.outages import StoreUnavailableError
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 

@@ -19,11 +19,11 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from wristband_django import latest_tokens, session_data
-from wristband_django.access import resolve_wristband_session
 from wristband_django.conf import get_config
+from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.responses import store_unavailable, unauthorized
-from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store import newest_tokens, session_entry
+from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,11 @@ class WristbandAuthMiddleware:
         if not (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
             return
         try:
-            entry = session_data.load(session)
+            entry = session_entry.load(session)
             if entry is None:
                 return
-            newest = latest_tokens.newest(session.session_key, entry)
+            newest = newest_tokens.newest(session.session_key, entry)
             if newest is not entry:
-                session_data.store(session, newest)
+                session_entry.store(session, newest)
         except STORE_ERRORS as exc:
             logger.error("Could not check for newer tokens before saving (%s)", type(exc).__name__)

@@ -10,7 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.module_loading import import_string
 
 from wristband_django.conf import get_config
-from wristband_django.session_data import WristbandSession
+from wristband_django.store.session_entry import WristbandSession
 
 
 class UserAdapter:

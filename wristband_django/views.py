@@ -23,23 +23,24 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.views import View
 
-from wristband_django import login_state as login_state_cookie
-from wristband_django import session_data, session_records, signals
-from wristband_django.access import resolve_wristband_session
+from wristband_django import signals
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.deadlines import deadline
-from wristband_django.discovery import SdkConfiguration, get_sdk_configuration
-from wristband_django.django_users import log_in_django_user
 from wristband_django.errors import WristbandError
+from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows.callback import complete_login
+from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.flows.django_login import log_in_django_user
 from wristband_django.flows.login import start_login
 from wristband_django.flows.logout import MAX_STATE_LENGTH, log_out, wristband_logout_url
+from wristband_django.flows.return_urls import safe_return_url
 from wristband_django.responses import RETRY_AFTER_SECONDS, store_unavailable, unauthorized
-from wristband_django.return_urls import safe_return_url
-from wristband_django.session_data import WristbandSession
-from wristband_django.store_access import keep_session_cookie
-from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
-from wristband_django.tenants import resolve_login_tenant
+from wristband_django.store import login_records, session_entry
+from wristband_django.store.access import keep_session_cookie
+from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.session_entry import WristbandSession
+from wristband_django.wristband.auto_configuration import SdkConfiguration, get_sdk_configuration
+from wristband_django.wristband.tenants import resolve_login_tenant
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ class CallbackView(WristbandView):
         """Store the new login; False (and no session) if the Django user was refused."""
         session = self.request.session
         previous_key = session.session_key
-        previous = session_data.load(session)
+        previous = session_entry.load(session)
         if previous is not None and previous.user_id != entry.user_id:
             session.flush()  # another user's data must not carry over
         else:
@@ -218,8 +219,8 @@ class CallbackView(WristbandView):
         if not log_in_django_user(self.request, entry):  # may cycle the key once more
             session.flush()
             return False
-        session_data.store(session, entry)
-        session_records.record_login(self.request, entry, previous_key=previous_key)
+        session_entry.store(session, entry)
+        login_records.record_login(self.request, entry, previous_key=previous_key)
         return True
 
 

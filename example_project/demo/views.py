@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from wristband_django.session_data import WristbandSession
+from wristband_django.store.session_entry import WristbandSession
 from wristband_django.views import SessionView
 
 

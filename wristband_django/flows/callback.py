@@ -13,17 +13,17 @@ from typing import Literal
 
 from django.http import HttpRequest
 
-from wristband_django import login_state as login_state_cookie
-from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig, hostname_error
-from wristband_django.discovery import SdkConfiguration
 from wristband_django.errors import InvalidGrantError, WristbandError
+from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows.login import callback_url
-from wristband_django.id_tokens import validate_id_token
-from wristband_django.login_state import LoginState
-from wristband_django.session_data import WristbandSession, now_ms
-from wristband_django.tenants import Tenant, clean_tenant_name, subdomain_tenant
-from wristband_django.wristband_urls import app_login_endpoint, application_login_url
+from wristband_django.flows.login_state import LoginState
+from wristband_django.store.session_entry import WristbandSession, now_ms
+from wristband_django.wristband.auto_configuration import SdkConfiguration
+from wristband_django.wristband.browser_urls import app_login_endpoint, application_login_url
+from wristband_django.wristband.client import get_client
+from wristband_django.wristband.id_tokens import validate_id_token
+from wristband_django.wristband.tenants import Tenant, clean_tenant_name, subdomain_tenant
 
 logger = logging.getLogger(__name__)
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from wristband_django import latest_tokens, session_data, session_records
-from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import WristbandError
-from wristband_django.locks import session_lock
-from wristband_django.session_data import WristbandSession
-from wristband_django.store_access import load_stored_session
-from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store import login_records, newest_tokens, session_entry
+from wristband_django.store.access import load_stored_session
+from wristband_django.store.locks import session_lock
+from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.session_entry import WristbandSession
+from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def end_session(
                 entry = _delete(session_key)
     except STORE_ERRORS as exc:
         raise StoreUnavailableError(type(exc).__name__) from exc
-    session_records.forget(session_key)
+    login_records.forget(session_key)
     if entry is not None:
         revoke(config, entry.refresh_token)
     return entry
@@ -49,11 +49,11 @@ def end_session(
 
 def _delete(session_key: str) -> WristbandSession | None:
     store = load_stored_session(session_key)
-    entry = session_data.load(store)
+    entry = session_entry.load(store)
     if entry is not None:
-        entry = latest_tokens.newest(session_key, entry)
+        entry = newest_tokens.newest(session_key, entry)
     store.delete(session_key)
-    latest_tokens.forget(session_key)
+    newest_tokens.forget(session_key)
     if store.exists(session_key):
         raise StoreUnavailableError("the session is still in the store after its deletion")
     return entry
@@ -63,7 +63,7 @@ def purge_ended_sessions(config: AuthConfig) -> int:
     """End what is left of every session whose Wristband entry the store no longer has
     (expired, or flushed elsewhere), and remove its admin row; returns how many."""
     purged = 0
-    for record, session_key in session_records.all_rows():
+    for record, session_key in login_records.all_rows():
         if session_key is None:  # sealed with a retired key: the session cannot be found
             record.delete()
         elif not _has_entry(session_key):
@@ -76,7 +76,7 @@ def purge_ended_sessions(config: AuthConfig) -> int:
 
 def _has_entry(session_key: str) -> bool:
     try:
-        return session_data.load(load_stored_session(session_key)) is not None
+        return session_entry.load(load_stored_session(session_key)) is not None
     except STORE_ERRORS as exc:
         raise StoreUnavailableError(type(exc).__name__) from exc
 

@@ -12,11 +12,15 @@ from typing import Any
 from django.http import HttpRequest
 
 from wristband_django.conf import AuthConfig, fill_tenant_placeholder
-from wristband_django.discovery import SdkConfiguration
-from wristband_django.login_state import LoginState
-from wristband_django.session_data import now_ms
-from wristband_django.tenants import Tenant
-from wristband_django.wristband_urls import application_login_url, authorize_url, tenant_host
+from wristband_django.flows.login_state import LoginState
+from wristband_django.store.session_entry import now_ms
+from wristband_django.wristband.auto_configuration import SdkConfiguration
+from wristband_django.wristband.browser_urls import (
+    application_login_url,
+    authorize_url,
+    tenant_host,
+)
+from wristband_django.wristband.tenants import Tenant
 
 #: Custom state travels in the login-state cookie, whose budget it shares with the return URL.
 MAX_CUSTOM_STATE_BYTES = 512

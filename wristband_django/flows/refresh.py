@@ -18,18 +18,19 @@ from dataclasses import replace
 from django.contrib.sessions.backends.base import UpdateError
 from django.http import HttpRequest
 
-from wristband_django import latest_tokens, session_data, session_records, signals, store_access
-from wristband_django.client import get_client
+from wristband_django import signals
 from wristband_django.conf import AuthConfig
 from wristband_django.deadlines import deadline, remaining
-from wristband_django.django_users import end_django_login, is_django_login
 from wristband_django.errors import InvalidIdTokenError, WristbandError
+from wristband_django.flows.django_login import end_django_login, is_django_login
 from wristband_django.flows.end_session import end_session, revoke
-from wristband_django.id_tokens import UnknownKeyIdTokenError, validate_id_token
-from wristband_django.locks import session_lock
-from wristband_django.session_data import WristbandSession, now_ms
-from wristband_django.store_access import load_stored_session
-from wristband_django.store_errors import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store import access, login_records, newest_tokens, session_entry
+from wristband_django.store.access import load_stored_session
+from wristband_django.store.locks import session_lock
+from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.session_entry import WristbandSession, now_ms
+from wristband_django.wristband.client import get_client
+from wristband_django.wristband.id_tokens import UnknownKeyIdTokenError, validate_id_token
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +110,8 @@ def _checked_id_token(
 def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
     """The request's Wristband session with a valid access token (refreshed if needed)."""
     try:
-        store_access.load_session_strictly(request)
-        entry = session_data.load(request.session)
+        access.load_session_strictly(request)
+        entry = session_entry.load(request.session)
         if entry is None:
             session_key = request.session.session_key
             if session_key and is_django_login(request.session):  # ended with Wristband's
@@ -121,7 +122,7 @@ def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession 
             return entry
         return _refresh_once(request, config, entry)
     except STORE_ERRORS as exc:
-        store_access.keep_session_cookie(request)
+        access.keep_session_cookie(request)
         raise StoreUnavailableError(type(exc).__name__) from exc
 
 
@@ -136,11 +137,11 @@ def _refresh_once(
         if not acquired:  # never refresh without the lock: 503, the user stays logged in
             raise StoreUnavailableError("the session's refresh lock was not released in time")
         stored = load_stored_session(session_key)
-        current = session_data.load(stored)
+        current = session_entry.load(stored)
         if current is None:  # ended meanwhile (logout, the admin, another failed refresh)
             end_django_login(request)
             return None
-        current = latest_tokens.newest(session_key, current)
+        current = newest_tokens.newest(session_key, current)
         if not current.is_expired():
             return current  # another request refreshed while this one waited
         with deadline(config.refresh_timeout):  # a failure's revoke shares the deadline
@@ -154,7 +155,7 @@ def _refresh_once(
                     WristbandSession, request=request, user_id=current.user_id, error=exc
                 )
                 return None
-        session_data.store(stored, refreshed)
+        session_entry.store(stored, refreshed)
         try:
             stored.save()
         except UpdateError:  # the database row went away meanwhile (it expired)
@@ -162,8 +163,8 @@ def _refresh_once(
             end_session(config, session_key, lock_held=True)
             end_django_login(request)
             return None
-        latest_tokens.publish(session_key, refreshed)
-    session_data.store(request.session, refreshed)
-    session_records.record_refresh(session_key, refreshed)
+        newest_tokens.publish(session_key, refreshed)
+    session_entry.store(request.session, refreshed)
+    login_records.record_refresh(session_key, refreshed)
     signals.tokens_refreshed.send(WristbandSession, request=request, session=refreshed)
     return refreshed

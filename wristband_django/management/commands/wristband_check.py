@@ -15,10 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from wristband_django.checks import TAG
-from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig, get_config
-from wristband_django.discovery import get_sdk_configuration
 from wristband_django.errors import WristbandError
+from wristband_django.wristband.auto_configuration import get_sdk_configuration
+from wristband_django.wristband.client import get_client
 
 
 def describe(exc: WristbandError) -> str:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from wristband_django.client import get_client
 from wristband_django.conf import DNS_LABEL, AuthConfig, hostname_error, register_cache_reset
-from wristband_django.discovery import FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS
 from wristband_django.errors import WristbandError
+from wristband_django.wristband.auto_configuration import FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS
+from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
 

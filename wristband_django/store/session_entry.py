@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 
-from wristband_django import token_crypto
+from wristband_django.store import sealing
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ _FIELD_NAMES = frozenset(f.name for f in fields(WristbandSession))
 def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with every token field present encrypted."""
     return {
-        name: token_crypto.encrypt(name, value) if name in TOKEN_FIELDS and value else value
+        name: sealing.encrypt(name, value) if name in TOKEN_FIELDS and value else value
         for name, value in values.items()
     }
 
@@ -71,8 +71,8 @@ def open_tokens(values: dict[str, Any]) -> dict[str, Any]:
         value = values.get(name)
         if value is not None:
             if not isinstance(value, str):
-                raise token_crypto.TokenDecryptionError(f"{name} is not a string")
-            opened[name] = token_crypto.decrypt(name, value)
+                raise sealing.TokenDecryptionError(f"{name} is not a string")
+            opened[name] = sealing.decrypt(name, value)
     return opened
 
 
@@ -83,7 +83,7 @@ def _from_stored(raw: object) -> WristbandSession | None:
         return None
     try:
         raw = open_tokens(raw)
-    except token_crypto.TokenDecryptionError as exc:
+    except sealing.TokenDecryptionError as exc:
         logger.info("Ignoring a stored Wristband session: %s", exc)
         return None
     if not all(isinstance(raw.get(name), str) and raw[name] for name in _REQUIRED_STRINGS):

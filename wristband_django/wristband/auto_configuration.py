@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from wristband_django.client import get_client
 from wristband_django.conf import (
     AuthConfig,
     check_tenant_placeholders,
@@ -25,6 +24,7 @@ from wristband_django.conf import (
     register_cache_reset,
 )
 from wristband_django.errors import InvalidResponseError, WristbandError
+from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import BaseCache, InvalidCacheKey, caches
 from django.http import HttpRequest
 
-from wristband_django.locks import CACHE_SESSION_ENGINES
-from wristband_django.store_errors import StoreSkippedError
+from wristband_django.store.locks import CACHE_SESSION_ENGINES
+from wristband_django.store.outages import StoreSkippedError
 
 #: Django's engines that look a session up by its key, and mint keys of 32 characters from
 #: [a-z0-9] (the database column holds 40). Custom engines keep their own rules.

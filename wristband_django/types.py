@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wristband_django.session_data import WristbandSession
+from wristband_django.store.session_entry import WristbandSession
 
 
 def _role_names(roles: Any) -> tuple[str, ...]:

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 from django.db import DatabaseError
 from django.http import HttpRequest
 
-from wristband_django import token_crypto
 from wristband_django.conf import get_config
 from wristband_django.models import LoginSession
-from wristband_django.session_data import WristbandSession
+from wristband_django.store import sealing
+from wristband_django.store.session_entry import WristbandSession
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def record_login(
         # The key was just cycled to a fresh random one: a plain insert, no upsert.
         LoginSession.objects.create(
             session_key_hash=key_hash(session_key),
-            session_key_sealed=token_crypto.encrypt(SEALED_FIELD, session_key),
+            session_key_sealed=sealing.encrypt(SEALED_FIELD, session_key),
             user_id=entry.user_id,
             email=str(entry.userinfo.get("email") or "")[:254],
             tenant_id=entry.tenant_id,
@@ -89,8 +89,8 @@ def forget(session_key: str | None) -> None:
 def session_key_of(record: LoginSession) -> str | None:
     """The session key behind a row, if the current keys can still open it."""
     try:
-        return token_crypto.decrypt(SEALED_FIELD, record.session_key_sealed)
-    except token_crypto.TokenDecryptionError:
+        return sealing.decrypt(SEALED_FIELD, record.session_key_sealed)
+    except sealing.TokenDecryptionError:
         return None
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from wristband_django.conf import get_config
 from wristband_django.flows.refresh import fresh_session
-from wristband_django.session_data import WristbandSession
+from wristband_django.store.session_entry import WristbandSession
 
 _RESOLVED = "_wristband_resolved"
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import jwt
 
-from wristband_django import id_tokens
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import WristbandError
+from wristband_django.wristband import id_tokens
 
 LEEWAY_SECONDS = 60
 #: Longer bearer values are rejected before any parsing.

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from wristband_django.conf import AuthConfig, fill_tenant_placeholder
-from wristband_django.discovery import SdkConfiguration
+from wristband_django.wristband.auto_configuration import SdkConfiguration
 
 
 def tenant_host(

@@ -65,7 +65,7 @@ def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
 
 
 register_cache_reset(_forget_secrets)
-setting_changed.connect(_on_setting_changed, dispatch_uid="wristband_django.token_crypto")
+setting_changed.connect(_on_setting_changed, dispatch_uid="wristband_django.store.sealing")
 
 
 def encrypt(field_name: str, value: str) -> str:

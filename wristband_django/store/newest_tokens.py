@@ -15,9 +15,9 @@ from typing import Any
 
 from django.conf import settings
 
-from wristband_django.locks import lock_cache, session_cache_key
-from wristband_django.session_data import WristbandSession, open_tokens, seal_tokens
-from wristband_django.token_crypto import TokenDecryptionError
+from wristband_django.store.locks import lock_cache, session_cache_key
+from wristband_django.store.sealing import TokenDecryptionError
+from wristband_django.store.session_entry import WristbandSession, open_tokens, seal_tokens
 
 TOKEN_FIELDS = ("access_token", "refresh_token", "id_token", "expires_at", "refreshed_at")
 

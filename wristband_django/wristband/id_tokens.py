@@ -21,10 +21,10 @@ from typing import Any
 
 import jwt
 
-from wristband_django.client import get_client
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import remaining
 from wristband_django.errors import InvalidIdTokenError, WristbandError, WristbandUnavailableError
+from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,121 @@
+"""Django REST framework authentication classes (needs the ``drf`` extra).
+
+``WristbandSessionAuthentication``: the browser's Wristband session (cookie), refreshed
+through the same single-flight refresh as the middleware, with DRF's CSRF check.
+``WristbandBearerAuthentication``: ``Authorization: Bearer <Wristband access token>``,
+validated locally against Wristband's JWKS.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
+from rest_framework.request import Request
+
+from wristband_django.conf import get_config
+from wristband_django.errors import WristbandError
+from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.store.outages import StoreUnavailableError
+from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandUser
+from wristband_django.wristband.access_tokens import InvalidAccessTokenError, validate_access_token
+
+logger = logging.getLogger(__name__)
+
+REJECTED_DETAIL = "Invalid or expired access token."
+
+__all__ = [
+    "SessionStoreUnavailable",
+    "WristbandBearerAuthentication",
+    "WristbandSessionAuthentication",
+    "WristbandUnavailable",
+]
+
+
+class SessionStoreUnavailable(exceptions.APIException):
+    """503: the session store is down; the user is still logged in (not a 401)."""
+
+    status_code = 503
+    default_detail = "Sessions are temporarily unavailable; try again shortly."
+    default_code = "session_store_unavailable"
+
+
+class WristbandUnavailable(exceptions.APIException):
+    """503: Wristband's keys could not be fetched, so no token can be checked right now."""
+
+    status_code = 503
+    default_detail = "Authentication is temporarily unavailable; try again shortly."
+    default_code = "wristband_unavailable"
+
+
+class WristbandSessionAuthentication(SessionAuthentication):
+    """Authenticate with the Wristband session; unsafe methods need a CSRF token.
+
+    ``request.user`` is the Django user when ``AuthenticationMiddleware`` has logged one
+    in, else a ``WristbandUser``; ``request.auth`` is the ``WristbandSession``.
+    """
+
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request: Request) -> tuple[Any, WristbandSession] | None:
+        try:
+            entry = resolve_wristband_session(request._request)
+        except StoreUnavailableError as exc:
+            logger.error("Session store unavailable (%s)", exc)
+            raise SessionStoreUnavailable() from exc
+        if entry is None:
+            return None
+        django_user = getattr(request._request, "user", None)
+        if django_user is not None and django_user.is_authenticated:
+            if not django_user.is_active:
+                return None
+            user: Any = django_user
+        else:
+            user = WristbandUser.from_session(entry)
+        self.enforce_csrf(request)  # DRF's own check, as SessionAuthentication does
+        return user, entry
+
+    def authenticate_header(self, request: Request) -> str:
+        """Makes DRF answer 401 (not 403) when no session is present."""
+        return f'Session realm="{self.www_authenticate_realm}"'
+
+
+class WristbandBearerAuthentication(BaseAuthentication):
+    """Authenticate with ``Authorization: Bearer <access token>`` (no session, no CSRF).
+
+    ``request.user`` is a ``WristbandUser`` built from the claims, ``request.auth`` the
+    claims. Any invalid token is a 401 with a generic message; the token is never echoed.
+    """
+
+    keyword = "Bearer"
+    www_authenticate_realm = "api"
+
+    def authenticate(self, request: Request) -> tuple[WristbandUser, dict[str, Any]] | None:
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(REJECTED_DETAIL)
+        try:
+            token = parts[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(REJECTED_DETAIL) from exc
+        try:
+            claims = validate_access_token(get_config(), token)
+        except InvalidAccessTokenError as exc:
+            logger.info("Rejected a bearer token: %s", exc)
+            raise exceptions.AuthenticationFailed(REJECTED_DETAIL) from exc
+        except WristbandError as exc:
+            logger.error("Could not validate a bearer token (%s)", exc.error)
+            raise WristbandUnavailable() from exc
+        return WristbandUser.from_claims(claims), claims
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="{self.www_authenticate_realm}"'
