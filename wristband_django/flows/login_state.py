@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 COOKIE_PREFIX = "login#"
 MAX_AGE_SECONDS = 3600
+#: Creation times are strictly increasing per process (so a little ahead of the clock), and
+#: several app servers' clocks differ a little.
+MAX_CLOCK_SKEW_SECONDS = 60
 MAX_PENDING_LOGINS = 3
 SLOT_NAMES = tuple(f"{COOKIE_PREFIX}{slot}" for slot in range(MAX_PENDING_LOGINS))
 #: "; " between two cookies in the Cookie header.
@@ -80,8 +83,10 @@ class LoginState:
         return _derive(self.seed, b"oidc-nonce")
 
     def is_expired(self, now_ms: int | None = None) -> bool:
+        """Older than an hour, or from the future beyond the clock skew of servers."""
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-        return not 0 <= now_ms - self.created_at_ms <= MAX_AGE_SECONDS * 1000
+        age = now_ms - self.created_at_ms
+        return not -MAX_CLOCK_SKEW_SECONDS * 1000 <= age <= MAX_AGE_SECONDS * 1000
 
     def _plaintext(self) -> bytes:
         fields = {
