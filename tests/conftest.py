@@ -1,4 +1,12 @@
-"""Shared fixtures: the fake Wristband, and the Redis and Memcached guards."""
+"""Shared fixtures: the fake Wristband, and the Redis and Memcached guards.
+
+The fake and the app's settings for it come from markers, on a test or a whole module::
+
+    pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"], refresh_timeout=1)
+
+    @pytest.mark.fake_wristband(rotate_refresh_tokens=False)  # FakeWristband's arguments
+    def test_something(wristband: FakeWristband, logged_in: Client) -> None: ...
+"""
 
 from __future__ import annotations
 
@@ -12,14 +20,16 @@ import pytest
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from tests.auth_helpers import log_in
-from tests.memcached_server import ThrowawayMemcached
-from tests.redis_server import ThrowawayRedis
+from tests.support.auth_helpers import log_in
+from tests.support.memcached_server import ThrowawayMemcached
+from tests.support.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
 
 pytest_plugins = ["wristband_django.testing.pytest_plugin"]
 
-hypothesis_settings.register_profile("ci", max_examples=40, derandomize=False)
+# "ci" is derandomised, so a failure there reproduces with the same examples anywhere;
+# "thorough" (scripts/security_figures.py) explores new ones each run.
+hypothesis_settings.register_profile("ci", max_examples=40, derandomize=True)
 hypothesis_settings.register_profile("thorough", max_examples=1250)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
@@ -126,7 +136,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    from tests import figures
+    from tests.support import figures
 
     figures.write_if_requested()
     if _skipped_required:
@@ -160,23 +170,37 @@ def session_backend(request: pytest.FixtureRequest, settings: Any) -> str:
     return backend
 
 
+def marker_kwargs(node: pytest.Item, name: str) -> dict[str, Any]:
+    """The keyword arguments of every ``name`` marker on the test, its class and its module,
+    merged: the closest marker wins for each argument."""
+    kwargs: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers(name))):
+        kwargs.update(marker.kwargs)
+    return kwargs
+
+
 @pytest.fixture
 def wristband(request: pytest.FixtureRequest, settings: Any) -> Iterator[FakeWristband]:
-    """A fake Wristband wired into ``settings.WRISTBAND_AUTH`` for the test client's host."""
-    marker = request.node.get_closest_marker("fake_wristband")
+    """A fake Wristband wired into ``settings.WRISTBAND_AUTH`` for the test client's host.
+
+    ``@pytest.mark.fake_wristband(...)``: ``FakeWristband``'s arguments (tenants, token
+    lifetime, rotation...). ``@pytest.mark.wristband_auth(...)``: more ``WRISTBAND_AUTH``
+    settings (``protected_paths``, timeouts...) on top of ``fake.auth_settings()``.
+    """
     kwargs = {
         "login_url": "http://testserver/auth/login/",
         "redirect_uri": "http://testserver/auth/callback/",
-        **(marker.kwargs if marker else {}),
+        **marker_kwargs(request.node, "fake_wristband"),
     }
+    auth = marker_kwargs(request.node, "wristband_auth")
     with FakeWristband(**kwargs) as fake:
-        settings.WRISTBAND_AUTH = fake.auth_settings()
+        settings.WRISTBAND_AUTH = fake.auth_settings(**auth)
         yield fake
 
 
 @pytest.fixture
-def logged_in(fake: FakeWristband) -> Client:
-    """A client logged in through the test module's own ``fake`` Wristband fixture."""
+def logged_in(wristband: FakeWristband) -> Client:
+    """A client logged in (acme's admin) through the ``wristband`` fixture."""
     client = Client()
-    log_in(client, fake)
+    log_in(client, wristband)
     return client

@@ -17,11 +17,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework.test import APIClient
 
-from tests.auth_helpers import log_in
+from tests.support.auth_helpers import log_in
 from wristband_django.testing import FakeTenant, FakeWristband
 from wristband_django.wristband.tenants import MAX_CHECK_BURST
 
-pytestmark = pytest.mark.urls("tests.drf_urls")
+pytestmark = pytest.mark.urls("tests.support.drf_urls")
 
 REJECTED = "Invalid or expired access token."
 UNAVAILABLE = "Authentication is temporarily unavailable"
@@ -94,6 +94,7 @@ def validations(fake: FakeWristband) -> int:
 # --- JWKS ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_jwks_down_sequential_bearer_requests_back_off(wristband: FakeWristband) -> None:
     token = wristband.sign_access_token(claims_for(wristband))
     wristband.inject("jwks", status=500, times=None)
@@ -112,6 +113,7 @@ def test_jwks_down_sequential_bearer_requests_back_off(wristband: FakeWristband)
     assert len(wristband.calls("jwks")) <= 3
 
 
+@pytest.mark.slow
 def test_concurrent_bearer_requests_share_one_slow_jwks_fetch(wristband: FakeWristband) -> None:
     token = wristband.sign_access_token(claims_for(wristband))
     wristband.inject("jwks", delay=DELAY, times=None)
@@ -121,6 +123,7 @@ def test_concurrent_bearer_requests_share_one_slow_jwks_fetch(wristband: FakeWri
     assert elapsed < DELAY + 0.8, elapsed  # one wait, not 6 x the delay
 
 
+@pytest.mark.slow
 def test_concurrent_bearer_requests_share_one_failing_slow_fetch(
     wristband: FakeWristband,
 ) -> None:
@@ -137,6 +140,7 @@ def test_concurrent_bearer_requests_share_one_failing_slow_fetch(
     assert len(wristband.calls("jwks")) == 1
 
 
+@pytest.mark.slow
 def test_a_key_dropped_from_the_jwks_stops_working_after_the_ttl(
     wristband: FakeWristband, settings: Any
 ) -> None:
@@ -240,6 +244,7 @@ def test_a_confirmed_domain_asked_twice_is_checked_once(wristband: FakeWristband
     assert validations(wristband) == 1
 
 
+@pytest.mark.slow
 def test_cached_answers_expire_after_the_ttl(wristband: FakeWristband, settings: Any) -> None:
     settings.WRISTBAND_AUTH = wristband.auth_settings(custom_domain_cache_ttl=1)
     login_host("tenant_custom_domain=evil.example.com")
@@ -250,6 +255,7 @@ def test_cached_answers_expire_after_the_ttl(wristband: FakeWristband, settings:
     assert validations(wristband) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.fake_wristband(tenants=CUSTOM_DOMAIN_TENANTS)
 def test_checks_back_off_while_wristband_fails(
     wristband: FakeWristband, caplog: pytest.LogCaptureFixture

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.auth_helpers import (
+from tests.support.auth_helpers import (
     finish_login,
     log_in,
     login_cookies,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
 import time
 
 import pytest
 
+from tests.support.network import free_port
 from wristband_django.conf import parse_auth_config
 from wristband_django.errors import (
     InvalidGrantError,
@@ -95,6 +95,7 @@ def test_malformed_token_responses_are_rejected(
         client.refresh("rt_x")
 
 
+@pytest.mark.slow
 def test_read_timeout_says_the_request_was_sent(
     client: WristbandClient, fake_wristband: FakeWristband
 ) -> None:
@@ -116,9 +117,7 @@ def test_dropped_connection_is_unavailable(
 
 
 def test_connection_refused_is_unavailable() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again at once: nothing listens there
+    port = free_port()  # nothing listens there
     config = parse_auth_config(
         {
             "client_id": "c",

@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from django.test import Client, RequestFactory
 
-from tests.auth_helpers import expire_access_token, log_in, stored_entry
-from tests.context_urls import page
+from tests.support.auth_helpers import expire_access_token, log_in, stored_entry
+from tests.support.context_urls import page
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
 
-pytestmark = pytest.mark.urls("tests.context_urls")
+pytestmark = pytest.mark.urls("tests.support.context_urls")
 PROCESSOR = "wristband_django.context_processors.wristband"
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
 

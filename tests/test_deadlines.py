@@ -6,8 +6,6 @@ Everything runs against the fake Wristband over real HTTP; nothing of ours is pa
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 from typing import Any
@@ -17,7 +15,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.auth_helpers import log_in, start_login, stored_entry
+from tests.support.auth_helpers import log_in, start_login, stored_entry
 from wristband_django.conf import parse_auth_config
 from wristband_django.deadlines import deadline, remaining
 from wristband_django.errors import InvalidGrantError, WristbandTimeoutError
@@ -32,13 +30,7 @@ READ_TIMEOUT = 5.0
 #: Slack for a loaded CI machine; still far below TRICKLE.
 MARGIN = 1.5
 
-
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(
-        call_timeout=CALL_TIMEOUT, read_timeout=READ_TIMEOUT
-    )
-    return wristband
+pytestmark = pytest.mark.wristband_auth(call_timeout=CALL_TIMEOUT, read_timeout=READ_TIMEOUT)
 
 
 def direct_client(fake: FakeWristband, **overrides: Any) -> WristbandClient:
@@ -62,18 +54,20 @@ def assert_logged_out(client: Client) -> None:
 # --- the app, through a real login -------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", ["token", "userinfo", "jwks"])
 def test_a_trickled_answer_during_login_is_cut_at_call_timeout(
-    client: Client, fake: FakeWristband, endpoint: str
+    client: Client, wristband: FakeWristband, endpoint: str
 ) -> None:
-    fake.inject(endpoint, trickle=TRICKLE)
-    response, elapsed = timed_callback(client, fake)
+    wristband.inject(endpoint, trickle=TRICKLE)
+    response, elapsed = timed_callback(client, wristband)
     assert response.status_code == 503 and b"timeout" in response.content
     assert CALL_TIMEOUT * 0.9 <= elapsed < CALL_TIMEOUT + MARGIN  # the deadline, not the trickle
-    assert len(fake.calls(endpoint)) == 1  # the call was made, and cut
+    assert len(wristband.calls(endpoint)) == 1  # the call was made, and cut
     assert_logged_out(client)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", ["token", "userinfo", "jwks"])
 def test_a_trickled_answer_that_completes_within_the_deadline_is_accepted(
     client: Client, wristband: FakeWristband, settings: Any, endpoint: str
@@ -89,6 +83,7 @@ def test_a_trickled_answer_that_completes_within_the_deadline_is_accepted(
     assert entry is not None and entry.user_id == "usr_acme_admin"
 
 
+@pytest.mark.slow
 def test_a_callback_is_bounded_as_a_whole_by_callback_timeout(
     client: Client, wristband: FakeWristband, settings: Any
 ) -> None:
@@ -104,74 +99,79 @@ def test_a_callback_is_bounded_as_a_whole_by_callback_timeout(
     assert_logged_out(client)
 
 
-def test_logging_in_works_again_right_after_a_cut(client: Client, fake: FakeWristband) -> None:
-    fake.inject("userinfo", trickle=TRICKLE)
-    assert timed_callback(client, fake)[0].status_code == 503
+@pytest.mark.slow
+def test_logging_in_works_again_right_after_a_cut(client: Client, wristband: FakeWristband) -> None:
+    wristband.inject("userinfo", trickle=TRICKLE)
+    assert timed_callback(client, wristband)[0].status_code == 503
     started = time.monotonic()
-    assert log_in(client, fake)["Location"] == "/"
+    assert log_in(client, wristband)["Location"] == "/"
     assert time.monotonic() - started < MARGIN
 
 
 # --- the client and deadline() -------------------------------------------------------------
 
 
-def test_a_tighter_enclosing_deadline_wins(fake: FakeWristband) -> None:
-    wristband = direct_client(fake)  # call_timeout 5 s
-    fake.inject("jwks", trickle=TRICKLE)
+@pytest.mark.slow
+def test_a_tighter_enclosing_deadline_wins(wristband: FakeWristband) -> None:
+    api = direct_client(wristband)  # call_timeout 5 s
+    wristband.inject("jwks", trickle=TRICKLE)
     started = time.monotonic()
     with pytest.raises(WristbandTimeoutError) as info, deadline(0.5):
-        wristband.jwks()
+        api.jwks()
     assert 0.45 <= time.monotonic() - started < 0.5 + MARGIN
     assert info.value.request_sent and info.value.retryable
     assert "within the deadline" in info.value.error_description
 
 
-def test_an_inner_looser_deadline_does_not_extend_the_outer_one(fake: FakeWristband) -> None:
-    wristband = direct_client(fake)
-    fake.inject("jwks", trickle=TRICKLE)
+@pytest.mark.slow
+def test_an_inner_looser_deadline_does_not_extend_the_outer_one(wristband: FakeWristband) -> None:
+    api = direct_client(wristband)
+    wristband.inject("jwks", trickle=TRICKLE)
     started = time.monotonic()
     with pytest.raises(WristbandTimeoutError), deadline(0.5), deadline(30):
-        wristband.jwks()
+        api.jwks()
     assert time.monotonic() - started < 0.5 + MARGIN
 
 
-def test_a_body_trickling_after_quick_headers_is_cut_too(fake: FakeWristband) -> None:
-    wristband = direct_client(fake)
+@pytest.mark.slow
+def test_a_body_trickling_after_quick_headers_is_cut_too(wristband: FakeWristband) -> None:
+    api = direct_client(wristband)
     # ~150 bytes of headers arrive in ~20 ms; the 30 KB body would take 3 s.
-    fake.inject("jwks", trickle=3, json={"keys": [], "padding": "x" * 30_000})
+    wristband.inject("jwks", trickle=3, json={"keys": [], "padding": "x" * 30_000})
     started = time.monotonic()
     with pytest.raises(WristbandTimeoutError) as info, deadline(0.5):
-        wristband.jwks()
+        api.jwks()
     assert time.monotonic() - started < 0.5 + MARGIN
     assert info.value.request_sent
     started = time.monotonic()
-    assert wristband.jwks()["keys"]  # the same client (and pool) answers at once afterwards
+    assert api.jwks()["keys"]  # the same client (and pool) answers at once afterwards
     assert time.monotonic() - started < MARGIN
 
 
-def test_a_passed_deadline_sends_nothing(fake: FakeWristband) -> None:
-    wristband = direct_client(fake)
+def test_a_passed_deadline_sends_nothing(wristband: FakeWristband) -> None:
+    api = direct_client(wristband)
     with pytest.raises(WristbandTimeoutError) as info, deadline(0):
-        wristband.jwks()
+        api.jwks()
     assert not info.value.request_sent
-    assert fake.calls("jwks") == []
+    assert wristband.calls("jwks") == []
 
 
+@pytest.mark.slow
 def test_a_cut_refresh_was_still_processed_by_wristband(
-    client: Client, fake: FakeWristband
+    client: Client, wristband: FakeWristband
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     entry = stored_entry(client)
     assert entry is not None and entry.refresh_token
-    wristband = direct_client(fake)
-    fake.inject("token", trickle=TRICKLE, grant_type="refresh_token")
+    api = direct_client(wristband)
+    wristband.inject("token", trickle=TRICKLE, grant_type="refresh_token")
     started = time.monotonic()
     with pytest.raises(WristbandTimeoutError) as info:
-        wristband.refresh(entry.refresh_token, timeout=0.5)  # `timeout`: a deadline too
+        api.refresh(entry.refresh_token, timeout=0.5)  # `timeout`: a deadline too
     assert time.monotonic() - started < 0.5 + MARGIN
     assert info.value.request_sent  # and it was: Wristband rotated the token while trickling
     with pytest.raises(InvalidGrantError):
-        wristband.refresh(entry.refresh_token)
+        api.refresh(entry.refresh_token)
 
 
 def test_deadlines_nest_and_belong_to_their_thread() -> None:
@@ -189,72 +189,3 @@ def test_deadlines_nest_and_belong_to_their_thread() -> None:
         thread.join()
     assert remaining() is None
     assert seen_by_other_thread == [None]
-
-
-# --- the fake's trickle fault -------------------------------------------------------------
-
-
-def raw_request(fake: FakeWristband, path: str) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", fake.port), timeout=5)
-    request = f"GET {path} HTTP/1.1\r\nHost: {fake.vanity_domain}\r\nConnection: close\r\n\r\n"
-    sock.sendall(request.encode())
-    return sock
-
-
-def read_with_timestamps(sock: socket.socket) -> list[tuple[float, bytes]]:
-    started, pieces = time.monotonic(), []
-    while chunk := sock.recv(65536):
-        pieces.append((time.monotonic() - started, chunk))
-    return pieces
-
-
-def test_the_fake_spreads_every_byte_of_the_answer_over_the_trickle_time() -> None:
-    with FakeWristband() as fake:
-        fake.inject("jwks", trickle=1.0)
-        with raw_request(fake, "/api/v1/oauth2/jwks") as sock:
-            pieces = read_with_timestamps(sock)
-    data = b"".join(chunk for _, chunk in pieces)
-    head, body = data.split(b"\r\n\r\n", 1)
-    assert head.startswith(b"HTTP/1.1 200 ") and json.loads(body)["keys"]
-    assert 0.9 <= pieces[-1][0] < 1.0 + MARGIN
-    assert len(pieces) > 100  # byte by byte, not in a few writes
-    by_half_time = sum(len(chunk) for at, chunk in pieces if at <= 0.5)
-    assert 0.2 * len(data) <= by_half_time <= 0.8 * len(data)  # evenly, not all at the end
-
-
-def test_the_fake_trickles_a_replaced_answer() -> None:
-    with FakeWristband() as fake:
-        fake.inject("userinfo", trickle=0.3, status=502, json={"error": "bad_gateway"})
-        with raw_request(fake, "/api/v1/oauth2/userinfo") as sock:
-            pieces = read_with_timestamps(sock)
-    head, body = b"".join(chunk for _, chunk in pieces).split(b"\r\n\r\n", 1)
-    assert head.startswith(b"HTTP/1.1 502 ") and json.loads(body) == {"error": "bad_gateway"}
-    assert pieces[-1][0] >= 0.25
-
-
-def test_stopping_the_fake_cuts_a_trickle_short() -> None:
-    fake = FakeWristband().start()
-    try:
-        fake.inject("jwks", trickle=30)
-        with raw_request(fake, "/api/v1/oauth2/jwks") as sock:
-            assert sock.recv(1) == b"H"  # the trickle has begun
-            started = time.monotonic()
-            fake.stop()
-            stopped_in = time.monotonic() - started
-            sock.settimeout(2)  # the connection must end now, not in 30 s
-            try:
-                rest = b"".join(chunk for _, chunk in read_with_timestamps(sock))
-            except ConnectionResetError:
-                rest = b""
-    finally:
-        fake.stop()
-    assert stopped_in < 1.0
-    assert b"\r\n\r\n" not in rest  # cut short: not even the headers were finished
-
-
-@pytest.mark.parametrize(
-    "kwargs", [{"trickle": -1}, {"trickle": True}, {"trickle": 1, "drop": True}]
-)
-def test_trickle_arguments_are_validated(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match=r"trickle|drop"):
-        FakeWristband().inject("jwks", **kwargs)

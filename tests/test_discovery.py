@@ -22,15 +22,10 @@ FAKE_VALUES = {
     "is_application_custom_domain_active": True,
 }
 
-
-@pytest.fixture
-def fake(settings: Any) -> Any:
-    with FakeWristband(**FAKE_VALUES) as fake:
-        settings.WRISTBAND_AUTH = fake.auth_settings()
-        yield fake
+pytestmark = pytest.mark.fake_wristband(**FAKE_VALUES)
 
 
-def test_missing_values_come_from_wristband(fake: FakeWristband) -> None:
+def test_missing_values_come_from_wristband(wristband: FakeWristband) -> None:
     sdk = discover()
     assert sdk.login_url == FAKE_VALUES["login_url"]
     assert sdk.redirect_uri == FAKE_VALUES["redirect_uri"]
@@ -39,8 +34,8 @@ def test_missing_values_come_from_wristband(fake: FakeWristband) -> None:
     assert sdk.is_application_custom_domain_active is True
 
 
-def test_manual_values_win(fake: FakeWristband, settings: Any) -> None:
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+def test_manual_values_win(wristband: FakeWristband, settings: Any) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         login_url="https://app.test/in",
         redirect_uri="https://app.test/cb",
         parse_tenant_from_root_domain=None,
@@ -50,7 +45,7 @@ def test_manual_values_win(fake: FakeWristband, settings: Any) -> None:
     # All five given (None counts as "not given" for the root domain), so one fetch fills it in.
     with pytest.raises(ImproperlyConfigured, match=r"has no \{tenant_name\} placeholder"):
         discover()  # Wristband's root domain + our placeholder-less URLs: caught, with the source
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         login_url="https://{tenant_name}.app.test/in",
         redirect_uri="https://{tenant_name}.app.test/cb",
         is_application_custom_domain_active=False,
@@ -62,8 +57,8 @@ def test_manual_values_win(fake: FakeWristband, settings: Any) -> None:
     assert sdk.custom_application_login_page_url == "https://mine.test/"
 
 
-def test_fetch_is_lazy_and_happens_once(fake: FakeWristband) -> None:
-    assert not fake.calls("sdk_configuration")  # settings alone fetch nothing
+def test_fetch_is_lazy_and_happens_once(wristband: FakeWristband) -> None:
+    assert not wristband.calls("sdk_configuration")  # settings alone fetch nothing
     barrier = threading.Barrier(8)
 
     def first_use() -> None:
@@ -76,13 +71,13 @@ def test_fetch_is_lazy_and_happens_once(fake: FakeWristband) -> None:
     for thread in threads:
         thread.join()
     discover()
-    assert len(fake.calls("sdk_configuration")) == 1
+    assert len(wristband.calls("sdk_configuration")) == 1
 
 
 def test_disabled_auto_configuration_never_calls_wristband(
-    fake: FakeWristband, settings: Any
+    wristband: FakeWristband, settings: Any
 ) -> None:
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         auto_configure_enabled=False,
         login_url="https://app.test/auth/login",
         redirect_uri="https://app.test/auth/callback",
@@ -90,11 +85,12 @@ def test_disabled_auto_configuration_never_calls_wristband(
     sdk = discover()
     assert sdk.is_application_custom_domain_active is False
     assert sdk.parse_tenant_from_root_domain is None
-    assert not fake.calls("sdk_configuration")
+    assert not wristband.calls("sdk_configuration")
 
 
-def test_failure_is_a_clear_error_and_backs_off(fake: FakeWristband) -> None:
-    fake.inject("sdk_configuration", status=500, times=None)
+@pytest.mark.slow
+def test_failure_is_a_clear_error_and_backs_off(wristband: FakeWristband) -> None:
+    wristband.inject("sdk_configuration", status=500, times=None)
     with pytest.raises(WristbandError) as first:
         discover()
     assert first.value.retryable
@@ -102,13 +98,14 @@ def test_failure_is_a_clear_error_and_backs_off(fake: FakeWristband) -> None:
     with pytest.raises(WristbandError, match="backing off"):
         discover()
     assert time.monotonic() - started < 0.1  # no network wait during the backoff
-    assert len(fake.calls("sdk_configuration")) == 1
-    fake.clear_faults()
+    assert len(wristband.calls("sdk_configuration")) == 1
+    wristband.clear_faults()
     time.sleep(1.05)  # the first backoff is one second
     assert discover().login_url == FAKE_VALUES["login_url"]  # not cached forever
-    assert len(fake.calls("sdk_configuration")) == 2
+    assert len(wristband.calls("sdk_configuration")) == 2
 
 
+@pytest.mark.slow
 def test_unreachable_wristband_fails_within_the_connect_timeout(settings: Any) -> None:
     with FakeWristband() as fake:
         settings.WRISTBAND_AUTH = fake.auth_settings(connect_timeout=0.5, read_timeout=0.5)
@@ -129,14 +126,14 @@ def test_unreachable_wristband_fails_within_the_connect_timeout(settings: Any) -
     ],
 )
 def test_garbage_from_wristband_is_an_error_not_a_crash(
-    fake: FakeWristband, body: dict[str, Any], message: str
+    wristband: FakeWristband, body: dict[str, Any], message: str
 ) -> None:
-    fake.inject("sdk_configuration", status=200, json=body)
+    wristband.inject("sdk_configuration", status=200, json=body)
     with pytest.raises(WristbandError, match=message):
         discover()
 
 
-def test_missing_required_values_everywhere_are_named(fake: FakeWristband) -> None:
-    fake.inject("sdk_configuration", status=200, json={})
+def test_missing_required_values_everywhere_are_named(wristband: FakeWristband) -> None:
+    wristband.inject("sdk_configuration", status=200, json={})
     with pytest.raises(ImproperlyConfigured, match='WRISTBAND_AUTH\\["login_url"\\] is not set'):
         discover()

@@ -6,7 +6,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,12 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 
-from tests.auth_helpers import admin_client, expire_access_token, log_in
-from tests.leaks import tokens_of
+from tests.support.auth_helpers import admin_client, expire_access_token, log_in
+from tests.support.leaks import tokens_of
 from wristband_django import signals
 from wristband_django.models import LoginSession
 from wristband_django.store import session_entry
+from wristband_django.store.access import session_store
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
 from wristband_django.user_adapter import UserAdapter
@@ -29,18 +29,14 @@ from wristband_django.user_adapter import UserAdapter
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 ROOT = Path(__file__).resolve().parent.parent
 
-
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=["/api/"])
-    return wristband
+pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"])
 
 
 # --- admin-visible sessions ------------------------------------------------------------
 
 
-def test_a_login_creates_a_row_without_any_token(client: Client, fake: FakeWristband) -> None:
-    log_in(client, fake, user="admin@acme.test", HTTP_USER_AGENT="Firefox/130")
+def test_a_login_creates_a_row_without_any_token(client: Client, wristband: FakeWristband) -> None:
+    log_in(client, wristband, user="admin@acme.test", HTTP_USER_AGENT="Firefox/130")
     (row,) = LoginSession.objects.all()
     assert (row.user_id, row.email, row.tenant_id, row.tenant_name, row.identity_provider) == (
         "usr_acme_admin", "admin@acme.test", "tnt_acme", "acme", "wristband",
@@ -54,25 +50,25 @@ def test_a_login_creates_a_row_without_any_token(client: Client, fake: FakeWrist
 
 @pytest.mark.parametrize("backend", ["locmem", pytest.param("redis", marks=pytest.mark.redis)])
 def test_rows_follow_refresh_logout_and_failure(
-    fake: FakeWristband, settings: Any, request: pytest.FixtureRequest, backend: str
+    wristband: FakeWristband, settings: Any, request: pytest.FixtureRequest, backend: str
 ) -> None:
     if backend == "redis":  # cache sessions: Django's own session table stays empty
         settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
     client = Client()
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
     assert client.get("/api/whoami/").status_code == 200
     (row,) = LoginSession.objects.all()
     assert row.last_refreshed_at is not None
-    log_in(client, fake)  # a new login in the same browser replaces the row
+    log_in(client, wristband)  # a new login in the same browser replaces the row
     assert (
         LoginSession.objects.count() == 1 and LoginSession.objects.get().last_refreshed_at is None
     )
     client.post("/auth/logout/")
     assert LoginSession.objects.count() == 0
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.revoke_all()
+    wristband.revoke_all()
     assert client.get("/api/whoami/").status_code == 401
     assert LoginSession.objects.count() == 0
     from django.contrib.sessions.models import Session
@@ -80,9 +76,9 @@ def test_rows_follow_refresh_logout_and_failure(
     assert backend != "redis" or Session.objects.count() == 0
 
 
-def test_admin_lists_filters_and_searches(fake: FakeWristband) -> None:
-    log_in(Client(), fake, "tenant_name=acme", user="admin@acme.test")
-    log_in(Client(), fake, "tenant_name=globex", user="member@globex.test")
+def test_admin_lists_filters_and_searches(wristband: FakeWristband) -> None:
+    log_in(Client(), wristband, "tenant_name=acme", user="admin@acme.test")
+    log_in(Client(), wristband, "tenant_name=globex", user="member@globex.test")
     admin = admin_client()
     page = admin.get("/admin/wristband_django/loginsession/").content.decode()
     assert "admin@acme.test" in page and "member@globex.test" in page
@@ -97,9 +93,9 @@ def test_admin_lists_filters_and_searches(fake: FakeWristband) -> None:
     assert "session_key" not in detail and "wbenc1" not in detail
 
 
-def test_admin_end_session_revokes_and_logs_that_browser_out(fake: FakeWristband) -> None:
+def test_admin_end_session_revokes_and_logs_that_browser_out(wristband: FakeWristband) -> None:
     victim = Client()
-    log_in(victim, fake)
+    log_in(victim, wristband)
     refresh_token = session_entry.load(victim.session).refresh_token  # type: ignore[union-attr]
     ended: list[dict[str, Any]] = []
     receiver = lambda sender, **kwargs: ended.append(kwargs)  # noqa: E731
@@ -114,24 +110,23 @@ def test_admin_end_session_revokes_and_logs_that_browser_out(fake: FakeWristband
         signals.session_ended_by_admin.disconnect(receiver)
     assert response.status_code == 302
     assert victim.get("/api/whoami/").status_code == 401
-    (revoke,) = fake.calls("revoke")
+    (revoke,) = wristband.calls("revoke")
     assert revoke.form["token"] == refresh_token
     assert LoginSession.objects.count() == 0
     assert ended and ended[0]["user_id"] == "usr_acme_admin"
 
 
-def test_rows_of_ended_sessions_are_purged(fake: FakeWristband) -> None:
+def test_rows_of_ended_sessions_are_purged(wristband: FakeWristband) -> None:
     alive, gone = Client(), Client()
-    log_in(alive, fake)
-    log_in(gone, fake, user="member@acme.test")
-    engine = import_module(django_settings.SESSION_ENGINE)
-    engine.SessionStore().delete(gone.cookies[SESSION_COOKIE].value)  # expired, say
+    log_in(alive, wristband)
+    log_in(gone, wristband, user="member@acme.test")
+    session_store().delete(gone.cookies[SESSION_COOKIE].value)  # expired, say
     assert LoginSession.objects.count() == 2
     call_command("wristband_purge_sessions", stdout=(out := __import__("io").StringIO()))
     assert "Purged 1 row" in out.getvalue()
     assert list(LoginSession.objects.values_list("user_id", flat=True)) == ["usr_acme_admin"]
-    log_in(Client(), fake, user="admin@globex.test", query="tenant_name=globex")
-    engine.SessionStore().delete(alive.cookies[SESSION_COOKIE].value)
+    log_in(Client(), wristband, user="admin@globex.test", query="tenant_name=globex")
+    session_store().delete(alive.cookies[SESSION_COOKIE].value)
     admin_client().post(
         "/admin/wristband_django/loginsession/",
         {"action": "purge_ended_sessions", "_selected_action": [LoginSession.objects.first().pk]},  # type: ignore[union-attr]
@@ -139,9 +134,11 @@ def test_rows_of_ended_sessions_are_purged(fake: FakeWristband) -> None:
     assert list(LoginSession.objects.values_list("user_id", flat=True)) == ["usr_globex_admin"]
 
 
-def test_tracking_can_be_switched_off(client: Client, fake: FakeWristband, settings: Any) -> None:
-    settings.WRISTBAND_AUTH = fake.auth_settings(track_sessions=False)
-    log_in(client, fake)
+def test_tracking_can_be_switched_off(
+    client: Client, wristband: FakeWristband, settings: Any
+) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(track_sessions=False)
+    log_in(client, wristband)
     assert LoginSession.objects.count() == 0
 
 
@@ -162,15 +159,15 @@ def received() -> Iterator[list[tuple[str, dict[str, Any]]]]:
 
 
 def test_signals_tell_each_step(
-    client: Client, fake: FakeWristband, received: list[tuple[str, dict[str, Any]]]
+    client: Client, wristband: FakeWristband, received: list[tuple[str, dict[str, Any]]]
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
     client.get("/api/whoami/")
     expire_access_token(client)
-    fake.revoke_all()
+    wristband.revoke_all()
     client.get("/api/whoami/")
-    log_in(client, fake)
+    log_in(client, wristband)
     client.post("/auth/logout/")
     assert [name for name, _ in received] == [
         "login_completed", "tokens_refreshed", "refresh_failed", "login_completed", "logged_out",
@@ -197,17 +194,17 @@ class StaffFromRoles(UserAdapter):
 
 
 @pytest.fixture
-def django_users(fake: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+def django_users(wristband: FakeWristband, settings: Any) -> FakeWristband:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         protected_paths=["/api/"],
         authenticate_django_user=True,
         user_adapter="tests.test_django_integration.StaffFromRoles",
     )
-    return fake
+    return wristband
 
 
-def test_request_user_is_off_by_default(client: Client, fake: FakeWristband) -> None:
-    log_in(client, fake)
+def test_request_user_is_off_by_default(client: Client, wristband: FakeWristband) -> None:
+    log_in(client, wristband)
     assert client.get("/django-user/")["Location"].startswith("/auth/login/")
     assert get_user_model().objects.count() == 0
 
@@ -252,6 +249,7 @@ def test_an_inactive_user_is_refused(client: Client, django_users: FakeWristband
     assert client.get("/auth/session/").status_code == 401
 
 
+@pytest.mark.slow
 def test_the_app_needs_no_django_contrib_auth_when_the_integration_is_off() -> None:
     script = (
         "import sys, django; django.setup();"
@@ -262,7 +260,7 @@ def test_the_app_needs_no_django_contrib_auth_when_the_integration_is_off() -> N
         "assert Client().get('/auth/session/').status_code == 401;"
         "assert 'django.contrib.auth.models' not in sys.modules, 'auth models were imported'"
     )
-    env = {"DJANGO_SETTINGS_MODULE": "tests.minimal_settings", "PATH": "/usr/bin:/bin"}
+    env = {"DJANGO_SETTINGS_MODULE": "tests.support.minimal_settings", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", script],
         cwd=ROOT,
@@ -274,8 +272,8 @@ def test_the_app_needs_no_django_contrib_auth_when_the_integration_is_off() -> N
     assert result.returncode == 0, result.stderr[-2000:]
 
 
-def test_time_is_recorded_in_utc(client: Client, fake: FakeWristband) -> None:
+def test_time_is_recorded_in_utc(client: Client, wristband: FakeWristband) -> None:
     before = time.time()
-    log_in(client, fake)
+    log_in(client, wristband)
     row = LoginSession.objects.get()
     assert abs(row.created_at.timestamp() - before) < 5

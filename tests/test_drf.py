@@ -10,60 +10,14 @@ from typing import Any
 import jwt
 import pytest
 from django.conf import settings as django_settings
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.test import APIClient
-from rest_framework.views import APIView
 
-from tests.auth_helpers import expire_access_token, log_in, stored_entry
-from wristband_django.contrib.drf import (
-    WristbandBearerAuthentication,
-    WristbandSessionAuthentication,
-)
+from tests.support.auth_helpers import expire_access_token, log_in, stored_entry
 from wristband_django.testing import FakeWristband
 
-pytestmark = pytest.mark.urls("tests.drf_urls")
+pytestmark = pytest.mark.urls("tests.support.drf_urls")
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
 REJECTED = "Invalid or expired access token."
-
-
-def describe(request: Request) -> dict[str, Any]:
-    user = request.user
-    return {
-        "userType": user.__class__.__name__,  # through SimpleLazyObject
-        "pk": str(user.pk),
-        "tenantId": getattr(user, "tenant_id", None),
-        "email": getattr(user, "email", None),
-        "roles": list(getattr(user, "roles", ())),
-        "authType": type(request.auth).__name__,
-    }
-
-
-class SessionOnly(APIView):
-    authentication_classes = [WristbandSessionAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    def get(self, request: Request) -> Response:
-        return Response(describe(request))
-
-    def post(self, request: Request) -> Response:
-        return Response({"posted": True})
-
-
-class BearerOnly(APIView):
-    authentication_classes = [WristbandBearerAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    def get(self, request: Request) -> Response:
-        return Response({**describe(request), "sub": request.auth["sub"]})
-
-    def post(self, request: Request) -> Response:
-        return Response({"posted": True})
-
-
-class Both(SessionOnly):
-    authentication_classes = [WristbandBearerAuthentication, WristbandSessionAuthentication]
 
 
 def refreshes(fake: FakeWristband) -> int:
@@ -290,6 +244,7 @@ def test_session_and_bearer_together(wristband: FakeWristband) -> None:
     assert APIClient().get("/drf/both/").status_code == 401
 
 
+@pytest.mark.slow
 def test_the_package_imports_without_drf() -> None:
     import subprocess
     import sys
@@ -297,7 +252,7 @@ def test_the_package_imports_without_drf() -> None:
     code = (
         "import sys, pkgutil, importlib; sys.modules['rest_framework'] = None\n"
         "import django; from django.conf import settings\n"
-        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.settings'\n"
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.support.settings'\n"
         "django.setup()\n"
         "import wristband_django\n"
         "for m in pkgutil.walk_packages(wristband_django.__path__, 'wristband_django.'):\n"

@@ -5,7 +5,6 @@ with the store down the answer is 503 and the session lives on."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -13,19 +12,21 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from tests.auth_helpers import admin_client, expire_access_token, finish_login, log_in, start_login
-from tests.redis_server import ThrowawayRedis
+from tests.support.auth_helpers import (
+    admin_client,
+    expire_access_token,
+    finish_login,
+    log_in,
+    start_login,
+)
+from tests.support.redis_server import ThrowawayRedis
 from wristband_django.models import LoginSession
 from wristband_django.store.access import session_store
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
-
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=["/api/"])
-    return wristband
+pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"])
 
 
 @pytest.fixture
@@ -39,36 +40,38 @@ def cookie_deleted(response: Any) -> bool:
     return morsel is not None and (morsel.value == "" or morsel["max-age"] == 0)
 
 
+@pytest.mark.slow
 def test_logout_with_the_store_down_is_503_and_ends_nothing(
-    fake: FakeWristband, on_throwaway_redis: ThrowawayRedis
+    wristband: FakeWristband, on_throwaway_redis: ThrowawayRedis
 ) -> None:
     client = Client()
-    log_in(client, fake)
+    log_in(client, wristband)
     on_throwaway_redis.stop_keeping_data()
     response = client.post("/auth/logout/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert not cookie_deleted(response)
-    assert fake.calls("revoke") == []
+    assert wristband.calls("revoke") == []
     on_throwaway_redis.start()
     assert client.get("/api/whoami/").status_code == 200  # still logged in: nothing claimed
     assert client.post("/auth/logout/").status_code == 302  # and logout works once it is back
     assert client.get("/api/whoami/").status_code == 401
-    assert len(fake.calls("revoke")) == 1
+    assert len(wristband.calls("revoke")) == 1
 
 
+@pytest.mark.slow
 def test_callback_with_the_store_down_is_a_503_page_not_a_500(
-    fake: FakeWristband, on_throwaway_redis: ThrowawayRedis
+    wristband: FakeWristband, on_throwaway_redis: ThrowawayRedis
 ) -> None:
     client = Client(raise_request_exception=False)
     started = start_login(client)
     on_throwaway_redis.stop_keeping_data()
-    response = finish_login(client, fake, started["Location"])
+    response = finish_login(client, wristband, started["Location"])
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert b"session_store_unavailable" in response.content
     on_throwaway_redis.start()
-    assert log_in(client, fake)["Location"] == "/"
+    assert log_in(client, wristband)["Location"] == "/"
 
 
 def end_by_admin(admin: Client) -> Any:
@@ -79,50 +82,51 @@ def end_by_admin(admin: Client) -> Any:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_admin_ending_a_session_during_its_refresh_waits_and_revokes_the_newest(
-    session_backend: str, fake: FakeWristband
+    session_backend: str, wristband: FakeWristband
 ) -> None:
     user = Client()
-    log_in(user, fake)
+    log_in(user, wristband)
     expire_access_token(user)
-    fake.inject("token", delay=0.5, grant_type="refresh_token")
+    slow = wristband.inject("token", delay=0.5, grant_type="refresh_token")  # a slow answer
     answers: list[int] = []
     refreshing = threading.Thread(
         target=lambda: answers.append(user.get("/api/whoami/").status_code)
     )
     refreshing.start()
-    while not fake.calls("token", grant_type="refresh_token"):  # the refresh is in flight
-        time.sleep(0.01)
+    assert slow.arrived.wait(5)  # the refresh is in flight, holding the session's lock
     admin = admin_client()
     assert end_by_admin(admin).status_code == 302
     refreshing.join(5)
     assert answers == [200]  # the refresh finished first
     assert user.get("/api/whoami/").status_code == 401  # then the session ended: not resurrected
-    (refresh,) = fake.calls("token", grant_type="refresh_token")
-    (revoke,) = fake.calls("revoke")
+    (refresh,) = wristband.calls("token", grant_type="refresh_token")
+    (revoke,) = wristband.calls("revoke")
     assert revoke.form["token"] != refresh.form["refresh_token"]  # the newest one
     assert LoginSession.objects.count() == 0
 
 
+@pytest.mark.slow
 def test_the_admin_ending_a_session_with_its_lock_store_down_says_so(
-    fake: FakeWristband, throwaway_redis: ThrowawayRedis, settings: Any
+    wristband: FakeWristband, throwaway_redis: ThrowawayRedis, settings: Any
 ) -> None:
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "locks": throwaway_redis.cache_settings(0.5),
     }
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         protected_paths=["/api/"], lock_cache_alias="locks"
     )
     user = Client()
-    log_in(user, fake)
+    log_in(user, wristband)
     admin = admin_client()
     throwaway_redis.stop_keeping_data()
     response = end_by_admin_following(admin)
     assert response.status_code == 200
     assert b"no session was ended" in response.content
-    assert LoginSession.objects.count() == 1 and fake.calls("revoke") == []
+    assert LoginSession.objects.count() == 1 and wristband.calls("revoke") == []
 
 
 def end_by_admin_following(admin: Client) -> Any:
@@ -134,9 +138,11 @@ def end_by_admin_following(admin: Client) -> Any:
     )
 
 
-def test_the_admin_cannot_delete_rows_and_leave_their_sessions_alive(fake: FakeWristband) -> None:
+def test_the_admin_cannot_delete_rows_and_leave_their_sessions_alive(
+    wristband: FakeWristband,
+) -> None:
     user = Client()
-    log_in(user, fake)
+    log_in(user, wristband)
     admin = admin_client()
     row = LoginSession.objects.get()
     changelist = admin.get("/admin/wristband_django/loginsession/").content.decode()
@@ -151,22 +157,25 @@ def test_the_admin_cannot_delete_rows_and_leave_their_sessions_alive(fake: FakeW
     assert user.get("/api/whoami/").status_code == 200
 
 
-def test_a_failed_refresh_ends_the_session_through_the_same_flow(fake: FakeWristband) -> None:
+def test_a_failed_refresh_ends_the_session_through_the_same_flow(wristband: FakeWristband) -> None:
     user = Client()
-    log_in(user, fake)
+    log_in(user, wristband)
     expire_access_token(user)
-    fake.inject("token", status=400, json={"error": "invalid_request"}, grant_type="refresh_token")
+    wristband.inject(
+        "token", status=400, json={"error": "invalid_request"}, grant_type="refresh_token"
+    )
     assert user.get("/api/whoami/").status_code == 401
     assert LoginSession.objects.count() == 0
-    assert len(fake.calls("revoke")) == 1  # the family is revoked, not left to expire
+    assert len(wristband.calls("revoke")) == 1  # the family is revoked, not left to expire
 
 
+@pytest.mark.slow
 def test_the_purge_ends_what_is_left_and_reports_an_outage(
-    fake: FakeWristband, on_throwaway_redis: ThrowawayRedis
+    wristband: FakeWristband, on_throwaway_redis: ThrowawayRedis
 ) -> None:
     alive, expired = Client(), Client()
-    log_in(alive, fake)
-    log_in(expired, fake, user="member@acme.test")
+    log_in(alive, wristband)
+    log_in(expired, wristband, user="member@acme.test")
     session_store().delete(expired.cookies[SESSION_COOKIE].value)  # it expired in the store
     assert LoginSession.objects.count() == 2
     call_command("wristband_purge_sessions")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 import time
 from typing import Any
@@ -14,21 +13,18 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests import figures
-from tests.auth_helpers import expire_access_token, finish_login, log_in, start_login
-from tests.leaks import leaked, secrets_seen
-from tests.redis_server import ThrowawayRedis
+from tests.support import figures
+from tests.support.auth_helpers import expire_access_token, finish_login, log_in, start_login
+from tests.support.leaks import leaked, secrets_seen
+from tests.support.network import free_port
+from tests.support.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
-
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(
-        protected_paths=["/api/"], read_timeout=0.5, refresh_timeout=3
-    )
-    return wristband
+pytestmark = pytest.mark.wristband_auth(
+    protected_paths=["/api/"], read_timeout=0.5, refresh_timeout=3
+)
 
 
 def session_alive(client: Client) -> bool:
@@ -67,10 +63,11 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
 
 
-def test_idp_5xx_that_recovers(client: Client, fake: FakeWristband, caplog: Any) -> None:
-    log_in(client, fake)
+@pytest.mark.slow
+def test_idp_5xx_that_recovers(client: Client, wristband: FakeWristband, caplog: Any) -> None:
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject(
+    wristband.inject(
         "token", status=502, body="<html>Bad gateway</html>", content_type="text/html", times=2
     )
     response = client.get("/api/whoami/")
@@ -78,7 +75,7 @@ def test_idp_5xx_that_recovers(client: Client, fake: FakeWristband, caplog: Any)
     record(
         "Wristband 5xx twice, then fine",
         caplog,
-        fake,
+        wristband,
         [client],
         [response],
         user_sees="200 (a refresh after 2 retries, ~0.6 s later)",
@@ -86,18 +83,21 @@ def test_idp_5xx_that_recovers(client: Client, fake: FakeWristband, caplog: Any)
     )
 
 
-def test_idp_5xx_that_does_not_recover(client: Client, fake: FakeWristband, caplog: Any) -> None:
-    log_in(client, fake)
+@pytest.mark.slow
+def test_idp_5xx_that_does_not_recover(
+    client: Client, wristband: FakeWristband, caplog: Any
+) -> None:
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", status=500, times=None)
+    wristband.inject("token", status=500, times=None)
     response = client.get("/api/whoami/")
     assert response.status_code == 401 and not session_alive(client)
-    fake.clear_faults()
-    assert log_in(client, fake)["Location"] == "/"  # logging in again works at once
+    wristband.clear_faults()
+    assert log_in(client, wristband)["Location"] == "/"  # logging in again works at once
     record(
         "Wristband 5xx on every refresh attempt",
         caplog,
-        fake,
+        wristband,
         [client],
         [response],
         user_sees="401 JSON with loginUrl after 3 attempts",
@@ -105,17 +105,18 @@ def test_idp_5xx_that_does_not_recover(client: Client, fake: FakeWristband, capl
     )
 
 
-def test_idp_timeouts(client: Client, fake: FakeWristband, caplog: Any) -> None:
-    log_in(client, fake)
+@pytest.mark.slow
+def test_idp_timeouts(client: Client, wristband: FakeWristband, caplog: Any) -> None:
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", delay=1.0, times=1)  # > read_timeout 0.5 s
+    wristband.inject("token", delay=1.0, times=1)  # > read_timeout 0.5 s
     started = time.monotonic()
     response = client.get("/api/whoami/")
     assert response.status_code == 200 and time.monotonic() - started < 3
     record(
         "Wristband times out once",
         caplog,
-        fake,
+        wristband,
         [client],
         [response],
         user_sees="200 after the timeout and one retry",
@@ -123,12 +124,10 @@ def test_idp_timeouts(client: Client, fake: FakeWristband, caplog: Any) -> None:
     )
 
 
+@pytest.mark.slow
 def test_connection_refused_then_back(settings: Any, caplog: Any) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     fake = FakeWristband(
-        port=port, login_url="http://testserver/auth/login/", redirect_uri="http://testserver/auth/callback/"
+        port=free_port(), login_url="http://testserver/auth/login/", redirect_uri="http://testserver/auth/callback/"
     ).start()  # fmt: skip
     try:
         settings.WRISTBAND_AUTH = fake.auth_settings(protected_paths=["/api/"], refresh_timeout=5)
@@ -152,17 +151,17 @@ def test_connection_refused_then_back(settings: Any, caplog: Any) -> None:
         fake.stop()
 
 
-def test_invalid_grant(client: Client, fake: FakeWristband, caplog: Any) -> None:
-    log_in(client, fake)
+def test_invalid_grant(client: Client, wristband: FakeWristband, caplog: Any) -> None:
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.revoke_all()
+    wristband.revoke_all()
     response = client.get("/api/whoami/")
     assert response.status_code == 401 and response.json()["loginUrl"]
-    assert len(fake.calls("token", grant_type="refresh_token")) == 1  # no retry
+    assert len(wristband.calls("token", grant_type="refresh_token")) == 1  # no retry
     record(
         "Refresh token revoked (invalid_grant)",
         caplog,
-        fake,
+        wristband,
         [client],
         [response],
         user_sees="401 JSON with loginUrl at once",
@@ -170,12 +169,13 @@ def test_invalid_grant(client: Client, fake: FakeWristband, caplog: Any) -> None
     )
 
 
+@pytest.mark.slow
 def test_redis_stopped_mid_session(
-    fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
+    wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:
     settings.CACHES = {"default": throwaway_redis.cache_settings()}
     client = Client()
-    log_in(client, fake)
+    log_in(client, wristband)
     throwaway_redis.stop_keeping_data()
     response = client.get("/api/whoami/")
     assert response.status_code == 503 and SESSION_COOKIE not in response.cookies
@@ -184,7 +184,7 @@ def test_redis_stopped_mid_session(
     record(
         "Redis stopped, then restarted",
         caplog,
-        fake,
+        wristband,
         [client],
         [response],
         user_sees="503 JSON session_store_unavailable (Retry-After: 5)",
@@ -192,30 +192,35 @@ def test_redis_stopped_mid_session(
     )
 
 
+@pytest.mark.slow
 def test_redis_stops_during_a_refresh(
-    fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
+    wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:
     """The one failure that costs a session: Wristband rotated the refresh token, and the
     store died before the new one could be written. Nothing can keep it; the user sees 503
     now and has to log in again once the store is back."""
     settings.CACHES = {"default": throwaway_redis.cache_settings()}
     client = Client()
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", delay=0.6, grant_type="refresh_token")
-    stopper = threading.Timer(0.2, throwaway_redis.stop_keeping_data)
-    stopper.start()
-    response = client.get("/api/whoami/")
-    stopper.join()
+    refresh = wristband.inject("token", hold=True, grant_type="refresh_token")
+    responses: list[Any] = []
+    refreshing = threading.Thread(target=lambda: responses.append(client.get("/api/whoami/")))
+    refreshing.start()
+    assert refresh.arrived.wait(5)  # Wristband has the refresh grant
+    throwaway_redis.stop_keeping_data()
+    refresh.release()  # and rotates the refresh token; the store is gone meanwhile
+    refreshing.join(10)
+    (response,) = responses
     assert response.status_code == 503
     throwaway_redis.start()
     after = client.get("/api/whoami/")
     assert after.status_code == 401  # the stored refresh token was rotated away at Wristband
-    assert log_in(client, fake)["Location"] == "/"
+    assert log_in(client, wristband)["Location"] == "/"
     record(
         "Redis stops during a refresh (rotation on)",
         caplog,
-        fake,
+        wristband,
         [client],
         [response, after],
         user_sees="503 now; 401 with loginUrl at the next request once Redis is back",
@@ -223,17 +228,17 @@ def test_redis_stops_during_a_refresh(
     )
 
 
-def test_two_tabs_logging_in_at_once(client: Client, fake: FakeWristband, caplog: Any) -> None:
+def test_two_tabs_logging_in_at_once(client: Client, wristband: FakeWristband, caplog: Any) -> None:
     tab_a = start_login(client, "tenant_name=acme&return_url=/a")
     tab_b = start_login(client, "tenant_name=acme&return_url=/b")
-    done_b = finish_login(client, fake, tab_b["Location"])
-    done_a = finish_login(client, fake, tab_a["Location"])
+    done_b = finish_login(client, wristband, tab_b["Location"])
+    done_a = finish_login(client, wristband, tab_a["Location"])
     assert (done_a["Location"], done_b["Location"]) == ("/a", "/b")
     assert session_alive(client)
     record(
         "Two tabs log in at once (finishing in either order)",
         caplog,
-        fake,
+        wristband,
         [client],
         [done_a, done_b],
         user_sees="both tabs land on their own return URL",
@@ -241,29 +246,30 @@ def test_two_tabs_logging_in_at_once(client: Client, fake: FakeWristband, caplog
     )
 
 
+@pytest.mark.slow
 def test_logout_in_one_tab_while_another_refreshes(
-    client: Client, fake: FakeWristband, caplog: Any
+    client: Client, wristband: FakeWristband, caplog: Any
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", delay=0.4, grant_type="refresh_token")
+    slow = wristband.inject("token", delay=0.4, grant_type="refresh_token")  # a slow answer
     other_tab = Client()
     other_tab.cookies = client.cookies
     results: list[Any] = []
     refreshing = threading.Thread(target=lambda: results.append(other_tab.get("/api/whoami/")))
     refreshing.start()
-    time.sleep(0.15)
+    assert slow.arrived.wait(5)  # the refresh is at Wristband, holding the session's lock
     logout = client.post("/auth/logout/")
     refreshing.join(5)
     assert logout.status_code == 302
     assert not session_alive(client)  # not resurrected by the refresh
-    (revoked,) = fake.calls("revoke")
-    refreshed = fake.calls("token", grant_type="refresh_token")[0]
+    (revoked,) = wristband.calls("revoke")
+    refreshed = wristband.calls("token", grant_type="refresh_token")[0]
     assert revoked.form["token"] != refreshed.form["refresh_token"]  # the newest one
     record(
         "Logout in one tab while another refreshes",
         caplog,
-        fake,
+        wristband,
         [client],
         [logout, *results],
         user_sees="the refreshing tab gets 200, then everything 401",

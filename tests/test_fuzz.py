@@ -5,28 +5,34 @@ lost. CI runs the "ci" profile; scripts/security_figures.py runs "thorough" and 
 from __future__ import annotations
 
 import string
-from importlib import import_module
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests import figures
-from tests.auth_helpers import expire_access_token, log_in, start_login
+from tests.support import figures
+from tests.support.auth_helpers import expire_access_token, log_in, start_login, stored_entry
+from tests.support.fuzzing import fuzz
 from wristband_django.flows import login_state
-from wristband_django.store import session_entry
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 ENDPOINTS = ["/auth/login/", "/auth/callback/", "/auth/session/", "/auth/token/", "/api/whoami/"]
-fuzz = settings(
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+pytestmark = [
+    pytest.mark.slow,  # 40 examples a test (the "ci" profile), some of them slow answers
+    pytest.mark.wristband_auth(
+        protected_paths=["/api/"],
+        read_timeout=0.3,
+        call_timeout=0.8,
+        callback_timeout=1.2,
+        refresh_timeout=1,
+        refresh_lock_timeout=4,
+    ),
+]
 
 nasty_text = st.one_of(
     st.text(max_size=40),
@@ -76,14 +82,6 @@ headers = st.fixed_dictionaries(
 )
 
 
-def entry_of(client: Client) -> session_entry.WristbandSession | None:
-    cookie = client.cookies.get(SESSION_COOKIE)
-    if cookie is None or not cookie.value:
-        return None
-    engine = import_module(django_settings.SESSION_ENGINE)
-    return session_entry.load(engine.SessionStore(cookie.value))
-
-
 def send(client: Client, method: str, path: str, query: str, extra: dict[str, str]) -> int:
     response = getattr(client, method)(f"{path}?{query}", **extra)
     figures.count("fuzz inputs tried")
@@ -100,19 +98,6 @@ def plant(client: Client, cookies: dict[str, str]) -> None:
             continue
 
 
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(
-        protected_paths=["/api/"],
-        read_timeout=0.3,
-        call_timeout=0.8,
-        callback_timeout=1.2,
-        refresh_timeout=1,
-        refresh_lock_timeout=4,
-    )
-    return wristband
-
-
 @fuzz
 @given(
     method_path=st.sampled_from([("get", p) for p in ENDPOINTS] + [("post", "/auth/logout/")]),
@@ -121,7 +106,7 @@ def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
     extra=headers,
 )
 def test_hostile_requests_never_500_and_never_create_a_session(
-    fake: FakeWristband, method_path: tuple[str, str], query: str, cookies: dict[str, str],
+    wristband: FakeWristband, method_path: tuple[str, str], query: str, cookies: dict[str, str],
     extra: dict[str, str],
 ) -> None:  # fmt: skip
     client = Client(raise_request_exception=False)
@@ -129,7 +114,7 @@ def test_hostile_requests_never_500_and_never_create_a_session(
     method, path = method_path
     status = send(client, method, path, query, extra)
     assert status != 500
-    created = entry_of(client) is not None
+    created = stored_entry(client) is not None
     figures.count("sessions created from bad input", int(created))
     assert not created
 
@@ -202,20 +187,20 @@ broken_answers = st.builds(
 @fuzz
 @given(endpoint=st.sampled_from(["token", "userinfo", "jwks"]), answer=broken_answers)
 def test_broken_wristband_answers_during_login_create_no_session(
-    fake: FakeWristband, endpoint: str, answer: dict[str, Any]
+    wristband: FakeWristband, endpoint: str, answer: dict[str, Any]
 ) -> None:
-    fake.inject(endpoint, content_type="application/json", **answer)
+    wristband.inject(endpoint, content_type="application/json", **answer)
     client = Client(raise_request_exception=False)
     # A fresh copy of the settings resets the per-process caches (JWKS...): a cold start.
     with override_settings(WRISTBAND_AUTH=dict(django_settings.WRISTBAND_AUTH)):
         started = start_login(client)
-        callback = fake.authorize(started["Location"])
+        callback = wristband.authorize(started["Location"])
         figures.count("fuzz inputs tried")
         status = client.get(callback.replace("http://testserver", "")).status_code
-    fake.clear_faults()
+    wristband.clear_faults()
     figures.count("500s", int(status == 500))
     assert status != 500
-    created = entry_of(client) is not None
+    created = stored_entry(client) is not None
     figures.count("sessions created from bad input", int(created))
     assert not created
 
@@ -223,20 +208,20 @@ def test_broken_wristband_answers_during_login_create_no_session(
 @fuzz
 @given(answer=broken_answers)
 def test_broken_wristband_answers_during_refresh_never_500(
-    fake: FakeWristband, logged_in: Client, answer: dict[str, Any]
+    wristband: FakeWristband, logged_in: Client, answer: dict[str, Any]
 ) -> None:
     expire_access_token(logged_in)
-    fake.inject("token", content_type="application/json", grant_type="refresh_token", **answer)
+    wristband.inject("token", content_type="application/json", grant_type="refresh_token", **answer)
     client = Client(raise_request_exception=False)
     client.cookies[SESSION_COOKIE] = logged_in.cookies[SESSION_COOKIE].value
     figures.count("fuzz inputs tried")
     status = client.get("/api/whoami/").status_code
-    fake.clear_faults()
+    wristband.clear_faults()
     figures.count("500s", int(status == 500))
     assert status in (200, 401), status  # refreshed, or ended by the documented fatal path
     if status == 401:
         figures.count("sessions ended by a broken refresh answer (by design)")
-        log_in(logged_in, fake)  # the next example starts from a live session again
+        log_in(logged_in, wristband)  # the next example starts from a live session again
 
 
 # Return URLs vary along the dimensions that once reached a 500: characters that NFKC-normalise
@@ -258,7 +243,7 @@ return_urls = st.builds(
 @fuzz
 @given(return_url=return_urls)
 def test_any_return_url_logs_in_without_a_500_or_an_open_redirect(
-    fake: FakeWristband, return_url: str
+    wristband: FakeWristband, return_url: str
 ) -> None:
     client = Client(raise_request_exception=False)
     started = client.get("/auth/login/", {"tenant_name": "acme", "return_url": return_url})
@@ -271,7 +256,7 @@ def test_any_return_url_logs_in_without_a_500_or_an_open_redirect(
         if name.startswith("login#") and morsel.value
     ]
     assert sizes and max(sizes) <= login_state.slot_budget(4096)
-    callback = fake.authorize(started["Location"])
+    callback = wristband.authorize(started["Location"])
     landed = client.get(callback.replace("http://testserver", ""))
     figures.count("500s", int(landed.status_code == 500))
     assert landed.status_code == 302
@@ -286,7 +271,7 @@ def test_any_return_url_logs_in_without_a_500_or_an_open_redirect(
     tabs=st.lists(return_url_text.map(lambda text: "/" + text), min_size=1, max_size=8),
 )
 def test_concurrent_logins_never_exceed_three_cookies_or_the_budget(
-    fake: FakeWristband, pending: int, tabs: list[str]
+    wristband: FakeWristband, pending: int, tabs: list[str]
 ) -> None:
     """Logins started at once in several tabs: each request sees the same cookies, and the
     browser applies the answers one after another (the worst interleaving)."""

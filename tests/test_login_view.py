@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 from django.test import Client
 
-from tests.auth_helpers import finish_login, login_cookies, query_of, start_login
+from tests.support.auth_helpers import finish_login, login_cookies, query_of, start_login
 from wristband_django.flows import login_state
 from wristband_django.testing import FakeTenant, FakeWristband
 from wristband_django.views import LoginView

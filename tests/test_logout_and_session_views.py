@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,8 +10,9 @@ import requests
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.auth_helpers import log_in, query_of
+from tests.support.auth_helpers import log_in, query_of
 from wristband_django.store import session_entry
+from wristband_django.store.access import session_store
 from wristband_django.testing import FakeTenant, FakeWristband
 
 pytestmark = pytest.mark.usefixtures("wristband")
@@ -33,7 +33,7 @@ def stored_tokens(client: Client) -> dict[str, str]:
 
 
 def session_exists(key: str) -> bool:
-    return bool(import_module(django_settings.SESSION_ENGINE).SessionStore().exists(key))
+    return bool(session_store().exists(key))
 
 
 @pytest.fixture

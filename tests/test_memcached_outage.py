@@ -16,13 +16,15 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.auth_helpers import log_in
-from tests.memcached_server import SOCKET_TIMEOUT, ThrowawayMemcached
+from tests.support.auth_helpers import log_in
+from tests.support.memcached_server import SOCKET_TIMEOUT, ThrowawayMemcached
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = "sessionid"
 #: How long HashClient leaves a failed server alone (Django's default for pymemcache).
 RETRY_TIMEOUT = 1.0
+
+pytestmark = pytest.mark.slow  # throwaway servers, stopped and paused
 
 
 @pytest.fixture

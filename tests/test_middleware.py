@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from dataclasses import asdict
-from importlib import import_module
 from typing import Any
 
 import pytest
@@ -18,21 +17,18 @@ from django.db import connection
 from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
 
-from tests import auth_helpers
-from tests.auth_helpers import log_in
-from tests.redis_server import ThrowawayRedis
-from tests.views import slow_writer
+from tests.support import auth_helpers
+from tests.support.auth_helpers import log_in
+from tests.support.redis_server import ThrowawayRedis
+from tests.support.views import slow_writer
+from wristband_django.store.access import session_store
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
-
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(
-        protected_paths=["/api/"], refresh_timeout=3, read_timeout=1
-    )
-    return wristband
+pytestmark = pytest.mark.wristband_auth(
+    protected_paths=["/api/"], refresh_timeout=3, read_timeout=1
+)
 
 
 def stored(client: Client) -> dict[str, Any] | None:
@@ -50,25 +46,25 @@ def refreshes(fake: FakeWristband) -> int:
 
 
 def test_valid_token_means_no_outbound_call_and_no_session_write(
-    client: Client, fake: FakeWristband, settings: Any, db: Any
+    client: Client, wristband: FakeWristband, settings: Any, db: Any
 ) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    log_in(client, fake)
-    fake.reset_records()
+    log_in(client, wristband)
+    wristband.reset_records()
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/whoami/")
     assert response.status_code == 200 and response.json()["userId"] == "usr_acme_admin"
-    assert fake.requests == []
+    assert wristband.requests == []
     statements = [query["sql"].split()[0].upper() for query in queries.captured_queries]
     assert statements == ["SELECT"]  # the session read; no UPDATE, no INSERT
 
 
 def test_valid_token_costs_one_redis_read_and_no_write(
-    client: Client, fake: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis
+    client: Client, wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis
 ) -> None:
     # A server of its own: exact counts.
     settings.CACHES = {"default": throwaway_redis.cache_settings()}
-    log_in(client, fake)
+    log_in(client, wristband)
     server = redis.Redis.from_url(throwaway_redis.url)
 
     def calls() -> dict[str, int]:
@@ -87,9 +83,9 @@ def test_valid_token_costs_one_redis_read_and_no_write(
 
 @pytest.mark.fake_wristband(access_token_ttl=120)
 def test_expired_token_is_refreshed_before_the_view(
-    client: Client, fake: FakeWristband, session_backend: str
+    client: Client, wristband: FakeWristband, session_backend: str
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     old = expire_access_token(client)
     response = client.get("/api/whoami/")
     assert response.status_code == 200
@@ -98,20 +94,22 @@ def test_expired_token_is_refreshed_before_the_view(
     assert response.json()["accessToken"] == new["access_token"] != old["access_token"]
     assert new["refresh_token"] != old["refresh_token"]  # rotation: the new one is kept
     assert new["expires_at"] > time.time() * 1000 + 50_000  # 120 s - 60 s buffer
-    assert refreshes(fake) == 1
-    assert client.get("/api/whoami/").status_code == 200 and refreshes(fake) == 1
+    assert refreshes(wristband) == 1
+    assert client.get("/api/whoami/").status_code == 200 and refreshes(wristband) == 1
 
 
 @pytest.mark.fake_wristband(rotate_refresh_tokens=False)
-def test_without_rotation_the_refresh_token_is_kept(client: Client, fake: FakeWristband) -> None:
-    log_in(client, fake)
+def test_without_rotation_the_refresh_token_is_kept(
+    client: Client, wristband: FakeWristband
+) -> None:
+    log_in(client, wristband)
     old = expire_access_token(client)
     assert client.get("/api/whoami/").status_code == 200
     assert stored(client)["refresh_token"] == old["refresh_token"]  # type: ignore[index]
 
 
 def test_protected_path_without_session_gets_the_session_endpoints_401(
-    client: Client, fake: FakeWristband
+    client: Client, wristband: FakeWristband
 ) -> None:
     response = client.get("/api/whoami/")
     assert response.status_code == 401
@@ -119,29 +117,29 @@ def test_protected_path_without_session_gets_the_session_endpoints_401(
     assert response.json()["loginUrl"] == "http://testserver/auth/login/"
 
 
-def test_unprotected_paths_are_never_blocked(client: Client, fake: FakeWristband) -> None:
+def test_unprotected_paths_are_never_blocked(client: Client, wristband: FakeWristband) -> None:
     assert client.get("/open/").json() == {"userId": None}
 
 
-def test_regex_protected_paths(client: Client, fake: FakeWristband, settings: Any) -> None:
-    settings.WRISTBAND_AUTH = fake.auth_settings(protected_paths=[r"^/op[e]n/$"])
+def test_regex_protected_paths(client: Client, wristband: FakeWristband, settings: Any) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=[r"^/op[e]n/$"])
     assert client.get("/open/").status_code == 401
     assert client.get("/api/whoami/").status_code == 200  # no longer protected
 
 
 @pytest.mark.parametrize("path", ["/decorated/", "/mixin/", "/async-decorated/"])
 def test_decorator_and_mixin_answer_401_json(
-    client: Client, fake: FakeWristband, path: str
+    client: Client, wristband: FakeWristband, path: str
 ) -> None:
     response = client.get(path)
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"
-    log_in(client, fake)
+    log_in(client, wristband)
     assert client.get(path).json()["userId"] == "usr_acme_admin"
 
 
 @pytest.mark.parametrize("path", ["/decorated-page/", "/async-mixin/"])
 def test_decorator_and_mixin_can_redirect_to_login(
-    client: Client, fake: FakeWristband, path: str
+    client: Client, wristband: FakeWristband, path: str
 ) -> None:
     response = client.get(f"{path}?tab=2")
     assert response.status_code == 302
@@ -149,22 +147,22 @@ def test_decorator_and_mixin_can_redirect_to_login(
 
 
 def test_decorator_works_without_the_middleware(
-    client: Client, fake: FakeWristband, settings: Any
+    client: Client, wristband: FakeWristband, settings: Any
 ) -> None:
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "Wristband" not in m]
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
     assert client.get("/decorated/").status_code == 200
-    assert refreshes(fake) == 1
+    assert refreshes(wristband) == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_async_stack_refreshes_without_synchronous_only_errors(
-    fake: FakeWristband, settings: Any
+    wristband: FakeWristband, settings: Any
 ) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     browser = Client()
-    log_in(browser, fake)
+    log_in(browser, wristband)
     expire_access_token(browser)
 
     async def scenario() -> list[int]:
@@ -176,51 +174,55 @@ def test_async_stack_refreshes_without_synchronous_only_errors(
         return statuses
 
     assert async_to_sync(scenario)() == [200, 200, 200, 401]
-    assert refreshes(fake) == 1
+    assert refreshes(wristband) == 1
 
 
-def test_5xx_is_retried_with_backoff(client: Client, fake: FakeWristband) -> None:
-    log_in(client, fake)
+@pytest.mark.slow
+def test_5xx_is_retried_with_backoff(client: Client, wristband: FakeWristband) -> None:
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", status=503, body="<html>busy</html>", content_type="text/html", times=2)
+    wristband.inject(
+        "token", status=503, body="<html>busy</html>", content_type="text/html", times=2
+    )
     started = time.monotonic()
     response = client.get("/api/whoami/")
     assert response.status_code == 200
-    assert refreshes(fake) == 3
-    calls = fake.calls("token")[-3:]
+    assert refreshes(wristband) == 3
+    calls = wristband.calls("token")[-3:]
     gaps = [calls[1].at - calls[0].at, calls[2].at - calls[1].at]
     assert gaps[0] >= 0.1 and gaps[1] >= 0.2  # 0.2 s then 0.4 s, jittered down to half
     assert time.monotonic() - started < 3
 
 
+@pytest.mark.slow
 def test_connection_failures_and_read_timeouts_are_retried(
-    client: Client, fake: FakeWristband
+    client: Client, wristband: FakeWristband
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", drop=True, times=1)
-    fake.inject("token", delay=1.5, times=1)  # longer than read_timeout=1
+    wristband.inject("token", drop=True, times=1)
+    wristband.inject("token", delay=1.5, times=1)  # longer than read_timeout=1
     assert client.get("/api/whoami/").status_code == 200
-    assert refreshes(fake) == 3
+    assert refreshes(wristband) == 3
 
 
 def assert_session_ended(client: Client, response: Any, key: str) -> None:
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"
-    engine = import_module(django_settings.SESSION_ENGINE)
-    assert not engine.SessionStore().exists(key)  # deleted from the store
+    assert not session_store().exists(key)  # deleted from the store
     cookie = response.cookies[SESSION_COOKIE]
     assert cookie.value == "" and cookie["max-age"] == 0  # and expired in the browser
 
 
+@pytest.mark.slow
 def test_persistent_5xx_ends_the_session_after_three_attempts(
-    client: Client, fake: FakeWristband, session_backend: str
+    client: Client, wristband: FakeWristband, session_backend: str
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     key = client.cookies[SESSION_COOKIE].value
     expire_access_token(client)
-    fake.inject("token", status=500, times=None)
+    wristband.inject("token", status=500, times=None)
     response = client.get("/api/whoami/")
-    assert refreshes(fake) == 3
+    assert refreshes(wristband) == 3
     assert_session_ended(client, response, key)
 
 
@@ -234,18 +236,18 @@ def test_persistent_5xx_ends_the_session_after_three_attempts(
 )
 def test_4xx_is_fatal_at_once_and_logged_without_tokens(
     client: Client,
-    fake: FakeWristband,
+    wristband: FakeWristband,
     caplog: pytest.LogCaptureFixture,
     status: int,
     body: dict[str, str],
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     key = client.cookies[SESSION_COOKIE].value
     tokens = expire_access_token(client)
-    fake.inject("token", status=status, json=body, grant_type="refresh_token")
+    wristband.inject("token", status=status, json=body, grant_type="refresh_token")
     caplog.set_level(logging.DEBUG)
     response = client.get("/api/whoami/")
-    assert refreshes(fake) == 1  # no retry
+    assert refreshes(wristband) == 1  # no retry
     assert_session_ended(client, response, key)
     warning = [
         r for r in caplog.records if r.levelno == logging.WARNING and "refresh" in r.getMessage()
@@ -255,21 +257,24 @@ def test_4xx_is_fatal_at_once_and_logged_without_tokens(
         assert value not in caplog.text
 
 
-def test_revoked_family_ends_the_session(client: Client, fake: FakeWristband) -> None:
-    log_in(client, fake)
+def test_revoked_family_ends_the_session(client: Client, wristband: FakeWristband) -> None:
+    log_in(client, wristband)
     key = client.cookies[SESSION_COOKIE].value
     expire_access_token(client)
-    fake.revoke_all()
+    wristband.revoke_all()
     assert_session_ended(client, client.get("/api/whoami/"), key)
 
 
-def test_refresh_is_bounded_in_time(client: Client, fake: FakeWristband, settings: Any) -> None:
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+@pytest.mark.slow
+def test_refresh_is_bounded_in_time(
+    client: Client, wristband: FakeWristband, settings: Any
+) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         protected_paths=["/api/"], refresh_timeout=1.0, read_timeout=0.7, refresh_max_attempts=5
     )
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", delay=5, times=None, grant_type="refresh_token")
+    wristband.inject("token", delay=5, times=None, grant_type="refresh_token")
     started = time.monotonic()
     response = client.get("/api/whoami/")
     assert time.monotonic() - started < 1.6
@@ -282,23 +287,23 @@ def test_refresh_is_bounded_in_time(client: Client, fake: FakeWristband, setting
     ids=["sub", "iss", "aud"],
 )
 def test_refreshed_id_token_must_keep_iss_sub_and_aud(
-    client: Client, fake: FakeWristband, claims: dict[str, str]
+    client: Client, wristband: FakeWristband, claims: dict[str, str]
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     key = client.cookies[SESSION_COOKIE].value
     expire_access_token(client)
-    fake.override_id_token(claims=claims)
+    wristband.override_id_token(claims=claims)
     assert_session_ended(client, client.get("/api/whoami/"), key)
 
 
 @pytest.mark.parametrize("backend", ["locmem", pytest.param("redis", marks=pytest.mark.redis)])
 def test_concurrent_requests_in_one_process_refresh_once(
-    fake: FakeWristband, settings: Any, request: pytest.FixtureRequest, backend: str
+    wristband: FakeWristband, settings: Any, request: pytest.FixtureRequest, backend: str
 ) -> None:
     if backend == "redis":
         settings.CACHES = {"default": request.getfixturevalue("redis_cache")}
     first = Client()
-    log_in(first, fake)
+    log_in(first, wristband)
     expire_access_token(first)
     barrier = threading.Barrier(10)
     statuses: list[int] = []
@@ -315,12 +320,14 @@ def test_concurrent_requests_in_one_process_refresh_once(
     for thread in threads:
         thread.join()
     assert statuses == [200] * 10
-    assert refreshes(fake) == 1
+    assert refreshes(wristband) == 1
 
 
-def test_a_slow_request_does_not_write_old_tokens_back(client: Client, fake: FakeWristband) -> None:
+def test_a_slow_request_does_not_write_old_tokens_back(
+    client: Client, wristband: FakeWristband
+) -> None:
     """Forced interleaving: A reads the session, B refreshes, A saves its own change."""
-    log_in(client, fake)
+    log_in(client, wristband)
     slow_writer.loaded.clear()
     slow_writer.release.clear()
     results: dict[str, Any] = {}
@@ -345,26 +352,27 @@ def test_a_slow_request_does_not_write_old_tokens_back(client: Client, fake: Fak
     assert client.session["cart"] == ["book"]  # A's own change landed too
     expire_access_token(client)
     assert client.get("/api/whoami/").status_code == 200  # the next rotation still works
-    assert refreshes(fake) == 2
+    assert refreshes(wristband) == 2
 
 
+@pytest.mark.slow
 def test_logout_during_refresh_revokes_the_newest_refresh_token(
-    client: Client, fake: FakeWristband
+    client: Client, wristband: FakeWristband
 ) -> None:
-    log_in(client, fake)
+    log_in(client, wristband)
     expire_access_token(client)
-    fake.inject("token", delay=0.5, grant_type="refresh_token")
+    slow = wristband.inject("token", delay=0.5, grant_type="refresh_token")  # a slow answer
     refresher = Client()
     refresher.cookies = client.cookies
     thread = threading.Thread(target=lambda: refresher.get("/api/whoami/"))
     thread.start()
-    time.sleep(0.2)  # the refresh is in flight, holding the lock
+    assert slow.arrived.wait(5)  # the refresh is in flight, holding the lock
     client.post("/auth/logout/")
     thread.join(5)
-    (revoke,) = fake.calls("revoke")
-    newest = fake.calls("token", grant_type="refresh_token")
+    (revoke,) = wristband.calls("revoke")
+    newest = wristband.calls("token", grant_type="refresh_token")
     assert len(newest) == 1
     # The token revoked is the one the refresh produced, not the login's (already rotated).
-    login_refresh = fake.calls("token", grant_type="authorization_code")
+    login_refresh = wristband.calls("token", grant_type="authorization_code")
     assert login_refresh and revoke.form["token"] != newest[0].form["refresh_token"]
     assert client.get("/auth/session/").status_code == 401

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,23 +16,20 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.network import free_port
 from wristband_django.testing import FakeWristband
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENT_REQUESTS = 20
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = pytest.mark.slow  # two gunicorn servers
 
 
 @contextmanager
 def gunicorn(port: int, env: dict[str, str]) -> Iterator[str]:
     """One gunicorn master with one threaded worker process on 127.0.0.1:port."""
     command = [
-        sys.executable, "-m", "gunicorn", "tests.server_wsgi:application",
+        sys.executable, "-m", "gunicorn", "tests.support.server_wsgi:application",
         "--workers", "1", "--threads", "16", "--bind", f"127.0.0.1:{port}",
         "--graceful-timeout", "2", "--log-level", "warning",
     ]  # fmt: skip
@@ -81,7 +77,7 @@ def test_one_refresh_for_twenty_concurrent_requests_across_processes(
             track_sessions=False,  # these servers have no migrated database
         )
         env = {
-            "DJANGO_SETTINGS_MODULE": "tests.server_settings",
+            "DJANGO_SETTINGS_MODULE": "tests.support.server_settings",
             "REDIS_URL": redis_cache["LOCATION"],
             "REDIS_KEY_PREFIX": redis_cache["KEY_PREFIX"],
             "WRISTBAND_TEST_AUTH": json.dumps(auth),

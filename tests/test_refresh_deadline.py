@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.auth_helpers import expire_access_token, log_in
+from tests.support.auth_helpers import expire_access_token, log_in
 from wristband_django.testing import FakeWristband
+
+pytestmark = pytest.mark.slow  # refreshes that take seconds
 
 
 def refresh_grants(fake: FakeWristband) -> int:
@@ -23,12 +25,6 @@ def in_background(client: Client, path: str, answers: list[int]) -> threading.Th
     thread = threading.Thread(target=lambda: answers.append(client.get(path).status_code))
     thread.start()
     return thread
-
-
-def wait_for_refresh_grant(fake: FakeWristband, count: int = 1) -> None:
-    limit = time.monotonic() + 5
-    while refresh_grants(fake) < count and time.monotonic() < limit:
-        time.sleep(0.01)
 
 
 def expired_session(fake: FakeWristband, settings: Any, **bounds: float) -> Client:
@@ -49,11 +45,11 @@ def test_a_refresh_answer_trickled_past_the_deadline_is_cut_and_never_presented_
     user = expired_session(
         wristband, settings, read_timeout=0.5, refresh_timeout=1, refresh_lock_timeout=4
     )
-    wristband.inject("token", trickle=9.0, grant_type="refresh_token")
+    trickled = wristband.inject("token", trickle=9.0, grant_type="refresh_token")
     answers: list[int] = []
     started = time.monotonic()
     first = in_background(user, "/api/whoami/", answers)
-    wait_for_refresh_grant(wristband)
+    assert trickled.arrived.wait(5)  # the first request's refresh is at Wristband
     second = in_background(user, "/api/whoami/", answers)
     first.join(10)
     second.join(10)
@@ -70,10 +66,10 @@ def test_a_slow_refresh_within_its_deadline_keeps_the_session_for_the_next_expir
     user = expired_session(
         wristband, settings, read_timeout=0.5, refresh_timeout=4, refresh_lock_timeout=7
     )
-    wristband.inject("token", trickle=1.5, grant_type="refresh_token")
+    trickled = wristband.inject("token", trickle=1.5, grant_type="refresh_token")
     answers: list[int] = []
     first = in_background(user, "/api/whoami/", answers)
-    wait_for_refresh_grant(wristband)
+    assert trickled.arrived.wait(5)  # the first request's refresh is at Wristband
     others = [in_background(user, "/api/whoami/", answers) for _ in range(4)]
     for thread in [first, *others]:
         thread.join(10)

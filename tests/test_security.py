@@ -10,9 +10,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from django.test import Client
 
-from tests import figures
-from tests.auth_helpers import expire_access_token, finish_login, log_in, start_login
-from tests.leaks import leaked, secrets_seen, tokens_of
+from tests.support import figures
+from tests.support.auth_helpers import expire_access_token, finish_login, log_in, start_login
+from tests.support.leaks import leaked, secrets_seen, tokens_of
 from wristband_django.testing import FakeTenant, FakeWristband
 
 pytestmark = pytest.mark.usefixtures("wristband")

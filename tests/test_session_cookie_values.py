@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tests import figures
-from tests.auth_helpers import log_in
-from tests.test_fuzz import fuzz
+from tests.support import figures
+from tests.support.auth_helpers import log_in
+from tests.support.fuzzing import fuzz
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
@@ -44,11 +44,10 @@ UNUSABLE = [
     pytest.param('abc"de;fg,hi\\jklmnop', id="cookie-syntax"),
 ]
 
-
-@pytest.fixture
-def fake(session_backend: str, wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(protected_paths=["/api/"])
-    return wristband
+pytestmark = [
+    pytest.mark.usefixtures("session_backend"),  # every test, on every session store
+    pytest.mark.wristband_auth(protected_paths=["/api/"]),
+]
 
 
 def header_for(value: str) -> str:
@@ -77,7 +76,7 @@ def get_with_cookie(path: str, value: str) -> HttpResponse:
 
 @pytest.mark.parametrize("value", UNUSABLE)
 def test_an_unusable_session_cookie_is_no_session_on_every_path(
-    fake: FakeWristband, value: str
+    wristband: FakeWristband, value: str
 ) -> None:
     assert as_the_server_reads_it(value) == value  # the value reaches Django as it is
     for path, expected in ((PROTECTED, 401), (SESSION_ENDPOINT, 401), (UNPROTECTED, 200)):
@@ -94,7 +93,7 @@ def test_an_unusable_session_cookie_is_no_session_on_every_path(
     indirect=True,
 )
 def test_an_unusable_cookie_costs_no_store_round_trip(
-    fake: FakeWristband, session_backend: str, request: pytest.FixtureRequest
+    wristband: FakeWristband, session_backend: str, request: pytest.FixtureRequest
 ) -> None:
     """Memcached's own counters, and the database's queries, for the cookies above (the
     check comes before any store is chosen, so it holds for the others too)."""
@@ -116,9 +115,9 @@ def test_an_unusable_cookie_costs_no_store_round_trip(
         assert not [q["sql"] for q in queries.captured_queries if "django_session" in q["sql"]]
 
 
-def test_the_valid_cookie_works_beside_unusable_ones(fake: FakeWristband) -> None:
+def test_the_valid_cookie_works_beside_unusable_ones(wristband: FakeWristband) -> None:
     client = Client()
-    log_in(client, fake)
+    log_in(client, wristband)
     valid = client.cookies[SESSION_COOKIE].value
     for param in UNUSABLE:
         assert get_with_cookie(PROTECTED, param.values[0]).status_code == 401
@@ -177,6 +176,7 @@ def mutate(value: str, step: tuple[Any, ...]) -> str:
     return value + args[1] * args[0]
 
 
+@pytest.mark.slow
 @fuzz
 @given(steps=st.lists(mutation, min_size=1, max_size=3), path=st.sampled_from(PATHS))
 def test_a_mutated_session_cookie_never_500s_and_never_gets_a_session(

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.auth_helpers import log_in
-from tests.redis_server import ThrowawayRedis
+from tests.support.auth_helpers import log_in
+from tests.support.redis_server import ThrowawayRedis
 from wristband_django.testing import FakeWristband
 
 SOCKET_TIMEOUT = 0.5
 
-pytestmark = pytest.mark.redis
+pytestmark = [pytest.mark.redis, pytest.mark.slow]  # throwaway servers, stopped and paused
 
 
 @pytest.fixture

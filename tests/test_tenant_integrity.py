@@ -18,9 +18,9 @@ from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests import figures
-from tests.auth_helpers import login_cookies, query_of, start_login, stored_entry
-from tests.test_fuzz import fuzz
+from tests.support import figures
+from tests.support.auth_helpers import login_cookies, query_of, start_login, stored_entry
+from tests.support.fuzzing import fuzz
 from wristband_django.testing import FakeTenant, FakeWristband
 
 TENANTS = [FakeTenant("acme", custom_domain="login.acme.test"), FakeTenant("globex")]
@@ -193,13 +193,9 @@ def check_tenant(fake: FakeWristband, client: Client, login_tenant: FakeTenant) 
     assert not confused
 
 
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
-    settings.WRISTBAND_AUTH = wristband.auth_settings(tenant_custom_domains=["login.acme.test"])
-    return wristband
-
-
+@pytest.mark.slow
 @pytest.mark.fake_wristband(tenants=TENANTS)
+@pytest.mark.wristband_auth(tenant_custom_domains=["login.acme.test"])
 @fuzz
 @given(
     login=st.sampled_from(
@@ -208,17 +204,19 @@ def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
     changes=callback_changes,
 )
 def test_query_mode_callbacks_never_mix_tenants(
-    fake: FakeWristband, login: str, changes: dict[str, str | None]
+    wristband: FakeWristband, login: str, changes: dict[str, str | None]
 ) -> None:
     client = Client(raise_request_exception=False)
     started = start_login(client, login)
     login_tenant = next(t for t in TENANTS if t.name in login or t.custom_domain in login)  # type: ignore[operator]
-    callback = fake.authorize(started["Location"])
+    callback = wristband.authorize(started["Location"])
     assert client.get(tampered(callback, **changes)).status_code != 500
-    check_tenant(fake, client, login_tenant)
+    check_tenant(wristband, client, login_tenant)
 
 
+@pytest.mark.slow
 @pytest.mark.fake_wristband(tenants=TENANTS, **SUBDOMAINS)
+@pytest.mark.wristband_auth(tenant_custom_domains=["login.acme.test"])
 @fuzz
 @given(
     login_host=st.sampled_from(["acme", "globex"]),
@@ -226,12 +224,12 @@ def test_query_mode_callbacks_never_mix_tenants(
     changes=callback_changes,
 )
 def test_subdomain_callbacks_never_mix_tenants(
-    fake: FakeWristband, login_host: str, callback_host: str, changes: dict[str, str | None]
+    wristband: FakeWristband, login_host: str, callback_host: str, changes: dict[str, str | None]
 ) -> None:
     client = Client(raise_request_exception=False)
     started = start_login(client, "", HTTP_HOST=f"{login_host}.testserver")
     login_tenant = next(t for t in TENANTS if t.name == login_host)
-    callback = fake.authorize(started["Location"])
+    callback = wristband.authorize(started["Location"])
     host = f"{callback_host}.testserver" if callback_host else "testserver"
     assert client.get(tampered(callback, **changes), HTTP_HOST=host).status_code != 500
-    check_tenant(fake, client, login_tenant)
+    check_tenant(wristband, client, login_tenant)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from importlib import import_module
 from typing import Any
 
 import pytest
@@ -12,16 +11,14 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from tests.auth_helpers import expire_access_token, log_in
-from wristband_django.store import session_entry
+from tests.support.auth_helpers import expire_access_token, log_in, stored_entry, stored_session
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
 
 def tokens_of(client: Client) -> list[str]:
-    engine = import_module(django_settings.SESSION_ENGINE)
-    entry = session_entry.load(engine.SessionStore(client.cookies[SESSION_COOKIE].value))
+    entry = stored_entry(client)
     assert entry is not None and entry.refresh_token and entry.id_token
     return [entry.access_token, entry.refresh_token, entry.id_token]
 
@@ -96,8 +93,8 @@ def test_default_key_is_django_secret_key_with_its_fallbacks(
 
 def test_a_token_cannot_be_moved_to_another_field(client: Client, wristband: FakeWristband) -> None:
     log_in(client, wristband)
-    engine = import_module(django_settings.SESSION_ENGINE)
-    session = engine.SessionStore(client.cookies[SESSION_COOKIE].value)
+    session = stored_session(client)
+    assert session is not None
     raw = session["_wristband"]
     raw["refresh_token"] = raw["access_token"]  # sealed for "access_token"
     session["_wristband"] = raw

@@ -14,11 +14,10 @@ from wristband_django.testing import FakeWristband
 REDIS = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:6379/15"}
 
 
-@pytest.fixture
-def fake(wristband: FakeWristband, settings: Any) -> FakeWristband:
+@pytest.fixture(autouse=True)
+def project(settings: Any) -> None:
     settings.DEBUG = True  # the fake speaks http (wristband_django.E006 otherwise)
     settings.CACHES = {"default": REDIS}  # no W003 (checks do not connect)
-    return wristband
 
 
 def check() -> tuple[str, str, CommandError | None]:
@@ -30,19 +29,19 @@ def check() -> tuple[str, str, CommandError | None]:
     return out.getvalue(), err.getvalue(), None
 
 
-def test_healthy(fake: FakeWristband) -> None:
+def test_healthy(wristband: FakeWristband) -> None:
     out, err, failed = check()
     assert failed is None and err == ""
     assert "✓ settings are valid" in out
     assert "✓ system checks passed\n" in out
     assert "✓ auto-configuration resolved: login_url http://testserver/auth/login/" in out
     assert "✓ Wristband's JWKS: 1 RSA signing key(s)" in out
-    assert len(fake.calls("sdk_configuration")) == 1 and len(fake.calls("jwks")) == 1
-    assert fake.client_secret not in out
+    assert len(wristband.calls("sdk_configuration")) == 1 and len(wristband.calls("jwks")) == 1
+    assert wristband.client_secret not in out
 
 
-def test_jwks_unreachable(fake: FakeWristband) -> None:
-    fake.inject("jwks", status=503)
+def test_jwks_unreachable(wristband: FakeWristband) -> None:
+    wristband.inject("jwks", status=503)
     out, err, failed = check()
     assert failed is not None and str(failed) == "1 check(s) failed"
     assert "✗ could not reach Wristband's JWKS: server_error" in err
@@ -50,17 +49,17 @@ def test_jwks_unreachable(fake: FakeWristband) -> None:
     assert "✓ auto-configuration resolved" in out
 
 
-def test_credentials_rejected(fake: FakeWristband) -> None:
-    fake.inject("sdk_configuration", status=401, json={"error": "invalid_client"})
+def test_credentials_rejected(wristband: FakeWristband) -> None:
+    wristband.inject("sdk_configuration", status=401, json={"error": "invalid_client"})
     out, err, failed = check()
     assert failed is not None
     assert "✗ could not get Wristband's sdk-configuration: invalid_client (HTTP 401)" in err
     assert "check client_id and client_secret" in err
-    assert fake.client_secret not in out + err
+    assert wristband.client_secret not in out + err
 
 
-def test_without_auto_configuration(fake: FakeWristband, settings: Any) -> None:
-    settings.WRISTBAND_AUTH = fake.auth_settings(
+def test_without_auto_configuration(wristband: FakeWristband, settings: Any) -> None:
+    settings.WRISTBAND_AUTH = wristband.auth_settings(
         auto_configure_enabled=False,
         login_url="http://testserver/auth/login/",
         redirect_uri="http://testserver/auth/callback/",
@@ -70,18 +69,20 @@ def test_without_auto_configuration(fake: FakeWristband, settings: Any) -> None:
         failed is None
         and "✓ auto-configuration is off: login_url http://testserver/auth/login/" in out
     )
-    assert fake.calls("sdk_configuration") == []
+    assert wristband.calls("sdk_configuration") == []
 
 
-def test_bad_settings(fake: FakeWristband, settings: Any) -> None:
-    settings.WRISTBAND_AUTH = {**fake.auth_settings(), "connect_timeout": 0}
+def test_bad_settings(wristband: FakeWristband, settings: Any) -> None:
+    settings.WRISTBAND_AUTH = {**wristband.auth_settings(), "connect_timeout": 0}
     _, err, failed = check()
     assert failed is not None
     assert '✗ settings are invalid: WRISTBAND_AUTH["connect_timeout"] must be a number' in err
-    assert fake.requests == []  # nothing is fetched with invalid settings
+    assert wristband.requests == []  # nothing is fetched with invalid settings
 
 
-def test_system_check_errors_fail_and_warnings_do_not(fake: FakeWristband, settings: Any) -> None:
+def test_system_check_errors_fail_and_warnings_do_not(
+    wristband: FakeWristband, settings: Any
+) -> None:
     settings.SESSION_COOKIE_SAMESITE = "Strict"
     out, err, failed = check()
     assert failed is None and "! wristband_django.W004: SESSION_COOKIE_SAMESITE" in out
@@ -90,8 +91,8 @@ def test_system_check_errors_fail_and_warnings_do_not(fake: FakeWristband, setti
     assert failed is not None and "✗ wristband_django.E006: dangerously_allow_http_idp" in err
 
 
-def test_exit_status_from_the_command_line(fake: FakeWristband) -> None:
-    fake.inject("jwks", drop=True)
+def test_exit_status_from_the_command_line(wristband: FakeWristband) -> None:
+    wristband.inject("jwks", drop=True)
     with pytest.raises(SystemExit) as exited:
         execute_from_command_line(["manage.py", "wristband_check"])
     assert exited.value.code == 1

@@ -12,6 +12,7 @@ from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
 from wristband_django.store import login_records
 from wristband_django.store.outages import StoreUnavailableError
+from wristband_django.store.session_entry import WristbandSession
 
 SHOWN = (
     "user_id",
@@ -37,7 +38,7 @@ def end_login(request: HttpRequest, record: LoginSession) -> None:
         end_session(get_config(), session_key)
     LoginSession.objects.filter(pk=record.pk).delete()
     signals.session_ended_by_admin.send(
-        LoginSession, request=request, user_id=record.user_id, tenant_id=record.tenant_id
+        WristbandSession, request=request, user_id=record.user_id, tenant_id=record.tenant_id
     )
 
 

@@ -1,8 +1,8 @@
 """System checks (``manage.py check``): settings mistakes found at startup, not at login.
 
-Importing this module registers the checks (tag ``wristband``); ``AppConfig.ready()``
-imports it. The cache check is a deployment check (``check --deploy``): a LocMem cache
-is fine for ``runserver`` and tests.
+Plain functions: ``WristbandConfig.ready()`` registers them (tag ``wristband``), so importing
+this module registers nothing. The cache check is a deployment check (``check --deploy``):
+a LocMem cache is fine for ``runserver`` and tests.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -25,6 +25,7 @@ TAG = "wristband"
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
 SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 DB_SESSION_ENGINES = (
     "django.contrib.sessions.backends.db",
@@ -61,7 +62,6 @@ def _position(middleware: Sequence[str], base_path: str) -> int | None:
     return next((i for i, path in enumerate(middleware) if _is_subclass(path, base_path)), None)
 
 
-@register(TAG)
 def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E001: ``WRISTBAND_AUTH`` missing; E002: invalid (the parser's own message)."""
     raw = getattr(settings, SETTING, None)
@@ -87,7 +87,6 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
     return []
 
 
-@register(TAG)
 def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E003/E004/E005/W001: the session and Wristband middleware, and their order."""
     middleware = list(settings.MIDDLEWARE)
@@ -135,7 +134,6 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
     return messages
 
 
-@register(TAG, Tags.security)
 def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E006/W005: the ``dangerously_*`` flags with ``DEBUG = False``."""
     config = _config()
@@ -166,7 +164,26 @@ def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> lis
     return messages
 
 
-@register(TAG)
+def check_logout_csrf(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E011: logout is POST-only but ``CsrfViewMiddleware`` is not in ``MIDDLEWARE``."""
+    config = _config()
+    if config is None or config.allow_logout_get:
+        return []
+    if _position(list(settings.MIDDLEWARE), CSRF_MIDDLEWARE) is not None:
+        return []
+    return [
+        Error(
+            "Logout is POST-only (allow_logout_get is False) but CsrfViewMiddleware is not in "
+            "MIDDLEWARE.",
+            hint=f"Add {CSRF_MIDDLEWARE!r}. LogoutView checks the CSRF token itself, so a "
+            "logout POST needs the csrftoken cookie, and front ends get it from the "
+            "middleware: without it, {% csrf_token %} and get_token() set no cookie and "
+            "logging out is refused with 403.",
+            id=_id("E011"),
+        )
+    ]
+
+
 def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E007/W002/W004: the session engine, its app, and the session cookie's SameSite."""
     messages: list[CheckMessage] = []
@@ -210,7 +227,6 @@ def _is_locmem(alias: str) -> bool:
     return isinstance(backend, str) and _is_subclass(backend, LOCMEM_BACKEND)
 
 
-@register(TAG, Tags.caches)
 def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E008: ``lock_cache_alias`` names a cache that ``CACHES`` does not define."""
     config = _config()
@@ -226,7 +242,6 @@ def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> lis
     ]
 
 
-@register(TAG, Tags.caches, deploy=True)
 def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """W003 (deployment): sessions or the refresh lock in a per-process LocMem cache."""
     config = _config()
@@ -255,7 +270,6 @@ def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[C
     ]
 
 
-@register(TAG)
 def check_django_user_integration(
     app_configs: AppConfigs = None, **kwargs: Any
 ) -> list[CheckMessage]:

@@ -1,10 +1,17 @@
-"""The exceptions this app raises at run time; all derive from ``WristbandError``."""
+"""The exceptions this app raises at run time; all derive from ``WristbandError``.
+
+Two others exist and never leave the package: ``store.sealing.TokenDecryptionError`` (a
+stored token no current key opens: read as "no session") and
+``wristband.jwks.UnusableJwtError`` (a JWT that cannot even be checked: turned into
+``InvalidIdTokenError`` or ``InvalidAccessTokenError`` where it is caught).
+"""
 
 from __future__ import annotations
 
 
 class WristbandError(Exception):
-    """An error reported by, or about talking to, Wristband.
+    """An error of Wristband authentication: reported by or about Wristband, or the session
+    store it relies on.
 
     ``error`` is a short machine-readable code (OAuth style, e.g. ``invalid_grant``);
     ``error_description`` is human-readable and never contains a token or secret.
@@ -46,3 +53,13 @@ class InvalidIdTokenError(WristbandError):
 
     def __init__(self, error_description: str):
         super().__init__("invalid_id_token", error_description)
+
+
+class StoreUnavailableError(WristbandError):
+    """The session store or the lock cache did not answer: a 503, the user is still logged in
+    (never a 401, which would send a front end to log the user out)."""
+
+    retryable = True
+
+    def __init__(self, error_description: str = ""):
+        super().__init__("session_store_unavailable", error_description)

@@ -4,8 +4,8 @@ Place it after ``SessionMiddleware``. For a request whose Wristband session has 
 expired access token it refreshes first (once per session, see ``flows.refresh``); a
 valid token costs no outbound call and no session write. Requests under
 ``protected_paths`` without a session get 401 JSON; elsewhere it never blocks.
-``request.wristband`` is the ``WristbandSession`` (or ``None``). Works in sync and async
-stacks.
+``request.wristband`` is the ``WristbandSession`` (or ``None``; annotate views with
+``wristband_django.types.WristbandRequest``). Works in sync and async stacks.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from functools import lru_cache
+from typing import cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
@@ -24,6 +25,7 @@ from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.responses import store_unavailable, unauthorized
 from wristband_django.store import newest_tokens, session_entry
 from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.types import WristbandRequest
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +61,6 @@ class WristbandAuthMiddleware:
         if early is not None:
             return early
         response = self.get_response(request)
-        assert isinstance(response, HttpResponseBase)
         self.before_session_save(request)
         return response
 
@@ -75,13 +76,13 @@ class WristbandAuthMiddleware:
         """Refresh if needed; answer 401/503 on protected paths."""
         protected = is_protected(request.path_info, get_config().protected_paths)
         if settings.SESSION_COOKIE_NAME not in request.COOKIES and not protected:
-            request.wristband = None  # type: ignore[attr-defined]
+            cast(WristbandRequest, request).wristband = None
             return None  # no session: no store access at all
         try:
             entry = resolve_wristband_session(request)
         except StoreUnavailableError as exc:
             logger.error("Session store unavailable (%s)", exc)
-            request.wristband = None  # type: ignore[attr-defined]
+            cast(WristbandRequest, request).wristband = None
             return store_unavailable() if protected else None
         if entry is None and protected:
             return unauthorized(request)

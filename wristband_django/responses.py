@@ -1,16 +1,96 @@
-"""The JSON answers front ends rely on when there is no usable session."""
+"""The answers front ends rely on when there is no usable session, and the login URL in them.
+
+The login URL is found without the ``wristband`` URL namespace, so a project that mounts
+subclassed views under its own names gets a working one: the configured (or
+auto-configured) ``login_url``, with the tenant of a tenant subdomain filled in; if that
+cannot be had, ``reverse("wristband:login")``, else ``/``. Never an exception.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
+import logging
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 
+from wristband_django.conf import fill_tenant_placeholder, get_config, has_tenant_placeholder
+from wristband_django.errors import WristbandError
+from wristband_django.wristband.auto_configuration import get_sdk_configuration
+from wristband_django.wristband.browser_urls import with_query
+from wristband_django.wristband.tenants import subdomain_tenant
 
-def unauthorized(request: HttpRequest) -> JsonResponse:
-    """401 ``{"error": "unauthorized", "loginUrl": ...}``: log in again (see the README)."""
-    login_url = request.build_absolute_uri(reverse("wristband:login"))
-    response = JsonResponse({"error": "unauthorized", "loginUrl": login_url}, status=401)
+logger = logging.getLogger(__name__)
+
+RETURN_URL_PARAMETER = "return_url"
+
+
+def _configured_login_url(request: HttpRequest) -> str | None:
+    """``login_url`` (manual, else auto-configured) for this request's tenant, or ``None``.
+
+    Auto-configuration is asked only for what the settings lack, and it caches and backs
+    off on its own."""
+    try:
+        config = get_config()
+        url, root_domain = config.login_url, config.parse_tenant_from_root_domain
+        if url is None or (has_tenant_placeholder(url) and root_domain is None):
+            sdk = get_sdk_configuration(config)
+            url, root_domain = sdk.login_url, sdk.parse_tenant_from_root_domain
+    except (WristbandError, ImproperlyConfigured) as exc:
+        logger.info("No login_url for the login link (%s); using a fallback", type(exc).__name__)
+        return None
+    if not has_tenant_placeholder(url):
+        return url
+    tenant = subdomain_tenant(request, root_domain)
+    return fill_tenant_placeholder(url, tenant) if tenant else None
+
+
+def login_url(request: HttpRequest, url: str | None = None) -> str:
+    """The absolute URL of the Login endpoint for ``request``.
+
+    ``url`` (a URL, a path or a URL pattern name, as Django's ``resolve_url`` takes) wins;
+    without it: the configured login URL, else ``reverse("wristband:login")``, else ``/``.
+    """
+    if url is not None:
+        return request.build_absolute_uri(resolve_url(url))
+    configured = _configured_login_url(request)
+    if configured is not None:
+        return configured
+    try:
+        return request.build_absolute_uri(reverse("wristband:login"))
+    except NoReverseMatch:
+        return request.build_absolute_uri("/")
+
+
+def redirect_to_login(
+    request: HttpRequest,
+    url: str | None = None,
+    redirect_field_name: str | None = RETURN_URL_PARAMETER,
+) -> HttpResponseRedirect:
+    """A redirect to the Login endpoint that comes back to this request's page.
+
+    Like Django's ``redirect_to_login``: when the Login endpoint is on this scheme and host,
+    the redirect and the return URL are paths, else both are absolute (the Login endpoint
+    still checks the return URL).
+    """
+    target = urlsplit(login_url(request, url))
+    here = urlsplit(request.build_absolute_uri())
+    same_site = (target.scheme, target.netloc) == (here.scheme, here.netloc)
+    location = target._replace(scheme="", netloc="").geturl() if same_site else target.geturl()
+    if not redirect_field_name:
+        return HttpResponseRedirect(location)
+    return_url = request.get_full_path() if same_site else here.geturl()
+    return HttpResponseRedirect(with_query(location, {redirect_field_name: return_url}))
+
+
+def unauthorized(request: HttpRequest, url: str | None = None) -> JsonResponse:
+    """401 ``{"error": "unauthorized", "loginUrl": ...}``: log in again (see the README).
+    ``url`` as for ``login_url``."""
+    body = {"error": "unauthorized", "loginUrl": login_url(request, url)}
+    response = JsonResponse(body, status=401)
     add_never_cache_headers(response)
     return response
 

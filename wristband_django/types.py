@@ -1,7 +1,12 @@
-"""``WristbandUser``: who is calling, for code that expects a ``request.user``-like object.
+"""The types a project uses with this app.
 
-Built from a ``WristbandSession`` (session login) or from access-token claims (bearer);
-it carries identity only, never a token.
+- ``WristbandSession``: a logged-in user's tokens and identity (``request.wristband``).
+- ``WristbandRequest``: an ``HttpRequest`` with ``wristband: WristbandSession | None``, to
+  annotate views so that type checkers know ``request.wristband``.
+- ``WristbandUser``: who is calling, for code that expects a ``request.user``-like object;
+  built from a ``WristbandSession`` (session login) or from access-token claims (bearer). It
+  carries identity only, never a token.
+- ``role_names(roles)``: the role names in a userinfo or token ``roles`` claim.
 """
 
 from __future__ import annotations
@@ -10,11 +15,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
+
 from wristband_django.store.session_entry import WristbandSession
 
+__all__ = ["WristbandRequest", "WristbandSession", "WristbandUser", "role_names"]
 
-def _role_names(roles: Any) -> tuple[str, ...]:
-    """Role names from userinfo's ``roles`` (a list of ``{"name": ...}`` objects or strings)."""
+
+class WristbandRequest(HttpRequest):
+    """For annotations only: ``def view(request: WristbandRequest) -> HttpResponse``.
+
+    ``wristband`` is set by ``WristbandAuthMiddleware``, ``@wristband_required``,
+    ``WristbandRequiredMixin`` and the DRF classes: the session with a fresh access token,
+    or ``None``. Behind ``@wristband_required`` or the mixin it is never ``None``.
+    """
+
+    wristband: WristbandSession | None
+
+
+def role_names(roles: object) -> tuple[str, ...]:
+    """The role names in a ``roles`` claim: a list of ``{"name": ...}`` objects (Wristband's
+    userinfo) or of strings; anything else, and entries without a name, give nothing."""
     if not isinstance(roles, list):
         return ()
     names = (role.get("name") if isinstance(role, dict) else role for role in roles)
@@ -70,7 +91,7 @@ class WristbandUser:
             tenant_name=entry.tenant_name,
             email=_optional_str(entry.userinfo.get("email")),
             name=_optional_str(entry.userinfo.get("name")),
-            roles=_role_names(entry.userinfo.get("roles")),
+            roles=role_names(entry.userinfo.get("roles")),
         )
 
     @classmethod
@@ -82,5 +103,5 @@ class WristbandUser:
             tenant_id=str(claims.get("tnt_id") or ""),
             email=_optional_str(claims.get("email")),
             name=_optional_str(claims.get("name")),
-            roles=_role_names(claims.get("roles")),
+            roles=role_names(claims.get("roles")),
         )

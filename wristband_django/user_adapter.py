@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.module_loading import import_string
 
 from wristband_django.conf import get_config
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession, role_names
 
 
 class UserAdapter:
@@ -31,7 +29,7 @@ class UserAdapter:
         user.save()
         return user
 
-    def update_user(self, user: Any, entry: WristbandSession) -> None:
+    def update_user(self, user: AbstractBaseUser, entry: WristbandSession) -> None:
         """Copy the userinfo claims onto the user. Override to map ``roles`` to groups or
         ``is_staff`` (the user is saved afterwards; groups need ``user.pk``, which exists)."""
         claims = entry.userinfo
@@ -45,9 +43,9 @@ class UserAdapter:
                 setattr(user, field, value[:150])
 
     def roles(self, entry: WristbandSession) -> list[str]:
-        """The names of the user's Wristband roles (from the ``roles`` scope)."""
-        roles = entry.userinfo.get("roles") or []
-        return [r["name"] for r in roles if isinstance(r, dict) and isinstance(r.get("name"), str)]
+        """The names of the user's Wristband roles (from the ``roles`` scope), parsed by
+        ``wristband_django.types.role_names``."""
+        return list(role_names(entry.userinfo.get("roles")))
 
 
 def get_user_adapter() -> UserAdapter:

@@ -20,22 +20,23 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
 
 from wristband_django import signals
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.deadlines import deadline
 from wristband_django.errors import WristbandError
 from wristband_django.flows import login_state as login_state_cookie
-from wristband_django.flows.callback import complete_login
+from wristband_django.flows.callback import complete_login, start_session
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.flows.django_login import log_in_django_user
 from wristband_django.flows.login import start_login
 from wristband_django.flows.logout import MAX_STATE_LENGTH, log_out, wristband_logout_url
 from wristband_django.flows.return_urls import safe_return_url
 from wristband_django.responses import RETRY_AFTER_SECONDS, store_unavailable, unauthorized
-from wristband_django.store import login_records, session_entry
 from wristband_django.store.access import keep_session_cookie
 from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession
@@ -90,11 +91,11 @@ class WristbandView(View):
                 seconds = self.get_deadline()
                 with deadline(seconds) if seconds is not None else nullcontext():
                     response = super().dispatch(request, *args, **kwargs)
+            except STORE_DOWN as exc:  # before WristbandError: StoreUnavailableError is one
+                response = self.store_unavailable_response(exc)
             except WristbandError as exc:
                 logger.warning("Wristband is unavailable: %s", exc.error)
                 response = self.error_response(exc, status=503 if exc.retryable else 502)
-            except STORE_DOWN as exc:
-                response = self.store_unavailable_response(exc)
         add_never_cache_headers(response)
         return response
 
@@ -183,23 +184,22 @@ class CallbackView(WristbandView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         result = complete_login(request, self.config, self.sdk)
-        if result.outcome == "completed" and result.session is not None:
-            if not self._start_session(result.session):
+        entry, login_state = result.session, result.login_state
+        if result.outcome == "completed" and entry is not None and login_state is not None:
+            if not start_session(request, entry):
                 refused = WristbandError("access_denied", "This account may not use this site.")
                 return self.error_response(refused, status=403)
-            assert result.login_state is not None
-            custom_state = result.login_state.custom_state
-            self.login_completed(result.session, custom_state)
+            custom_state = login_state.custom_state
+            self.login_completed(entry, custom_state)
             signals.login_completed.send(
-                type(self), request=request, session=result.session, custom_state=custom_state
+                WristbandSession, request=request, session=entry, custom_state=custom_state
             )
-            response: HttpResponse = Redirect(self.get_success_url(result.login_state.return_url))
+            response: HttpResponse = Redirect(self.get_success_url(login_state.return_url))
         elif result.outcome == "restart" and result.redirect_url:
             response = Redirect(result.redirect_url)
         else:
-            assert result.error is not None
-            status = 503 if result.error.retryable else 400
-            response = self.error_response(result.error, status=status)
+            error = result.error or WristbandError("server_error", "The login did not complete.")
+            response = self.error_response(error, status=503 if error.retryable else 400)
         state = request.GET.get("state")
         if state:
             login_state_cookie.clear_cookie(
@@ -207,25 +207,11 @@ class CallbackView(WristbandView):
             )
         return response
 
-    def _start_session(self, entry: WristbandSession) -> bool:
-        """Store the new login; False (and no session) if the Django user was refused."""
-        session = self.request.session
-        previous_key = session.session_key
-        previous = session_entry.load(session)
-        if previous is not None and previous.user_id != entry.user_id:
-            session.flush()  # another user's data must not carry over
-        else:
-            session.cycle_key()  # a new key: no session fixation
-        if not log_in_django_user(self.request, entry):  # may cycle the key once more
-            session.flush()
-            return False
-        session_entry.store(session, entry)
-        login_records.record_login(self.request, entry, previous_key=previous_key)
-        return True
 
-
+@method_decorator([never_cache, csrf_protect], name="dispatch")
 class LogoutView(WristbandView):
-    """Ends the session here and at Wristband. POST (CSRF-protected); GET only if allowed."""
+    """Ends the session here and at Wristband. POST (CSRF-protected by the view itself, as
+    Django's own ``LogoutView``: also without ``CsrfViewMiddleware``); GET only if allowed."""
 
     http_method_names = ["get", "post"]
 
@@ -262,9 +248,8 @@ class LogoutView(WristbandView):
             redirect_url=self.get_redirect_url(),
             state=state,
         )
-        signals.logged_out.send(
-            type(self), request=request, user_id=getattr(entry, "user_id", None)
-        )
+        user_id = entry.user_id if entry is not None else None
+        signals.logged_out.send(WristbandSession, request=request, user_id=user_id)
         return Redirect(url)
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandRequest, WristbandSession
 from wristband_django.views import SessionView
 
 
@@ -24,9 +24,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "demo/home.html", {"tenant_homes": tenant_homes})
 
 
-def hello(request: HttpRequest) -> JsonResponse:
+def hello(request: WristbandRequest) -> JsonResponse:
     """A protected API (``protected_paths``): the middleware refreshed the token if needed."""
-    entry = request.wristband  # type: ignore[attr-defined]
+    entry = request.wristband
+    if entry is None:  # only without the middleware's protected_paths
+        return JsonResponse({"error": "unauthorized"}, status=401)
     return JsonResponse(
         {
             "message": f"Hello {entry.userinfo.get('name') or entry.user_id}, from a protected API",

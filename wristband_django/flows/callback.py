@@ -16,14 +16,21 @@ from django.http import HttpRequest
 from wristband_django.conf import AuthConfig, hostname_error
 from wristband_django.errors import InvalidGrantError, WristbandError
 from wristband_django.flows import login_state as login_state_cookie
+from wristband_django.flows.django_login import log_in_django_user
 from wristband_django.flows.login import callback_url
 from wristband_django.flows.login_state import LoginState
+from wristband_django.store import login_records, session_entry
 from wristband_django.store.session_entry import WristbandSession, now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.browser_urls import app_login_endpoint, application_login_url
 from wristband_django.wristband.client import get_client
 from wristband_django.wristband.id_tokens import validate_id_token
-from wristband_django.wristband.tenants import Tenant, clean_tenant_name, subdomain_tenant
+from wristband_django.wristband.tenants import (
+    Tenant,
+    requested_tenant_name,
+    subdomain_tenant,
+    tenant_name_params,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +54,7 @@ def _callback_tenant(request: HttpRequest, config: AuthConfig) -> Tenant:
     custom_domain = (request.GET.get("tenant_custom_domain") or "").strip().lower()
     if hostname_error(custom_domain, allow_port=config.dangerously_allow_http_idp):
         custom_domain = ""
-    name = request.GET.get("tenant_name") or request.GET.get("tenant_domain")
-    return Tenant(name=clean_tenant_name(name), custom_domain=custom_domain or None)
+    return Tenant(name=requested_tenant_name(request), custom_domain=custom_domain or None)
 
 
 def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginState) -> str | None:
@@ -60,11 +66,7 @@ def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginSt
     same kind; a kind the login state lacks cannot be checked and is never stored. With
     tenant subdomains, the request host's tenant must be the login state's too.
     """
-    names = {
-        value.strip().lower()
-        for value in (request.GET.get("tenant_name"), request.GET.get("tenant_domain"))
-        if value
-    }
+    names = {value.strip().lower() for value in tenant_name_params(request)}
     if stored.tenant_name and names - {stored.tenant_name}:
         return "its tenant_name differs"
     custom_domain = (request.GET.get("tenant_custom_domain") or "").strip().lower()
@@ -189,3 +191,21 @@ def _exchange(
         userinfo=userinfo,
         created_at=issued,
     )
+
+
+def start_session(request: HttpRequest, entry: WristbandSession) -> bool:
+    """Store a completed login in ``request.session``; False (and no session) if the Django
+    user was refused (``authenticate_django_user``)."""
+    session = request.session
+    previous_key = session.session_key
+    previous = session_entry.load(session)
+    if previous is not None and previous.user_id != entry.user_id:
+        session.flush()  # another user's data must not carry over
+    else:
+        session.cycle_key()  # a new key: no session fixation
+    if not log_in_django_user(request, entry):  # may cycle the key once more
+        session.flush()
+        return False
+    session_entry.store(session, entry)
+    login_records.record_login(request, entry, previous_key=previous_key)
+    return True

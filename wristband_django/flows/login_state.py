@@ -3,11 +3,11 @@
 A browser holds at most three pending logins, in three fixed cookie slots (``login#0`` …
 ``login#2``): a new login takes a free slot or the oldest one, so no interleaving of
 concurrent logins (six tabs at once) can leave more than three cookies, and together they
-stay within ``login_cookie_budget`` bytes of the Cookie header. Each value is AES-256-GCM
-under a key derived by HKDF from ``login_state_secret`` (the first secret seals, all open:
-that is how secrets rotate), bound to its slot's name. The ``state``, PKCE verifier and
-nonce are derived from one random seed, so the cookie carries 32 random bytes, not three
-values. The login state binds the tenant the authorize request was sent to.
+stay within ``login_cookie_budget`` bytes of the Cookie header. Each value is sealed
+(``store.sealing``: AES-256-GCM, HKDF keys) with ``login_state_secret`` (the first secret
+seals, all open: that is how secrets rotate), bound to its slot's name. The ``state``,
+PKCE verifier and nonce derive from one random seed, so the cookie carries 32 random bytes,
+not three values. The login state binds the tenant the authorize request was sent to.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.http import HttpRequest, HttpResponse
+
+from wristband_django.store.sealing import seal, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +41,7 @@ SLOT_NAMES = tuple(f"{COOKIE_PREFIX}{slot}" for slot in range(MAX_PENDING_LOGINS
 #: "; " between two cookies in the Cookie header.
 _SEPARATOR_BYTES = 2
 _VERSION = b"\x02"
-_NONCE_BYTES = 12
+_PURPOSE = b"login-state-cookie v2"
 _SEED_BYTES = 32
 
 
@@ -121,22 +118,12 @@ class LoginState:
         )
 
 
-@lru_cache(maxsize=16)
-def _key(secret: str) -> AESGCM:
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=b"wristband-django",
-        info=b"login-state-cookie v2",
-    )
-    return AESGCM(hkdf.derive(secret.encode()))
-
-
 def encrypt(login_state: LoginState, cookie_name: str, secrets_: Sequence[str]) -> str:
     """The value of ``cookie_name`` holding ``login_state`` (URL-safe base64, no padding)."""
-    nonce = os.urandom(_NONCE_BYTES)
-    sealed = _key(secrets_[0]).encrypt(nonce, login_state._plaintext(), cookie_name.encode())
-    return base64.urlsafe_b64encode(_VERSION + nonce + sealed).rstrip(b"=").decode()
+    sealed = seal(
+        login_state._plaintext(), purpose=_PURPOSE, aad=cookie_name.encode(), secrets=secrets_
+    )
+    return base64.urlsafe_b64encode(_VERSION + sealed).rstrip(b"=").decode()
 
 
 def decrypt(value: str, cookie_name: str, secrets_: Sequence[str]) -> LoginState | None:
@@ -145,16 +132,10 @@ def decrypt(value: str, cookie_name: str, secrets_: Sequence[str]) -> LoginState
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
         return None
-    if not raw.startswith(_VERSION) or len(raw) < 1 + _NONCE_BYTES + 16:
+    if not raw.startswith(_VERSION):
         return None
-    nonce, sealed = raw[1 : 1 + _NONCE_BYTES], raw[1 + _NONCE_BYTES :]
-    for secret in secrets_:
-        try:
-            plaintext = _key(secret).decrypt(nonce, sealed, cookie_name.encode())
-        except InvalidTag:
-            continue
-        return LoginState._from_plaintext(plaintext)
-    return None
+    opened = unseal(raw[1:], purpose=_PURPOSE, aad=cookie_name.encode(), secrets=secrets_)
+    return LoginState._from_plaintext(opened) if opened is not None else None
 
 
 def cookie_bytes(cookie_name: str, value: str) -> int:

@@ -13,9 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.cache import BaseCache, InvalidCacheKey, caches
+from django.core.cache import BaseCache, InvalidCacheKey
 from django.http import HttpRequest
 
+from wristband_django.store import django_internals
 from wristband_django.store.locks import CACHE_SESSION_ENGINES
 from wristband_django.store.outages import StoreSkippedError
 
@@ -48,8 +49,8 @@ def is_usable_session_key(session: SessionBase, cookie: str) -> bool:
 def _no_session(session: SessionBase) -> None:
     """What Django's backends do when the store has no such session: no key, empty data.
     Nothing is read later in the request; SessionMiddleware deletes the cookie."""
-    session._session_key = None
-    session._session_cache = {}  # type: ignore[attr-defined]
+    django_internals.forget_session_key(session)
+    django_internals.set_loaded_session(session, {})
 
 
 def _skipped_a_server(cache: BaseCache) -> bool:
@@ -59,7 +60,7 @@ def _skipped_a_server(cache: BaseCache) -> bool:
     ``retry_timeout`` (Django's default: 1 s), and hashes the keys of one it marked dead
     (after ``retry_attempts`` failures, for ``dead_timeout``: 60 s) to the other servers.
     """
-    client = getattr(cache, "__dict__", {}).get("_cache")  # Django's memcached client, once made
+    client = django_internals.cache_client(cache)  # Django's memcached client, once made
     failed = getattr(client, "_failed_clients", None)
     dead = getattr(client, "_dead_clients", None)
     return bool(failed or dead)
@@ -96,15 +97,14 @@ def load_session_strictly(request: HttpRequest) -> None:
         return
     if settings.SESSION_ENGINE not in CACHE_SESSION_ENGINES:
         return  # the database engine: Django's own load reads it, and raises if it is down
-    cache = getattr(session, "_cache", None) or caches[settings.SESSION_CACHE_ALIAS]
-    prefix = getattr(session, "cache_key_prefix", "")
+    cache = django_internals.session_cache(session)
     try:
-        data = get_strictly(cache, f"{prefix}{cookie}")
+        data = get_strictly(cache, django_internals.session_cache_key(session, cookie))
     except InvalidCacheKey:  # a KEY_PREFIX or KEY_FUNCTION made it too long for Memcached
         _no_session(session)
         return
     if isinstance(data, dict):
-        session._session_cache = data  # type: ignore[attr-defined]
+        django_internals.set_loaded_session(session, data)
     elif data is None and settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache":
         _no_session(session)  # a miss is the answer; cached_db goes on to the database
 
@@ -130,13 +130,13 @@ def load_stored_session(session_key: str) -> SessionBase:
     unreachable store raises (one of ``STORE_ERRORS``) instead of reading as empty."""
     store = session_store(session_key)
     if settings.SESSION_ENGINE in CACHE_SESSION_ENGINES:
-        cache = getattr(store, "_cache", None) or caches[settings.SESSION_CACHE_ALIAS]
-        data = get_strictly(cache, f"{getattr(store, 'cache_key_prefix', '')}{session_key}")
+        cache = django_internals.session_cache(store)
+        data = get_strictly(cache, django_internals.session_cache_key(store, session_key))
         if isinstance(data, dict) and store.session_key == session_key:
-            store._session_cache = data  # type: ignore[attr-defined]
+            django_internals.set_loaded_session(store, data)
             return store
         if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache":
-            store._session_cache = {}  # type: ignore[attr-defined]
+            django_internals.set_loaded_session(store, {})
             return store
     store.items()  # loads; the database engines raise on an outage themselves
     return store

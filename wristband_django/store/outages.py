@@ -6,6 +6,10 @@ import importlib
 
 from django.db import DatabaseError
 
+from wristband_django.errors import StoreUnavailableError
+
+__all__ = ["STORE_ERRORS", "StoreSkippedError", "StoreUnavailableError"]
+
 
 def _optional(module: str, name: str) -> type[BaseException] | None:
     """An exception class of an optional client library, if it is installed."""
@@ -34,10 +38,6 @@ def _store_errors() -> tuple[type[BaseException], ...]:
 
 
 STORE_ERRORS = _store_errors()
-
-
-class StoreUnavailableError(Exception):
-    """The session store or the lock cache did not answer."""
 
 
 class StoreSkippedError(ConnectionError):

@@ -1,9 +1,11 @@
-"""Tokens encrypted at rest: AES-256-GCM under keys derived by HKDF from a secret.
+"""Sealing: AES-256-GCM under keys derived by HKDF from a list of secrets (the first seals,
+all open, so secrets rotate). One core, ``seal`` / ``unseal``, for every encrypted value:
+the tokens at rest here, and the login-state cookie (``flows.login_state``).
 
-The secrets are ``token_encryption_key`` (a string or a list, newest first), else Django's
-``SECRET_KEY`` followed by ``SECRET_KEY_FALLBACKS``: the first encrypts, all decrypt, so
-keys rotate the way Django's own signing keys do. Each value is bound to its field name
-(associated data), so an access token cannot be replayed as a refresh token.
+Tokens at rest: the secrets are ``token_encryption_key`` (a string or a list, newest
+first), else Django's ``SECRET_KEY`` followed by ``SECRET_KEY_FALLBACKS``, so keys rotate
+the way Django's own signing keys do. Each value is bound to its field name (associated
+data), so an access token cannot be replayed as a refresh token.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,19 +27,39 @@ from django.core.signals import setting_changed
 from wristband_django.conf import get_config, register_cache_reset
 
 PREFIX = "wbenc1:"
-_NONCE_BYTES = 12
+NONCE_BYTES = 12
+TAG_BYTES = 16
+_TOKENS = b"token-at-rest v1"
 
 
 class TokenDecryptionError(Exception):
     """A stored token cannot be opened with any current key (rotated away, or tampered)."""
 
 
-@lru_cache(maxsize=16)
-def _cipher(secret: str) -> AESGCM:
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"wristband-django", info=b"token-at-rest v1"
-    )
+@lru_cache(maxsize=32)
+def _cipher(secret: str, purpose: bytes) -> AESGCM:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"wristband-django", info=purpose)
     return AESGCM(hkdf.derive(secret.encode()))
+
+
+def seal(plaintext: bytes, *, purpose: bytes, aad: bytes, secrets: Sequence[str]) -> bytes:
+    """Nonce and ciphertext of ``plaintext``, bound to ``aad``, under the first secret's key
+    for ``purpose`` (keys of different purposes never open each other's values)."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + _cipher(secrets[0], purpose).encrypt(nonce, plaintext, aad)
+
+
+def unseal(raw: bytes, *, purpose: bytes, aad: bytes, secrets: Sequence[str]) -> bytes | None:
+    """The plaintext ``seal`` sealed, if any of ``secrets`` opens it with this ``aad``."""
+    nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
+    if len(nonce) < NONCE_BYTES or len(sealed) < TAG_BYTES:
+        return None
+    for secret in secrets:
+        try:
+            return _cipher(secret, purpose).decrypt(nonce, sealed, aad)
+        except InvalidTag:
+            continue
+    return None
 
 
 _KEY_SETTINGS = ("SECRET_KEY", "SECRET_KEY_FALLBACKS")
@@ -69,9 +92,8 @@ setting_changed.connect(_on_setting_changed, dispatch_uid="wristband_django.stor
 
 
 def encrypt(field_name: str, value: str) -> str:
-    nonce = os.urandom(_NONCE_BYTES)
-    sealed = _cipher(_secrets()[0]).encrypt(nonce, value.encode(), field_name.encode())
-    return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+    sealed = seal(value.encode(), purpose=_TOKENS, aad=field_name.encode(), secrets=_secrets())
+    return PREFIX + base64.urlsafe_b64encode(sealed).decode()
 
 
 def decrypt(field_name: str, stored: str) -> str:
@@ -88,10 +110,7 @@ def _open(field_name: str, stored: str, secrets: tuple[str, ...]) -> str:
         raw = base64.urlsafe_b64decode(stored[len(PREFIX) :])
     except (binascii.Error, ValueError) as exc:
         raise TokenDecryptionError(f"{field_name} is not valid base64") from exc
-    nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-    for secret in secrets:
-        try:
-            return _cipher(secret).decrypt(nonce, sealed, field_name.encode()).decode()
-        except InvalidTag:
-            continue
-    raise TokenDecryptionError(f"{field_name} cannot be opened with the current keys")
+    opened = unseal(raw, purpose=_TOKENS, aad=field_name.encode(), secrets=secrets)
+    if opened is None:
+        raise TokenDecryptionError(f"{field_name} cannot be opened with the current keys")
+    return opened.decode()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from types import MappingProxyType
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -21,9 +24,43 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+class Claims(Mapping[str, Any]):
+    """Read-only claims (``WristbandSession.userinfo``): a ``Mapping``, not a ``dict``.
+
+    ``dict(claims)`` is a plain copy; so is a deep copy, so ``dataclasses.asdict(entry)``
+    gives ``userinfo`` as a plain dict (JSON-ready).
+    """
+
+    __slots__ = ("_claims",)
+
+    def __init__(self, claims: Mapping[str, Any] | None = None) -> None:
+        self._claims: Mapping[str, Any] = MappingProxyType(dict(claims or {}))
+
+    def __getitem__(self, name: str) -> Any:
+        return self._claims[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._claims)
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def __repr__(self) -> str:
+        return repr(dict(self._claims))
+
+    def __reduce__(self) -> tuple[type[Claims], tuple[dict[str, Any]]]:
+        return (Claims, (dict(self._claims),))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(dict(self._claims), memo)
+
+
 @dataclass(frozen=True)
 class WristbandSession:
-    """A logged-in user's tokens and identity, as stored server-side."""
+    """A logged-in user's tokens and identity, as stored server-side.
+
+    Immutable: ``userinfo`` is a read-only ``Mapping`` (``dict(entry.userinfo)`` for a copy).
+    """
 
     access_token: str = field(repr=False)
     expires_at: int  # epoch ms, token_expiration_buffer already subtracted
@@ -34,9 +71,16 @@ class WristbandSession:
     tenant_name: str | None = None
     tenant_custom_domain: str | None = None
     idp_name: str | None = None
-    userinfo: dict[str, Any] = field(default_factory=dict)
+    userinfo: Mapping[str, Any] = field(default_factory=Claims)
     created_at: int = field(default_factory=now_ms)
     refreshed_at: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.userinfo, Claims):
+            object.__setattr__(self, "userinfo", Claims(self.userinfo))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> WristbandSession:
+        return replace(self, userinfo=copy.deepcopy(self.userinfo, memo))
 
     def is_expired(self, at_ms: int | None = None) -> bool:
         return (now_ms() if at_ms is None else at_ms) >= self.expires_at
@@ -104,4 +148,4 @@ def load(session: SessionBase) -> WristbandSession | None:
 
 
 def store(session: SessionBase, entry: WristbandSession) -> None:
-    session[SESSION_KEY] = seal_tokens(asdict(entry))
+    session[SESSION_KEY] = seal_tokens(asdict(entry))  # userinfo as a plain dict

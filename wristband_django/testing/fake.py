@@ -4,32 +4,32 @@ from __future__ import annotations
 
 import http.client
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .browser import ANY_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER
+from .controls import FakeControls
 from .directory import Directory, hostname_of
 from .endpoints import Endpoints
-from .faults import Fault, FaultQueue
+from .faults import FaultQueue
 from .grants import Grants
 from .models import DEFAULT_TENANTS, FakeTenant, FakeUser, RecordedRequest, default_users
-from .responses import Response, json_response
-from .server import FakeHTTPServer, Trickle
+from .server import FakeHTTPServer
 from .settings import FakeSettings
-from .tokens import IdTokenOverride, KeyRing
+from .tokens import KeyRing
 
 AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
-RECORDS_PATH = "/_fake/requests"
 
 
-class FakeWristband:
+class FakeWristband(FakeControls):
     """A real HTTP server speaking Wristband's protocol, for tests and demos.
 
     The vanity domain is `localhost:PORT`; tenant hosts are `{tenant}.localhost:PORT`
     (`{tenant}-localhost:PORT` when the application custom domain is inactive) or a tenant's
-    custom domain. `authorize()` completes a login without a browser.
+    custom domain. `authorize()` completes a login without a browser; the controls (faults,
+    broken ID tokens, key rotation, records) are in `FakeControls`.
     """
 
     def __init__(
@@ -264,128 +264,3 @@ class FakeWristband:
         raise AssertionError(
             f"fake Wristband rejected the authorize request (HTTP {response.status}): {body[:500]}"
         )
-
-    # --- controls --------------------------------------------------------------------------
-
-    def inject(
-        self,
-        endpoint: str,
-        *,
-        status: int | None = None,
-        body: str | bytes | None = None,
-        content_type: str = "application/json",
-        json: Any = None,
-        delay: float = 0.0,
-        drop: bool = False,
-        times: int | None = 1,
-        grant_type: str | None = None,
-        trickle: float = 0.0,
-    ) -> Fault:
-        """Make the next `times` requests to `endpoint` slow, dropped, trickled, or answered
-        otherwise.
-
-        Faulted requests are recorded but not processed (a code is not consumed), except for a
-        fault that only delays and/or trickles, which answers normally afterwards. `trickle`
-        (seconds) writes the whole answer (status line, headers, body: the real one, or the
-        `status`/`json`/`body` replacement) one byte at a time, spread evenly over that time:
-        a server that keeps every per-read timeout happy yet takes that long to answer.
-        Stopping the fake cuts a trickle short.
-        """
-        fault = Fault.build(
-            endpoint,
-            status=status,
-            body=body,
-            content_type=content_type,
-            json=json,
-            delay=delay,
-            drop=drop,
-            times=times,
-            grant_type=grant_type,
-            trickle=trickle,
-        )
-        self._faults.add(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    def override_id_token(
-        self,
-        *,
-        claims: Mapping[str, Any] | None = None,
-        remove_claims: Iterable[str] = (),
-        alg: str = "RS256",
-        sign_with: str = "current",
-        kid: str | None = None,
-    ) -> None:
-        """Break ID tokens issued from now on: override/remove claims, `alg="none"` (unsigned)
-        or `"HS256"` (keyed with the client secret), `sign_with="foreign"` (a key absent from
-        the JWKS, under the current kid), or an arbitrary `kid`. Access tokens are unaffected."""
-        self.settings.id_token_override = IdTokenOverride(
-            claims=dict(claims or {}),
-            remove_claims=frozenset(remove_claims),
-            alg=alg,
-            sign_with=sign_with,
-            kid=kid,
-        )
-
-    def reset_id_token(self) -> None:
-        self.settings.id_token_override = None
-
-    def sign_access_token(self, claims: Mapping[str, Any]) -> str:
-        """Any claims, RS256-signed with the current key: for tests of bearer-token APIs (a
-        token the fake never issued, e.g. with another issuer or an expiry in the past)."""
-        return self._keys.sign(claims)
-
-    def rotate_signing_key(self, *, keep_old: bool = True) -> None:
-        """Sign with a new key (new kid); the JWKS keeps the old key too unless `keep_old=False`."""
-        self._keys.rotate(keep_old=keep_old)
-
-    def revoke_all(self, user_sub: str | None = None) -> None:
-        """Revoke every token family (of one user), like an admin ending sessions."""
-        self._grants.revoke_all(user_sub)
-
-    # --- records ---------------------------------------------------------------------------
-
-    def calls(self, endpoint: str, **match: str) -> list[RecordedRequest]:
-        """Recorded requests to `endpoint` whose form or query fields equal `match`."""
-        with self._records_lock:
-            records = list(self.requests)
-        return [r for r in records if r.endpoint == endpoint and r.matches(**match)]
-
-    def summary(self) -> list[dict[str, str | None]]:
-        """What was received, without any value that could be a secret: served as JSON at
-        `GET /_fake/requests` so a test in another process (a demo server) can check it."""
-        with self._records_lock:
-            received = list(self.requests)
-        return [
-            {
-                "endpoint": r.endpoint,
-                "method": r.method,
-                "path": r.path,
-                "host": r.host,
-                "grant_type": r.form.get("grant_type"),
-            }
-            for r in received
-        ]
-
-    def reset_records(self) -> None:
-        with self._records_lock:
-            self.requests.clear()
-
-    def _dispatch(self, request: RecordedRequest) -> Response | Trickle | None:
-        if request.path == RECORDS_PATH:
-            return json_response(self.summary())
-        with self._records_lock:
-            self.requests.append(request)
-        fault = self._faults.take(request.endpoint, request.form.get("grant_type"))
-        if fault is None:
-            return self._endpoints.handle(request)
-        if fault.delay:
-            self._stopping.wait(fault.delay)
-        if fault.drop:
-            return None
-        response = fault.response() or self._endpoints.handle(request)
-        if fault.trickle:
-            return Trickle(response, fault.trickle, self._stopping)
-        return response

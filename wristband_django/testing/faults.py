@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .responses import Response
@@ -28,7 +28,11 @@ GRANT_TYPES = frozenset({"authorization_code", "refresh_token"})
 @dataclass
 class Fault:
     """One injected fault; `remaining` is None for "until cleared", `hits` counts uses;
-    `trickle` > 0 writes the answer one byte at a time over that many seconds."""
+    `trickle` > 0 writes the answer one byte at a time over that many seconds.
+
+    `arrived` is set when a request the fault applies to reaches the fake. With `hold`, such
+    requests wait there until `release()` (or until the fake stops).
+    """
 
     endpoint: str
     status: int | None = None
@@ -40,6 +44,9 @@ class Fault:
     grant_type: str | None = None
     hits: int = 0
     trickle: float = 0.0
+    hold: bool = False
+    arrived: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    _released: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -55,6 +62,7 @@ class Fault:
         times: int | None = 1,
         grant_type: str | None = None,
         trickle: float = 0.0,
+        hold: bool = False,
     ) -> Fault:
         """Validate `FakeWristband.inject` arguments and fill in a default status or body."""
         if endpoint not in ENDPOINTS:
@@ -75,7 +83,16 @@ class Fault:
         if status is not None and raw is None:
             raw = _default_body(status)
         return cls(
-            endpoint, status, raw, content_type, delay, drop, times, grant_type, trickle=trickle
+            endpoint,
+            status,
+            raw,
+            content_type,
+            delay,
+            drop,
+            times,
+            grant_type,
+            trickle=trickle,
+            hold=bool(hold),
         )
 
     def response(self) -> Response | None:
@@ -86,6 +103,17 @@ class Fault:
 
     def applies_to(self, endpoint: str, grant_type: str | None) -> bool:
         return self.endpoint == endpoint and self.grant_type in (None, grant_type)
+
+    def release(self) -> None:
+        """Let the requests this fault holds go on, and any later ones it applies to."""
+        self._released.set()
+
+    def wait_for_release(self, stopping: threading.Event) -> bool:
+        """Hold the calling request until `release()`; False if the fake stops first."""
+        while not self._released.wait(0.01):
+            if stopping.is_set():
+                return False
+        return not stopping.is_set()
 
 
 def _default_body(status: int) -> bytes:
@@ -117,6 +145,7 @@ class FaultQueue:
             for fault in self._faults:
                 if fault.applies_to(endpoint, grant_type):
                     fault.hits += 1
+                    fault.arrived.set()
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining == 0:

@@ -15,9 +15,8 @@ import jwt
 
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import WristbandError
-from wristband_django.wristband import id_tokens
+from wristband_django.wristband import jwks
 
-LEEWAY_SECONDS = 60
 #: Longer bearer values are rejected before any parsing.
 MAX_TOKEN_LENGTH = 8192
 
@@ -45,16 +44,16 @@ def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")
     try:
-        key = id_tokens.rs256_signing_key(config, token)  # the JWKS cache ID tokens use too
-    except id_tokens.UnusableJwtError as exc:
+        key = jwks.rs256_signing_key(config, token)  # the JWKS cache ID tokens use too
+    except jwks.UnusableJwtError as exc:
         raise InvalidAccessTokenError(f"the access token {exc}") from exc
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key.key,
-            algorithms=[id_tokens.ALGORITHM],
+            algorithms=[jwks.ALGORITHM],
             issuer=config.issuer,
-            leeway=LEEWAY_SECONDS,
+            leeway=jwks.LEEWAY_SECONDS,
             options={"require": ["iss", "sub", "exp"], "verify_aud": False},
         )
     except jwt.InvalidTokenError as exc:

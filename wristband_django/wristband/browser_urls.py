@@ -34,19 +34,15 @@ def with_query(url: str, params: Mapping[str, str | None]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def _scheme(config: AuthConfig) -> str:
-    return "http" if config.dangerously_allow_http_idp else "https"
-
-
 def authorize_url(config: AuthConfig, host: str, params: Mapping[str, str | None]) -> str:
-    return with_query(f"{_scheme(config)}://{host}/api/v1/oauth2/authorize", params)
+    return with_query(f"{config.wristband_scheme}://{host}/api/v1/oauth2/authorize", params)
 
 
 def logout_url(
     config: AuthConfig, host: str, *, redirect_url: str | None, state: str | None
 ) -> str:
     params = {"client_id": config.client_id, "redirect_url": redirect_url, "state": state}
-    return with_query(f"{_scheme(config)}://{host}/api/v1/logout", params)
+    return with_query(f"{config.wristband_scheme}://{host}/api/v1/logout", params)
 
 
 def application_login_url(

@@ -50,6 +50,19 @@ def clean_tenant_name(value: str | None) -> str | None:
     return value if DNS_LABEL.match(value) else None
 
 
+def tenant_name_params(request: HttpRequest) -> tuple[str, ...]:
+    """The tenant names a request's query gives: ``tenant_name``, then its legacy alias
+    ``tenant_domain`` (each only when present), unchecked."""
+    values = (request.GET.get("tenant_name"), request.GET.get("tenant_domain"))
+    return tuple(value for value in values if value)
+
+
+def requested_tenant_name(request: HttpRequest) -> str | None:
+    """The tenant name the query asks for, if it is a DNS label (``tenant_name`` first)."""
+    names = tenant_name_params(request)
+    return clean_tenant_name(names[0]) if names else None
+
+
 def subdomain_tenant(request: HttpRequest, root_domain: str | None) -> str | None:
     """The tenant label in ``<tenant>.<root_domain>`` of the request host, if any."""
     if not root_domain:
@@ -189,8 +202,7 @@ def resolve_login_tenant(
         return Tenant(name=subdomain, custom_domain=custom_domain)
     if subdomain:
         return Tenant(name=subdomain)
-    name_param = request.GET.get("tenant_name") or request.GET.get("tenant_domain")
-    name = clean_tenant_name(name_param)
+    name = requested_tenant_name(request)
     if name:
         return Tenant(name=name)
     if default_tenant_custom_domain:
@@ -208,7 +220,5 @@ def resolve_logout_tenant(
     custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"))
     if custom_domain:
         return Tenant(custom_domain=custom_domain)
-    name = subdomain_tenant(request, root_domain) or clean_tenant_name(
-        request.GET.get("tenant_name") or request.GET.get("tenant_domain")
-    )
+    name = subdomain_tenant(request, root_domain) or requested_tenant_name(request)
     return Tenant(name=name)

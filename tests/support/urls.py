@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from tests import views
+from tests.support import views
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -3,7 +3,7 @@
 import json
 import os
 
-from tests.settings import *  # noqa: F403
+from tests.support.settings import *  # noqa: F403
 
 CACHES = {
     "default": {

@@ -1,4 +1,4 @@
-"""A page rendering the ``wristband`` template context (test_context_processor.py)."""
+"""A page rendering the ``wristband`` template context (tests/test_context_processor.py)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.template import engines

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from http.cookies import SimpleCookie
-from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +13,7 @@ from django.http import HttpResponse
 from django.test import Client
 
 from wristband_django.store import session_entry
+from wristband_django.store.access import session_store
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
 
@@ -55,13 +55,12 @@ def log_in(
 
 
 def stored_session(client: Client) -> SessionBase | None:
-    """The client's session, read from the store now."""
+    """The session the client's cookie names, as the project's engine stores it (read when
+    first used); None without a session cookie. The one way the tests look into the store."""
     cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
     if cookie is None or not cookie.value:
         return None
-    engine = import_module(settings.SESSION_ENGINE)
-    store: SessionBase = engine.SessionStore(cookie.value)
-    return store
+    return session_store(cookie.value)
 
 
 def stored_entry(client: Client) -> WristbandSession | None:

@@ -32,11 +32,6 @@ class Login:
     nonce: str
 
 
-@pytest.fixture
-def fake(fake_wristband: FakeWristband) -> FakeWristband:
-    return fake_wristband
-
-
 def start_login(
     fake: FakeWristband, tenant: str = "acme", *, host: str | None = None, **params: str | None
 ) -> Login:
@@ -140,9 +135,9 @@ def raw_get(fake: FakeWristband, url: str) -> requests.Response:
 # --- authorization code flow -------------------------------------------------------------
 
 
-def test_full_login_refresh_and_userinfo(fake: FakeWristband) -> None:
-    login = start_login(fake)
-    callback = fake.authorize(login.url, "admin@acme.test")
+def test_full_login_refresh_and_userinfo(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband)
+    callback = fake_wristband.authorize(login.url, "admin@acme.test")
 
     assert callback.startswith(APP_CALLBACK + "?")
     params = single_values(callback)
@@ -150,7 +145,7 @@ def test_full_login_refresh_and_userinfo(fake: FakeWristband) -> None:
     assert params["tenant_name"] == "acme"
     assert "tenant_custom_domain" not in params
 
-    response = exchange(fake, login, params["code"])
+    response = exchange(fake_wristband, login, params["code"])
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     tokens = response.json()
@@ -159,91 +154,93 @@ def test_full_login_refresh_and_userinfo(fake: FakeWristband) -> None:
     assert tokens["scope"] == "openid offline_access email profile roles"
     assert tokens["refresh_token"]
 
-    claims = verify(fake, tokens["id_token"])
+    claims = verify(fake_wristband, tokens["id_token"])
     assert claims["nonce"] == login.nonce
     assert claims["sub"] == "usr_acme_admin"
     assert claims["tnt_id"] == "tnt_acme"
     assert claims["email"] == "admin@acme.test"
     assert claims["idp_name"] == "wristband"
     assert claims["exp"] - claims["iat"] == 3600
-    access = verify(fake, tokens["access_token"])
-    assert access["aud"] == [fake.client_id]
-    assert access["client_id"] == fake.client_id
+    access = verify(fake_wristband, tokens["access_token"])
+    assert access["aud"] == [fake_wristband.client_id]
+    assert access["client_id"] == fake_wristband.client_id
 
-    info = userinfo(fake, tokens["access_token"])
+    info = userinfo(fake_wristband, tokens["access_token"])
     assert info.status_code == 200
     assert info.json()["sub"] == "usr_acme_admin"
     assert info.json()["roles"][0]["name"] == "app:admin"
 
-    refreshed = refresh(fake, tokens["refresh_token"])
+    refreshed = refresh(fake_wristband, tokens["refresh_token"])
     assert refreshed.status_code == 200
     new = refreshed.json()
     assert new["refresh_token"] != tokens["refresh_token"]
-    new_claims = verify(fake, new["id_token"])
+    new_claims = verify(fake_wristband, new["id_token"])
     assert "nonce" not in new_claims
     assert (new_claims["sub"], new_claims["iss"], new_claims["aud"]) == (
         claims["sub"],
         claims["iss"],
         claims["aud"],
     )
-    assert userinfo(fake, new["access_token"]).status_code == 200
+    assert userinfo(fake_wristband, new["access_token"]).status_code == 200
 
 
-def test_no_refresh_token_without_offline_access(fake: FakeWristband) -> None:
-    login = start_login(fake, scope="openid email")
-    code = single_values(fake.authorize(login.url))["code"]
-    tokens = exchange(fake, login, code).json()
+def test_no_refresh_token_without_offline_access(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband, scope="openid email")
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    tokens = exchange(fake_wristband, login, code).json()
     assert "refresh_token" not in tokens
     assert tokens["scope"] == "openid email"
 
 
-def test_userinfo_includes_extra_claims(fake: FakeWristband) -> None:
-    fake.add_user(FakeUser("usr_x", "acme", "x@acme.test", "X", extra_claims={"locale": "fr"}))
-    tokens = log_in(fake, "usr_x")
-    assert userinfo(fake, tokens["access_token"]).json()["locale"] == "fr"
+def test_userinfo_includes_extra_claims(fake_wristband: FakeWristband) -> None:
+    fake_wristband.add_user(
+        FakeUser("usr_x", "acme", "x@acme.test", "X", extra_claims={"locale": "fr"})
+    )
+    tokens = log_in(fake_wristband, "usr_x")
+    assert userinfo(fake_wristband, tokens["access_token"]).json()["locale"] == "fr"
 
 
-def test_pkce_mismatch_is_rejected(fake: FakeWristband) -> None:
-    login = start_login(fake)
-    code = single_values(fake.authorize(login.url))["code"]
-    response = exchange(fake, login, code, code_verifier=secrets.token_urlsafe(48))
+def test_pkce_mismatch_is_rejected(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband)
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    response = exchange(fake_wristband, login, code, code_verifier=secrets.token_urlsafe(48))
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_code_reuse_is_rejected_and_revokes_its_tokens(fake: FakeWristband) -> None:
-    login = start_login(fake)
-    code = single_values(fake.authorize(login.url))["code"]
-    first = exchange(fake, login, code).json()
+def test_code_reuse_is_rejected_and_revokes_its_tokens(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband)
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    first = exchange(fake_wristband, login, code).json()
 
-    second = exchange(fake, login, code)
+    second = exchange(fake_wristband, login, code)
     assert second.status_code == 400
     assert second.json()["error"] == "invalid_grant"
-    assert refresh(fake, first["refresh_token"]).json()["error"] == "invalid_grant"
-    assert userinfo(fake, first["access_token"]).status_code == 401
+    assert refresh(fake_wristband, first["refresh_token"]).json()["error"] == "invalid_grant"
+    assert userinfo(fake_wristband, first["access_token"]).status_code == 401
 
 
-def test_wrong_redirect_uri_is_rejected(fake: FakeWristband) -> None:
-    login = start_login(fake)
-    code = single_values(fake.authorize(login.url))["code"]
-    response = exchange(fake, login, code, redirect_uri="http://app.test/other")
+def test_wrong_redirect_uri_is_rejected(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband)
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    response = exchange(fake_wristband, login, code, redirect_uri="http://app.test/other")
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
 
 
-def test_expired_code_is_rejected(fake: FakeWristband) -> None:
-    fake.code_ttl = 0
-    login = start_login(fake)
-    code = single_values(fake.authorize(login.url))["code"]
-    assert exchange(fake, login, code).json()["error"] == "invalid_grant"
+def test_expired_code_is_rejected(fake_wristband: FakeWristband) -> None:
+    fake_wristband.code_ttl = 0
+    login = start_login(fake_wristband)
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    assert exchange(fake_wristband, login, code).json()["error"] == "invalid_grant"
 
 
 @pytest.mark.parametrize("auth", [("fake-client-id", "wrong-secret"), ("other-client", "x"), None])
 def test_client_authentication_is_required(
-    fake: FakeWristband, auth: tuple[str, str] | None
+    fake_wristband: FakeWristband, auth: tuple[str, str] | None
 ) -> None:
     response = requests.post(
-        f"{fake.base_url}/api/v1/oauth2/token",
+        f"{fake_wristband.base_url}/api/v1/oauth2/token",
         data={"grant_type": "refresh_token", "refresh_token": "x"},
         auth=auth,
         timeout=TIMEOUT,
@@ -252,8 +249,8 @@ def test_client_authentication_is_required(
     assert response.json()["error"] == "invalid_client"
 
 
-def test_unsupported_grant_type(fake: FakeWristband) -> None:
-    response = token(fake, grant_type="client_credentials")
+def test_unsupported_grant_type(fake_wristband: FakeWristband) -> None:
+    response = token(fake_wristband, grant_type="client_credentials")
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 
@@ -261,53 +258,58 @@ def test_unsupported_grant_type(fake: FakeWristband) -> None:
 # --- refresh tokens ----------------------------------------------------------------------
 
 
-def test_rotation_reuse_revokes_the_whole_family(fake: FakeWristband) -> None:
-    original = log_in(fake)["refresh_token"]
-    rotated = refresh(fake, original).json()["refresh_token"]
+def test_rotation_reuse_revokes_the_whole_family(fake_wristband: FakeWristband) -> None:
+    original = log_in(fake_wristband)["refresh_token"]
+    rotated = refresh(fake_wristband, original).json()["refresh_token"]
 
-    reuse = refresh(fake, original)
+    reuse = refresh(fake_wristband, original)
     assert reuse.status_code == 400
     assert reuse.json()["error"] == "invalid_grant"
-    assert refresh(fake, rotated).json()["error"] == "invalid_grant"
+    assert refresh(fake_wristband, rotated).json()["error"] == "invalid_grant"
 
 
 @pytest.mark.fake_wristband(rotate_refresh_tokens=False)
-def test_without_rotation_the_refresh_token_keeps_working(fake: FakeWristband) -> None:
-    refresh_token = log_in(fake)["refresh_token"]
+def test_without_rotation_the_refresh_token_keeps_working(fake_wristband: FakeWristband) -> None:
+    refresh_token = log_in(fake_wristband)["refresh_token"]
     for _ in range(3):
-        response = refresh(fake, refresh_token)
+        response = refresh(fake_wristband, refresh_token)
         assert response.status_code == 200
         assert "refresh_token" not in response.json()
 
 
-def test_revoke_kills_the_refresh_token(fake: FakeWristband) -> None:
-    tokens = log_in(fake)
-    url = f"{fake.base_url}/api/v1/oauth2/revoke"
-    auth = (fake.client_id, fake.client_secret)
+def test_revoke_kills_the_refresh_token(fake_wristband: FakeWristband) -> None:
+    tokens = log_in(fake_wristband)
+    url = f"{fake_wristband.base_url}/api/v1/oauth2/revoke"
+    auth = (fake_wristband.client_id, fake_wristband.client_secret)
     response = requests.post(
         url, data={"token": tokens["refresh_token"]}, auth=auth, timeout=TIMEOUT
     )
     assert response.status_code == 200
-    assert refresh(fake, tokens["refresh_token"]).json()["error"] == "invalid_grant"
-    assert userinfo(fake, tokens["access_token"]).status_code == 401
+    assert refresh(fake_wristband, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert userinfo(fake_wristband, tokens["access_token"]).status_code == 401
     unknown = requests.post(url, data={"token": "nope"}, auth=auth, timeout=TIMEOUT)
     assert unknown.status_code == 200
 
 
-def test_revoke_all_for_one_user(fake: FakeWristband) -> None:
-    admin, member = log_in(fake, "admin@acme.test"), log_in(fake, "member@acme.test")
-    fake.revoke_all("usr_acme_admin")
-    assert refresh(fake, admin["refresh_token"]).status_code == 400
-    assert refresh(fake, member["refresh_token"]).status_code == 200
+def test_revoke_all_for_one_user(fake_wristband: FakeWristband) -> None:
+    admin, member = (
+        log_in(fake_wristband, "admin@acme.test"),
+        log_in(fake_wristband, "member@acme.test"),
+    )
+    fake_wristband.revoke_all("usr_acme_admin")
+    assert refresh(fake_wristband, admin["refresh_token"]).status_code == 400
+    assert refresh(fake_wristband, member["refresh_token"]).status_code == 200
 
 
-def test_userinfo_rejects_bad_and_expired_tokens(fake: FakeWristband) -> None:
-    assert userinfo(fake, "not-a-jwt").status_code == 401
-    assert userinfo(fake, log_in(fake)["id_token"]).status_code == 401  # an ID token has no jti
-    fake.access_token_ttl = -10
-    expired = log_in(fake)
+def test_userinfo_rejects_bad_and_expired_tokens(fake_wristband: FakeWristband) -> None:
+    assert userinfo(fake_wristband, "not-a-jwt").status_code == 401
+    assert (
+        userinfo(fake_wristband, log_in(fake_wristband)["id_token"]).status_code == 401
+    )  # an ID token has no jti
+    fake_wristband.access_token_ttl = -10
+    expired = log_in(fake_wristband)
     assert expired["expires_in"] == -10
-    response = userinfo(fake, expired["access_token"])
+    response = userinfo(fake_wristband, expired["access_token"])
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
 
@@ -315,9 +317,9 @@ def test_userinfo_rejects_bad_and_expired_tokens(fake: FakeWristband) -> None:
 # --- authorize: users, tenants, errors ---------------------------------------------------
 
 
-def test_user_picker_lists_the_tenants_users(fake: FakeWristband) -> None:
-    login = start_login(fake)
-    page = raw_get(fake, login.url)
+def test_user_picker_lists_the_tenants_users(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband)
+    page = raw_get(fake_wristband, login.url)
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert "admin@acme.test" in page.text
@@ -325,23 +327,23 @@ def test_user_picker_lists_the_tenants_users(fake: FakeWristband) -> None:
     assert "globex" not in page.text
 
     link = page.text.split('href="')[1].split('"')[0].replace("&amp;", "&")
-    chosen = raw_get(fake, f"http://{fake.tenant_host('acme')}{link}")
+    chosen = raw_get(fake_wristband, f"http://{fake_wristband.tenant_host('acme')}{link}")
     assert chosen.status_code == 302
     assert single_values(chosen.headers["Location"])["state"] == login.state
 
 
-def test_prompt_none_without_a_session_is_login_required(fake: FakeWristband) -> None:
-    login = start_login(fake, prompt="none")
-    response = raw_get(fake, login.url)
+def test_prompt_none_without_a_session_is_login_required(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband, prompt="none")
+    response = raw_get(fake_wristband, login.url)
     assert response.status_code == 302
     params = single_values(response.headers["Location"])
     assert params["error"] == "login_required"
     assert params["state"] == login.state
 
 
-def test_authorize_with_requested_error(fake: FakeWristband) -> None:
-    login = start_login(fake)
-    callback = fake.authorize(login.url, error="access_denied", error_description="Nope")
+def test_authorize_with_requested_error(fake_wristband: FakeWristband) -> None:
+    login = start_login(fake_wristband)
+    callback = fake_wristband.authorize(login.url, error="access_denied", error_description="Nope")
     assert single_values(callback) == {
         "error": "access_denied",
         "error_description": "Nope",
@@ -349,9 +351,9 @@ def test_authorize_with_requested_error(fake: FakeWristband) -> None:
     }
 
 
-def test_user_of_another_tenant_is_refused(fake: FakeWristband) -> None:
+def test_user_of_another_tenant_is_refused(fake_wristband: FakeWristband) -> None:
     with pytest.raises(AssertionError, match="belongs to tenant 'globex'"):
-        fake.authorize(start_login(fake, "acme").url, "admin@globex.test")
+        fake_wristband.authorize(start_login(fake_wristband, "acme").url, "admin@globex.test")
 
 
 @pytest.mark.parametrize(
@@ -367,50 +369,58 @@ def test_user_of_another_tenant_is_refused(fake: FakeWristband) -> None:
     ],
 )
 def test_invalid_authorize_request_is_a_400_not_a_redirect(
-    fake: FakeWristband, params: dict[str, str | None], message: str
+    fake_wristband: FakeWristband, params: dict[str, str | None], message: str
 ) -> None:
-    login = start_login(fake, **params)
-    response = raw_get(fake, login.url)
+    login = start_login(fake_wristband, **params)
+    response = raw_get(fake_wristband, login.url)
     assert response.status_code == 400
     assert "Location" not in response.headers
     with pytest.raises(AssertionError, match=message):
-        fake.authorize(login.url)
+        fake_wristband.authorize(login.url)
 
 
-def test_tenant_from_dotted_host(fake: FakeWristband) -> None:
-    callback = fake.authorize(start_login(fake, host=f"globex.localhost:{fake.port}").url)
+def test_tenant_from_dotted_host(fake_wristband: FakeWristband) -> None:
+    callback = fake_wristband.authorize(
+        start_login(fake_wristband, host=f"globex.localhost:{fake_wristband.port}").url
+    )
     assert single_values(callback)["tenant_name"] == "globex"
 
 
 @pytest.mark.fake_wristband(is_application_custom_domain_active=False)
-def test_tenant_from_dashed_host(fake: FakeWristband) -> None:
-    assert fake.tenant_host("acme") == f"acme-localhost:{fake.port}"
-    callback = fake.authorize(start_login(fake, "acme").url)
+def test_tenant_from_dashed_host(fake_wristband: FakeWristband) -> None:
+    assert fake_wristband.tenant_host("acme") == f"acme-localhost:{fake_wristband.port}"
+    callback = fake_wristband.authorize(start_login(fake_wristband, "acme").url)
     assert single_values(callback)["tenant_name"] == "acme"
     with pytest.raises(AssertionError, match="not a known tenant host"):
-        fake.authorize(start_login(fake, host=f"acme.localhost:{fake.port}").url)
+        fake_wristband.authorize(
+            start_login(fake_wristband, host=f"acme.localhost:{fake_wristband.port}").url
+        )
 
 
 @pytest.mark.fake_wristband(tenants=[FakeTenant("acme", custom_domain="login.acme.test")])
-def test_tenant_from_custom_domain(fake: FakeWristband) -> None:
-    callback = fake.authorize(start_login(fake, host="login.acme.test").url, "member@acme.test")
+def test_tenant_from_custom_domain(fake_wristband: FakeWristband) -> None:
+    callback = fake_wristband.authorize(
+        start_login(fake_wristband, host="login.acme.test").url, "member@acme.test"
+    )
     params = single_values(callback)
     assert params["tenant_name"] == "acme"
     assert params["tenant_custom_domain"] == "login.acme.test"
 
 
 @pytest.mark.parametrize("host", ["localhost:{port}", "nobody.localhost:{port}"])
-def test_host_without_a_known_tenant_is_refused(fake: FakeWristband, host: str) -> None:
+def test_host_without_a_known_tenant_is_refused(fake_wristband: FakeWristband, host: str) -> None:
     with pytest.raises(AssertionError, match="not a known tenant host"):
-        fake.authorize(start_login(fake, host=host.format(port=fake.port)).url)
+        fake_wristband.authorize(
+            start_login(fake_wristband, host=host.format(port=fake_wristband.port)).url
+        )
 
 
 # --- configuration, custom domains, logout, application login ----------------------------
 
 
 @pytest.mark.fake_wristband(login_url_tenant_domain_suffix=".app.test")
-def test_sdk_configuration(fake: FakeWristband) -> None:
-    url = f"{fake.base_url}/api/v1/clients/{fake.client_id}/sdk-configuration"
+def test_sdk_configuration(fake_wristband: FakeWristband) -> None:
+    url = f"{fake_wristband.base_url}/api/v1/clients/{fake_wristband.client_id}/sdk-configuration"
     assert requests.get(url, timeout=TIMEOUT).json() == {
         "loginUrl": "http://localhost:8000/auth/login",
         "redirectUri": "http://localhost:8000/auth/callback",
@@ -419,15 +429,15 @@ def test_sdk_configuration(fake: FakeWristband) -> None:
         "loginUrlTenantDomainSuffix": ".app.test",
     }
     unknown = requests.get(
-        f"{fake.base_url}/api/v1/clients/nope/sdk-configuration", timeout=TIMEOUT
+        f"{fake_wristband.base_url}/api/v1/clients/nope/sdk-configuration", timeout=TIMEOUT
     )
     assert unknown.status_code == 404
     assert unknown.json()["error"] == "not_found"
 
 
 @pytest.mark.fake_wristband(tenants=[FakeTenant("acme", custom_domain="login.acme.test")])
-def test_validate_custom_domain(fake: FakeWristband) -> None:
-    url = f"{fake.base_url}/api/v1/custom-domains/validate"
+def test_validate_custom_domain(fake_wristband: FakeWristband) -> None:
+    url = f"{fake_wristband.base_url}/api/v1/custom-domains/validate"
     for domain, valid in [("login.acme.test", True), ("evil.test", False)]:
         response = requests.post(url, json={"tenantCustomDomain": domain}, timeout=TIMEOUT)
         assert response.json() == {"valid": valid}
@@ -437,51 +447,57 @@ def test_validate_custom_domain(fake: FakeWristband) -> None:
     assert malformed.status_code == 400
 
 
-def test_logout_redirects_to_login_url_with_tenant_and_state(fake: FakeWristband) -> None:
-    query = urlencode({"client_id": fake.client_id, "state": "a b&c"})
-    response = raw_get(fake, f"http://{fake.tenant_host('acme')}/api/v1/logout?{query}")
+def test_logout_redirects_to_login_url_with_tenant_and_state(fake_wristband: FakeWristband) -> None:
+    query = urlencode({"client_id": fake_wristband.client_id, "state": "a b&c"})
+    response = raw_get(
+        fake_wristband, f"http://{fake_wristband.tenant_host('acme')}/api/v1/logout?{query}"
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("http://localhost:8000/auth/login?")
     assert single_values(location) == {"tenant_name": "acme", "state": "a b&c"}
 
 
-def test_logout_redirect_url_keeps_its_query(fake: FakeWristband) -> None:
+def test_logout_redirect_url_keeps_its_query(fake_wristband: FakeWristband) -> None:
     target = "http://app.test/bye?lang=en"
-    query = urlencode({"client_id": fake.client_id, "redirect_url": target})
-    response = raw_get(fake, f"http://{fake.tenant_host('acme')}/api/v1/logout?{query}")
+    query = urlencode({"client_id": fake_wristband.client_id, "redirect_url": target})
+    response = raw_get(
+        fake_wristband, f"http://{fake_wristband.tenant_host('acme')}/api/v1/logout?{query}"
+    )
     location = response.headers["Location"]
     assert location.startswith("http://app.test/bye?")
     assert single_values(location) == {"lang": "en", "tenant_name": "acme"}
 
 
-def test_logout_state_over_512_chars_is_refused(fake: FakeWristband) -> None:
-    query = urlencode({"client_id": fake.client_id, "state": "x" * 513})
-    response = requests.get(f"{fake.base_url}/api/v1/logout?{query}", timeout=TIMEOUT)
+def test_logout_state_over_512_chars_is_refused(fake_wristband: FakeWristband) -> None:
+    query = urlencode({"client_id": fake_wristband.client_id, "state": "x" * 513})
+    response = requests.get(f"{fake_wristband.base_url}/api/v1/logout?{query}", timeout=TIMEOUT)
     assert response.status_code == 400
-    assert len(fake.calls("logout")) == 1
+    assert len(fake_wristband.calls("logout")) == 1
 
 
-def test_application_login_page_lists_tenants(fake: FakeWristband) -> None:
-    response = requests.get(f"{fake.base_url}/login?client_id={fake.client_id}", timeout=TIMEOUT)
+def test_application_login_page_lists_tenants(fake_wristband: FakeWristband) -> None:
+    response = requests.get(
+        f"{fake_wristband.base_url}/login?client_id={fake_wristband.client_id}", timeout=TIMEOUT
+    )
     assert response.status_code == 200
     assert "http://localhost:8000/auth/login?tenant_name=acme" in response.text
     assert "http://localhost:8000/auth/login?tenant_name=globex" in response.text
 
 
-def test_unknown_path_is_404_json(fake: FakeWristband) -> None:
-    response = requests.get(f"{fake.base_url}/api/v1/nope", timeout=TIMEOUT)
+def test_unknown_path_is_404_json(fake_wristband: FakeWristband) -> None:
+    response = requests.get(f"{fake_wristband.base_url}/api/v1/nope", timeout=TIMEOUT)
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
-    assert fake.requests[-1].endpoint == "unknown"
+    assert fake_wristband.requests[-1].endpoint == "unknown"
 
 
 # --- fault injection ---------------------------------------------------------------------
 
 
-def test_fault_replaces_the_response_once(fake: FakeWristband) -> None:
-    url = f"{fake.base_url}/api/v1/oauth2/jwks"
-    fault = fake.inject(
+def test_fault_replaces_the_response_once(fake_wristband: FakeWristband) -> None:
+    url = f"{fake_wristband.base_url}/api/v1/oauth2/jwks"
+    fault = fake_wristband.inject(
         "jwks", status=502, body="<html>Bad Gateway</html>", content_type="text/html"
     )
     failed = requests.get(url, timeout=TIMEOUT)
@@ -492,53 +508,60 @@ def test_fault_replaces_the_response_once(fake: FakeWristband) -> None:
     assert fault.hits == 1
 
 
-def test_fault_until_cleared(fake: FakeWristband) -> None:
-    url = f"{fake.base_url}/api/v1/oauth2/jwks"
-    fake.inject("jwks", status=503, times=None)
+def test_fault_until_cleared(fake_wristband: FakeWristband) -> None:
+    url = f"{fake_wristband.base_url}/api/v1/oauth2/jwks"
+    fake_wristband.inject("jwks", status=503, times=None)
     assert [requests.get(url, timeout=TIMEOUT).status_code for _ in range(3)] == [503] * 3
-    fake.clear_faults()
+    fake_wristband.clear_faults()
     assert requests.get(url, timeout=TIMEOUT).status_code == 200
 
 
-def test_delay_fault_answers_normally_but_late(fake: FakeWristband) -> None:
-    fake.inject("jwks", delay=0.3)
+@pytest.mark.slow
+def test_delay_fault_answers_normally_but_late(fake_wristband: FakeWristband) -> None:
+    fake_wristband.inject("jwks", delay=0.3)
     started = time.monotonic()
-    response = requests.get(f"{fake.base_url}/api/v1/oauth2/jwks", timeout=TIMEOUT)
+    response = requests.get(f"{fake_wristband.base_url}/api/v1/oauth2/jwks", timeout=TIMEOUT)
     assert time.monotonic() - started >= 0.3
     assert response.status_code == 200
-    fake.inject("jwks", delay=0.5)
+    fake_wristband.inject("jwks", delay=0.5)
     with pytest.raises(requests.Timeout):
-        requests.get(f"{fake.base_url}/api/v1/oauth2/jwks", timeout=0.1)
+        requests.get(f"{fake_wristband.base_url}/api/v1/oauth2/jwks", timeout=0.1)
 
 
-def test_drop_fault_closes_the_connection(fake: FakeWristband) -> None:
-    fake.inject("userinfo", drop=True)
+def test_drop_fault_closes_the_connection(fake_wristband: FakeWristband) -> None:
+    fake_wristband.inject("userinfo", drop=True)
     with requests.Session() as session:
-        assert session.get(f"{fake.base_url}/api/v1/oauth2/jwks", timeout=TIMEOUT).ok  # keep-alive
+        assert session.get(
+            f"{fake_wristband.base_url}/api/v1/oauth2/jwks", timeout=TIMEOUT
+        ).ok  # keep-alive
         with pytest.raises(requests.ConnectionError):
-            session.get(f"{fake.base_url}/api/v1/oauth2/userinfo", timeout=TIMEOUT)
+            session.get(f"{fake_wristband.base_url}/api/v1/oauth2/userinfo", timeout=TIMEOUT)
 
 
-def test_fault_filtered_by_grant_type_does_not_consume_the_code(fake: FakeWristband) -> None:
-    fake.inject(
+def test_fault_filtered_by_grant_type_does_not_consume_the_code(
+    fake_wristband: FakeWristband,
+) -> None:
+    fake_wristband.inject(
         "token", grant_type="refresh_token", json={"error": "temporarily_unavailable"}, status=503
     )
-    login = start_login(fake)
-    code = single_values(fake.authorize(login.url))["code"]
-    fake.inject("token", grant_type="authorization_code", status=500, times=1)
-    assert exchange(fake, login, code).status_code == 500
-    tokens = exchange(fake, login, code).json()  # the faulted attempt did not use the code
-    failed = refresh(fake, tokens["refresh_token"])
+    login = start_login(fake_wristband)
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    fake_wristband.inject("token", grant_type="authorization_code", status=500, times=1)
+    assert exchange(fake_wristband, login, code).status_code == 500
+    tokens = exchange(
+        fake_wristband, login, code
+    ).json()  # the faulted attempt did not use the code
+    failed = refresh(fake_wristband, tokens["refresh_token"])
     assert failed.status_code == 503
     assert failed.json() == {"error": "temporarily_unavailable"}
-    assert refresh(fake, tokens["refresh_token"]).status_code == 200
+    assert refresh(fake_wristband, tokens["refresh_token"]).status_code == 200
 
 
-def test_inject_validates_its_arguments(fake: FakeWristband) -> None:
+def test_inject_validates_its_arguments(fake_wristband: FakeWristband) -> None:
     with pytest.raises(ValueError, match="unknown endpoint"):
-        fake.inject("tokens", status=500)
+        fake_wristband.inject("tokens", status=500)
     with pytest.raises(ValueError, match="grant_type"):
-        fake.inject("userinfo", status=500, grant_type="refresh_token")
+        fake_wristband.inject("userinfo", status=500, grant_type="refresh_token")
 
 
 # --- broken ID tokens and key rotation ---------------------------------------------------
@@ -558,71 +581,71 @@ def test_inject_validates_its_arguments(fake: FakeWristband) -> None:
     ],
 )
 def test_override_id_token_breaks_it_for_the_intended_reason(
-    fake: FakeWristband, override: dict[str, Any], error: type[Exception]
+    fake_wristband: FakeWristband, override: dict[str, Any], error: type[Exception]
 ) -> None:
-    fake.override_id_token(**override)
-    tokens = log_in(fake)
+    fake_wristband.override_id_token(**override)
+    tokens = log_in(fake_wristband)
     with pytest.raises(error):
-        verify(fake, tokens["id_token"])
-    verify(fake, tokens["access_token"])  # access tokens stay valid
+        verify(fake_wristband, tokens["id_token"])
+    verify(fake_wristband, tokens["access_token"])  # access tokens stay valid
 
-    fake.reset_id_token()
-    verify(fake, log_in(fake)["id_token"])
+    fake_wristband.reset_id_token()
+    verify(fake_wristband, log_in(fake_wristband)["id_token"])
 
 
-def test_override_id_token_nonce(fake: FakeWristband) -> None:
-    fake.override_id_token(claims={"nonce": "forged"})
-    login = start_login(fake)
-    code = single_values(fake.authorize(login.url))["code"]
-    claims = verify(fake, exchange(fake, login, code).json()["id_token"])
+def test_override_id_token_nonce(fake_wristband: FakeWristband) -> None:
+    fake_wristband.override_id_token(claims={"nonce": "forged"})
+    login = start_login(fake_wristband)
+    code = single_values(fake_wristband.authorize(login.url))["code"]
+    claims = verify(fake_wristband, exchange(fake_wristband, login, code).json()["id_token"])
     assert claims["nonce"] == "forged" != login.nonce
 
 
-def test_rotate_signing_key_publishes_both_keys(fake: FakeWristband) -> None:
-    old_token = log_in(fake)["id_token"]
-    old_kid = fake.current_kid
-    fake.rotate_signing_key()
+def test_rotate_signing_key_publishes_both_keys(fake_wristband: FakeWristband) -> None:
+    old_token = log_in(fake_wristband)["id_token"]
+    old_kid = fake_wristband.current_kid
+    fake_wristband.rotate_signing_key()
 
-    new_token = log_in(fake)["id_token"]
-    assert jwt.get_unverified_header(new_token)["kid"] == fake.current_kid != old_kid
-    jwks = requests.get(f"{fake.base_url}/api/v1/oauth2/jwks", timeout=TIMEOUT).json()
-    assert {key["kid"] for key in jwks["keys"]} == {old_kid, fake.current_kid}
+    new_token = log_in(fake_wristband)["id_token"]
+    assert jwt.get_unverified_header(new_token)["kid"] == fake_wristband.current_kid != old_kid
+    jwks = requests.get(f"{fake_wristband.base_url}/api/v1/oauth2/jwks", timeout=TIMEOUT).json()
+    assert {key["kid"] for key in jwks["keys"]} == {old_kid, fake_wristband.current_kid}
     assert all(key["kty"] == "RSA" and key["alg"] == "RS256" for key in jwks["keys"])
-    verify(fake, old_token)
-    verify(fake, new_token)
+    verify(fake_wristband, old_token)
+    verify(fake_wristband, new_token)
 
-    fake.rotate_signing_key(keep_old=False)
+    fake_wristband.rotate_signing_key(keep_old=False)
     with pytest.raises(KeyError):
-        verify(fake, new_token)
+        verify(fake_wristband, new_token)
 
 
 # --- records and lifecycle ---------------------------------------------------------------
 
 
-def test_records(fake: FakeWristband) -> None:
-    tokens = log_in(fake)
-    refresh(fake, tokens["refresh_token"])
-    refresh(fake, "unknown")
+def test_records(fake_wristband: FakeWristband) -> None:
+    tokens = log_in(fake_wristband)
+    refresh(fake_wristband, tokens["refresh_token"])
+    refresh(fake_wristband, "unknown")
 
-    assert len(fake.calls("token", grant_type="refresh_token")) == 2
-    assert len(fake.calls("token", grant_type="authorization_code")) == 1
-    authorize = fake.calls("authorize")[0]
-    assert authorize.host == fake.tenant_host("acme")
+    assert len(fake_wristband.calls("token", grant_type="refresh_token")) == 2
+    assert len(fake_wristband.calls("token", grant_type="authorization_code")) == 1
+    authorize = fake_wristband.calls("authorize")[0]
+    assert authorize.host == fake_wristband.tenant_host("acme")
     assert authorize.method == "GET"
     assert authorize.query["response_type"] == ["code"]
-    assert len(fake.calls("authorize", client_id=fake.client_id)) == 1
-    token_call = fake.calls("token")[0]
+    assert len(fake_wristband.calls("authorize", client_id=fake_wristband.client_id)) == 1
+    token_call = fake_wristband.calls("token")[0]
     assert token_call.path == "/api/v1/oauth2/token"
     assert token_call.headers["authorization"].startswith("Basic ")
 
-    fake.reset_records()
-    assert fake.requests == []
+    fake_wristband.reset_records()
+    assert fake_wristband.requests == []
 
 
-def test_concurrent_logins(fake: FakeWristband) -> None:
+def test_concurrent_logins(fake_wristband: FakeWristband) -> None:
     users = ["admin@acme.test", "member@acme.test"] * 4
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda user: log_in(fake, user), users))
+        results = list(pool.map(lambda user: log_in(fake_wristband, user), users))
     assert len({result["refresh_token"] for result in results}) == len(users)
 
 
@@ -638,35 +661,41 @@ def test_stop_releases_the_port() -> None:
         _ = FakeWristband().port
 
 
-def test_auth_settings(fake: FakeWristband) -> None:
-    assert fake.auth_settings(scopes=["openid"]) == {
+def test_auth_settings(fake_wristband: FakeWristband) -> None:
+    assert fake_wristband.auth_settings(scopes=["openid"]) == {
         "client_id": "fake-client-id",
         "client_secret": "fake-client-secret-0123456789abcdef0123",
-        "wristband_application_vanity_domain": f"localhost:{fake.port}",
+        "wristband_application_vanity_domain": f"localhost:{fake_wristband.port}",
         "dangerously_allow_http_idp": True,
         "scopes": ["openid"],
     }
-    assert fake.issuer == fake.base_url == f"http://localhost:{fake.port}"
+    assert (
+        fake_wristband.issuer
+        == fake_wristband.base_url
+        == f"http://localhost:{fake_wristband.port}"
+    )
 
 
-def test_records_summary_is_served_without_secrets(fake: FakeWristband) -> None:
+def test_records_summary_is_served_without_secrets(fake_wristband: FakeWristband) -> None:
     requests.post(
-        f"{fake.base_url}/api/v1/oauth2/token",
+        f"{fake_wristband.base_url}/api/v1/oauth2/token",
         data={"grant_type": "refresh_token", "refresh_token": "rt_secret-value"},
-        auth=(fake.client_id, fake.client_secret),
+        auth=(fake_wristband.client_id, fake_wristband.client_secret),
         timeout=5,
     )
-    summary = requests.get(f"{fake.base_url}/_fake/requests", timeout=5).json()
+    summary = requests.get(f"{fake_wristband.base_url}/_fake/requests", timeout=5).json()
     assert summary == [
         {
             "endpoint": "token",
             "method": "POST",
             "path": "/api/v1/oauth2/token",
-            "host": fake.vanity_domain,
+            "host": fake_wristband.vanity_domain,
             "grant_type": "refresh_token",
         }
     ]
-    assert "rt_secret-value" not in str(summary) and fake.client_secret not in str(summary)
+    assert "rt_secret-value" not in str(summary) and fake_wristband.client_secret not in str(
+        summary
+    )
 
 
 @pytest.mark.parametrize("placeholder", ["{tenant_name}", "{tenant_domain}"])

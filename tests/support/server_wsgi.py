@@ -2,5 +2,5 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.server_settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.support.server_settings")
 application = get_wsgi_application()

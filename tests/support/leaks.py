@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 from django.conf import settings
 from django.test import Client
 
-from wristband_django.store import session_entry
+from tests.support.auth_helpers import stored_entry
 from wristband_django.testing import FakeWristband
 
 SECRET_FORM_FIELDS = ("code", "code_verifier", "refresh_token", "token")
@@ -35,13 +35,8 @@ def secrets_seen(fake: FakeWristband, clients: Iterable[Client] = ()) -> set[str
 
 
 def tokens_of(client: Client) -> set[str]:
-    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
-    if cookie is None or not cookie.value:
-        return set()
-    from importlib import import_module
-
-    engine = import_module(settings.SESSION_ENGINE)
-    entry = session_entry.load(engine.SessionStore(cookie.value))
+    """The tokens the client's session holds in the store now."""
+    entry = stored_entry(client)
     if entry is None:
         return set()
     return {token for token in (entry.access_token, entry.refresh_token, entry.id_token) if token}

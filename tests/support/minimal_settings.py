@@ -7,7 +7,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "wristband_django.middleware.WristbandAuthMiddleware",
 ]
-ROOT_URLCONF = "tests.minimal_urls"
+ROOT_URLCONF = "tests.support.minimal_urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 USE_TZ = True

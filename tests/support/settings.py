@@ -4,7 +4,7 @@ SECRET_KEY = "tests-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
-ROOT_URLCONF = "tests.urls"
+ROOT_URLCONF = "tests.support.urls"
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

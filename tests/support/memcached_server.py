@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.network import free_port
+
 #: Socket timeouts for the test caches: a paused server costs this long, not forever.
 SOCKET_TIMEOUT = 0.5
 
@@ -21,9 +23,7 @@ class ThrowawayMemcached:
     restart (memcached keeps everything in memory: a restart starts empty)."""
 
     def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,15 +12,17 @@ from typing import Any
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from tests.support.network import free_port
 
 
 class ThrowawayRedis:
     """A redis-server of our own on a free port, which the test may pause, stop and restart."""
 
     def __init__(self, directory: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         self.directory = directory
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -56,7 +57,10 @@ class ThrowawayRedis:
         }
 
     def stop_keeping_data(self) -> None:
-        redis.Redis(port=self.port).shutdown(save=True)  # writes dump.rdb, then exits
+        # No retries: redis-py would otherwise reconnect to the server it just shut down,
+        # with backoff, for seconds.
+        client = redis.Redis(port=self.port, retry=Retry(NoBackoff(), 0))
+        client.shutdown(save=True)  # writes dump.rdb, then exits
         assert self.process is not None
         self.process.wait(5)
 

@@ -1,0 +1,1 @@
+"""Support code for the test suite: settings, URLconfs, views, helpers and throwaway servers."""

@@ -1,0 +1,122 @@
+"""The Django internals ``wristband_django.store.django_internals`` relies on, checked against
+the installed Django (tox runs this on every supported version): if Django changes them,
+these tests fail first, and nothing else in the package touches them."""
+
+from __future__ import annotations
+
+import ast
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import caches
+from django.core.cache.backends.memcached import PyMemcacheCache
+
+from wristband_django.store import django_internals
+from wristband_django.store.access import session_store
+
+PACKAGE = Path(django_internals.__file__).resolve().parents[1]
+CACHE_ENGINES = [
+    "django.contrib.sessions.backends.cache",
+    "django.contrib.sessions.backends.cached_db",
+]
+KEYED_ENGINES = [*CACHE_ENGINES, "django.contrib.sessions.backends.db"]
+#: The private names only django_internals.py may use.
+PRIVATE_NAMES = {"_session_cache", "_session_key", "_cache", "cache_key_prefix"}
+
+
+@pytest.fixture(params=KEYED_ENGINES)
+def engine(request: pytest.FixtureRequest, settings: Any, db: Any) -> str:
+    settings.SESSION_ENGINE = request.param
+    return str(request.param)
+
+
+def saved_session(data: dict[str, Any]) -> SessionBase:
+    session = session_store()
+    session.update(data)
+    session.save()
+    return session
+
+
+def test_a_loaded_session_is_not_read_again(engine: str, django_assert_num_queries: Any) -> None:
+    key = saved_session({"stored": 1}).session_key
+    assert key is not None
+    session = session_store(key)
+    django_internals.set_loaded_session(session, {"given": 2})
+    with django_assert_num_queries(0):
+        assert dict(session.items()) == {"given": 2}
+    assert session.session_key == key and not session.modified
+
+
+def test_a_forgotten_key_is_no_session(engine: str) -> None:
+    """What the backends do for a key the store does not know: the middleware then deletes
+    the browser's cookie (an empty session) and a save makes a new key."""
+    key = saved_session({"stored": 1}).session_key
+    session = session_store(key)
+    django_internals.forget_session_key(session)
+    django_internals.set_loaded_session(session, {})
+    assert session.session_key is None and session.is_empty()
+    session["new"] = 1
+    session.save()
+    assert session.session_key not in (None, key)
+
+
+@pytest.mark.parametrize("session_engine", CACHE_ENGINES)
+def test_the_session_cache_and_key_are_where_django_stores_the_session(
+    settings: Any, db: Any, session_engine: str
+) -> None:
+    settings.SESSION_ENGINE = session_engine
+    session = saved_session({"stored": 1})
+    key = session.session_key
+    assert key is not None
+    cache = django_internals.session_cache(session_store(key))
+    assert cache is caches[settings.SESSION_CACHE_ALIAS]
+    assert cache.get(django_internals.session_cache_key(session_store(key), key)) == {"stored": 1}
+
+
+def test_without_a_cache_backend_the_session_cache_is_the_alias(settings: Any) -> None:
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    assert django_internals.session_cache(session_store()) is caches[settings.SESSION_CACHE_ALIAS]
+    assert django_internals.session_cache_key(session_store(), "k") == "k"
+
+
+def test_the_memcached_client_is_found_once_made_and_not_made_by_looking(settings: Any) -> None:
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "mc": {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": ["127.0.0.1:9", "127.0.0.1:10"],  # nothing listens there
+            "OPTIONS": {"connect_timeout": 0.2, "timeout": 0.2},
+        },
+    }
+    cache = caches["mc"]
+    assert isinstance(cache, PyMemcacheCache)
+    assert django_internals.cache_client(cache) is None
+    with suppress(Exception):
+        cache.get("k")
+    client = django_internals.cache_client(cache)
+    assert client is not None
+    # store.access reads pymemcache's HashClient bookkeeping of failed and dead servers.
+    assert isinstance(client._failed_clients, dict) and isinstance(client._dead_clients, dict)  # type: ignore[attr-defined]
+
+
+def _private_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    strings = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    return (names | strings) & PRIVATE_NAMES
+
+
+def test_no_other_module_touches_those_internals() -> None:
+    touching = {
+        str(path.relative_to(PACKAGE)): _private_names(path)
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "django_internals.py" and "testing" not in path.parts
+    }
+    assert {path: names for path, names in touching.items() if names} == {}

@@ -1,0 +1,72 @@
+"""``AuthConfig``: the validated ``WRISTBAND_AUTH`` settings, frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """The validated ``WRISTBAND_AUTH`` settings. See the README for each key."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    wristband_application_vanity_domain: str
+    auto_configure_enabled: bool = True
+    login_url: str | None = None
+    redirect_uri: str | None = None
+    parse_tenant_from_root_domain: str | None = None
+    is_application_custom_domain_active: bool | None = None
+    custom_application_login_page_url: str | None = None
+    #: The login-state secrets, newest first: the first encrypts, all decrypt.
+    login_state_secrets: tuple[str, ...] = field(default=(), repr=False)
+    scopes: tuple[str, ...] = ("openid", "offline_access", "email")
+    token_expiration_buffer: int = 60
+    dangerously_disable_secure_cookies: bool = False
+    dangerously_allow_http_idp: bool = False
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    #: Total seconds one call to Wristband may take: connect, send, every byte of the answer.
+    call_timeout: float = 10.0
+    #: Total seconds for all of one callback's calls to Wristband (exchange, keys, userinfo).
+    callback_timeout: float = 15.0
+    default_return_url: str = "/"
+    allowed_return_url_hosts: tuple[str, ...] = ()
+    return_url_max_length: int = 1024
+    default_tenant_name: str | None = None
+    default_tenant_custom_domain: str | None = None
+    tenant_custom_domains: tuple[str, ...] | None = None
+    logout_redirect_url: str | None = None
+    allow_logout_get: bool = False
+    session_metadata_claims: tuple[str, ...] = ("email", "name", "tenant_name", "idp_name")
+    protected_paths: tuple[str, ...] = ()
+    refresh_max_attempts: int = 3
+    refresh_timeout: float = 10.0
+    #: How long a refresh lock lives; must outlast the refresh's whole deadline (default:
+    #: ``refresh_timeout`` + ``DEFAULT_LOCK_MARGIN_SECONDS``).
+    refresh_lock_timeout: float = 15.0
+    lock_cache_alias: str | None = None
+    jwks_cache_ttl: int = 3600
+    custom_domain_cache_ttl: int = 300
+    custom_domain_checks_per_minute: int = 60
+    login_cookie_budget: int = 4096
+    #: Token-encryption secrets, newest first; empty: Django's SECRET_KEY (+ fallbacks).
+    token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
+    track_sessions: bool = True
+    authenticate_django_user: bool = False
+    user_adapter: str = "wristband_django.user_adapter.UserAdapter"
+
+    @property
+    def wristband_scheme(self) -> str:
+        """``https`` for every Wristband host; ``http`` only with ``dangerously_allow_http_idp``."""
+        return "http" if self.dangerously_allow_http_idp else "https"
+
+    @property
+    def wristband_base_url(self) -> str:
+        """``https://{vanity domain}``: where every server-to-server call goes."""
+        return f"{self.wristband_scheme}://{self.wristband_application_vanity_domain}"
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` every Wristband token for this application carries."""
+        return self.wristband_base_url

@@ -1,0 +1,51 @@
+"""The few Django internals this app relies on, behind typed functions, in one place.
+
+Reading a session strictly (``store.access``) needs to hand Django's session backends data
+we read ourselves, and to find the cache key and cache client they use. Django has no public
+API for that, so every private attribute we touch is named here and nowhere else;
+``tests/test_django_internals.py`` checks each function against the installed Django (tox
+runs it on every supported version), so a change in Django fails there first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.cache import BaseCache, caches
+
+
+def set_loaded_session(session: SessionBase, data: dict[str, Any]) -> None:
+    """Make ``data`` the session's loaded content, as if the backend had just read it:
+    nothing is read from the store afterwards (``SessionBase._session_cache``)."""
+    session._session_cache = data  # type: ignore[attr-defined]
+
+
+def forget_session_key(session: SessionBase) -> None:
+    """Drop the session's key, as the backends do for a key the store does not know
+    (``SessionBase._session_key``); a new key is made if the session is saved."""
+    session._session_key = None
+
+
+def session_cache(session: SessionBase) -> BaseCache:
+    """The cache a cache-backed session reads from (``SessionStore._cache`` of the cache and
+    cached_db backends), else the one ``SESSION_CACHE_ALIAS`` names."""
+    cache = getattr(session, "_cache", None)
+    return cache if isinstance(cache, BaseCache) else caches[settings.SESSION_CACHE_ALIAS]
+
+
+def session_cache_key(session: SessionBase, session_key: str) -> str:
+    """The cache key a cache-backed session stores ``session_key``'s data under
+    (``SessionStore.cache_key_prefix`` + the key; not ``SessionStore.cache_key``, which would
+    make a key for a session that has none)."""
+    prefix = getattr(session, "cache_key_prefix", "")
+    return f"{prefix if isinstance(prefix, str) else ''}{session_key}"
+
+
+def cache_client(cache: BaseCache) -> object | None:
+    """What a cache backend keeps in ``_cache``, without making it: the client of Django's
+    memcached and Redis backends once made (a cached property; ``None`` before), LocMem's
+    dict."""
+    client: object | None = vars(cache).get("_cache")
+    return client

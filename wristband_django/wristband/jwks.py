@@ -1,0 +1,189 @@
+"""Wristband's signing keys (JWKS): the one cache ID tokens and bearer access tokens share.
+
+RS256 only, one clock leeway for every JWT. The keys are cached per process for at most
+``jwks_cache_ttl`` seconds (a key Wristband stops publishing stops being trusted within
+that time), and re-fetched early when a token names a ``kid`` the cache does not know (key
+rotation), at most once per ``MIN_REFETCH_INTERVAL_SECONDS``. Concurrent callers share one
+fetch and wait for it no longer than their own deadline (``call_timeout`` at most); no lock
+is held during network I/O. Failed fetches back off exponentially (1 s doubling to 60 s):
+meanwhile callers fail at once, without calling Wristband.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+
+import jwt
+
+from wristband_django.conf import AuthConfig, register_cache_reset
+from wristband_django.deadlines import remaining
+from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.wristband.client import get_client
+
+logger = logging.getLogger(__name__)
+
+ALGORITHM = "RS256"
+LEEWAY_SECONDS = 60
+#: Unknown kids trigger at most one JWKS re-fetch in this interval (no fetch storms).
+MIN_REFETCH_INTERVAL_SECONDS = 10.0
+#: Backoff after a failed JWKS fetch: doubles from the first to the maximum (as discovery's).
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 60.0
+
+
+@dataclass
+class _Flight:
+    """One JWKS fetch in progress; the callers that joined it wait on ``done``."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    keys: dict[str, jwt.PyJWK] | None = None
+    error: WristbandError | None = None
+
+
+@dataclass
+class _IssuerKeys:
+    """What the cache knows about one issuer's JWKS."""
+
+    keys: dict[str, jwt.PyJWK] | None = None
+    expires_at: float = 0.0
+    refetched_at: float = -math.inf  # the last re-fetch for an unknown kid
+    failures: int = 0
+    retry_at: float = 0.0
+    last_error: WristbandError | None = None
+    flight: _Flight | None = None
+
+
+class _JwksCache:
+    """Per-process JWKS cache: TTL, single-flight fetches, backoff after failures.
+
+    ``lock`` guards the bookkeeping only and is never held while calling Wristband.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.issuers: dict[str, _IssuerKeys] = {}
+
+    def _fetch(self, config: AuthConfig) -> dict[str, jwt.PyJWK]:
+        keys = {}
+        for data in get_client(config).jwks()["keys"]:
+            if not isinstance(data, dict) or data.get("kty") != "RSA" or not data.get("kid"):
+                continue
+            try:
+                keys[str(data["kid"])] = jwt.PyJWK(data, algorithm=ALGORITHM)
+            except jwt.PyJWKError:
+                continue
+        return keys
+
+    def get(self, config: AuthConfig, kid: str) -> jwt.PyJWK | None:
+        """The published key ``kid``, or ``None`` if Wristband does not publish it.
+
+        Raises ``WristbandError`` when the JWKS cannot be fetched (now, or recently: backoff).
+        """
+        with self.lock:
+            state = self.issuers.setdefault(config.issuer, _IssuerKeys())
+            now = time.monotonic()
+            fresh = state.keys is not None and now < state.expires_at
+            if fresh and state.keys is not None and kid in state.keys:
+                return state.keys[kid]
+            flight = state.flight
+            leader = False
+            if flight is None:
+                if fresh and now - state.refetched_at < MIN_REFETCH_INTERVAL_SECONDS:
+                    return None  # an unknown kid, and the JWKS was re-fetched just now
+                self._raise_during_backoff(state, now)
+                if fresh:
+                    state.refetched_at = now
+                flight = state.flight = _Flight()
+                leader = True
+        keys = self._lead(config, state, flight) if leader else self._follow(config, flight)
+        return keys.get(kid)
+
+    def _raise_during_backoff(self, state: _IssuerKeys, now: float) -> None:
+        if state.last_error is not None and now < state.retry_at:
+            raise WristbandUnavailableError(
+                state.last_error.error,
+                "fetching Wristband's JWKS failed recently and is backing off "
+                f"({state.retry_at - now:.0f} s left): {state.last_error.error_description}",
+                status=state.last_error.status,
+            )
+
+    def _lead(
+        self, config: AuthConfig, state: _IssuerKeys, flight: _Flight
+    ) -> dict[str, jwt.PyJWK]:
+        try:
+            keys = self._fetch(config)
+        except WristbandError as exc:
+            with self.lock:
+                state.failures += 1
+                delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (state.failures - 1))
+                state.retry_at = time.monotonic() + delay
+                state.last_error = flight.error = exc
+            logger.warning(
+                "Could not fetch Wristband's JWKS (%s); next attempt in %.0f s", exc.error, delay
+            )
+            raise
+        except BaseException:
+            flight.error = WristbandError("jwks_fetch_failed", "the JWKS fetch failed")
+            raise
+        else:
+            with self.lock:
+                state.keys, flight.keys = keys, keys
+                state.expires_at = time.monotonic() + config.jwks_cache_ttl
+                state.failures, state.last_error = 0, None
+            return keys
+        finally:
+            with self.lock:
+                if state.flight is flight:
+                    state.flight = None
+            flight.done.set()
+
+    def _follow(self, config: AuthConfig, flight: _Flight) -> dict[str, jwt.PyJWK]:
+        """Wait for another caller's fetch, as long as this caller's own deadline allows."""
+        left = remaining()
+        wait = config.call_timeout if left is None else min(max(left, 0.0), config.call_timeout)
+        if not flight.done.wait(wait):
+            raise WristbandUnavailableError(
+                "timeout", "Wristband's JWKS (fetched by another request) did not arrive in time"
+            )
+        error = flight.error
+        if error is not None:  # a copy: one exception object is not raised in many threads
+            kind = WristbandUnavailableError if error.retryable else WristbandError
+            raise kind(error.error, error.error_description, status=error.status)
+        return flight.keys or {}
+
+
+_jwks = _JwksCache()
+register_cache_reset(_jwks.clear)
+
+
+class UnusableJwtError(Exception):
+    """Why a JWT cannot even be checked; the message completes "the token ..."."""
+
+
+class UnknownSigningKeyError(UnusableJwtError):
+    """The JWT names a ``kid`` the cached JWKS lacks, and no re-fetch is allowed right now."""
+
+
+def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
+    """The Wristband key that signed ``token`` (RS256 only), from the cached JWKS."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise UnusableJwtError("is not a JWT") from exc
+    if header.get("alg") != ALGORITHM:
+        raise UnusableJwtError(f"must be signed with {ALGORITHM}")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise UnusableJwtError("has no kid in its header")
+    key = _jwks.get(config, kid)
+    if key is None:
+        raise UnknownSigningKeyError("is signed with a key Wristband does not publish")
+    return key
