@@ -164,7 +164,11 @@ def _refresh_once(
             end_django_login(request)
             return None
         newest_tokens.publish(session_key, refreshed)
-    session_entry.store(request.session, refreshed)
+    if request.session.modified:  # this request's own changes are saved with the new tokens
+        session_entry.store(request.session, refreshed)
+    else:  # already saved: writing it again after the lock could resurrect an ended session
+        stored.modified = False
+        request.session = stored
     login_records.record_refresh(session_key, refreshed)
     signals.tokens_refreshed.send(WristbandSession, request=request, session=refreshed)
     return refreshed
