@@ -33,23 +33,11 @@ class FakeControls:
 
     # --- faults ----------------------------------------------------------------------------
 
-    def inject(
-        self,
-        endpoint: str,
-        *,
-        status: int | None = None,
-        body: str | bytes | None = None,
-        content_type: str = "application/json",
-        json: Any = None,
-        delay: float = 0.0,
-        drop: bool = False,
-        times: int | None = 1,
-        grant_type: str | None = None,
-        trickle: float = 0.0,
-        hold: bool = False,
-    ) -> Fault:
+    def inject(self, endpoint: str, **options: Any) -> Fault:
         """Make the next `times` requests to `endpoint` slow, dropped, trickled, held, or
-        answered otherwise.
+        answered otherwise. The options are ``Fault.build``'s: ``status``, ``body``,
+        ``content_type``, ``json``, ``delay``, ``drop``, ``times`` (``None``: until cleared),
+        ``grant_type`` (token requests of one grant only), ``trickle`` and ``hold``.
 
         Faulted requests are recorded but not processed (a code is not consumed), except for a
         fault that only delays, trickles and/or holds, which answers normally afterwards.
@@ -71,19 +59,7 @@ class FakeControls:
             ...  # do what must happen while it is in flight
             fault.release()  # Wristband answers
         """
-        fault = Fault.build(
-            endpoint,
-            status=status,
-            body=body,
-            content_type=content_type,
-            json=json,
-            delay=delay,
-            drop=drop,
-            times=times,
-            grant_type=grant_type,
-            trickle=trickle,
-            hold=hold,
-        )
+        fault = Fault.build(endpoint, **options)
         self._faults.add(fault)
         return fault
 

@@ -6,7 +6,7 @@ import http.client
 import threading
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 from urllib.parse import quote, urlsplit
 
 from .browser import ANY_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER
@@ -21,6 +21,29 @@ from .settings import FakeSettings
 from .tokens import KeyRing
 
 AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
+
+
+T = TypeVar("T")
+
+
+class _Setting(Generic[T]):
+    """An attribute of the fake that is one of its ``FakeSettings``: read and set there."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, fake: None, owner: type) -> _Setting[T]: ...
+    @overload
+    def __get__(self, fake: FakeWristband, owner: type) -> T: ...
+    def __get__(self, fake: FakeWristband | None, owner: type) -> _Setting[T] | T:
+        if fake is None:
+            return self
+        value: T = getattr(fake.settings, self.name)
+        return value
+
+    def __set__(self, fake: FakeWristband, value: T) -> None:
+        setattr(fake.settings, self.name, value)
 
 
 class FakeWristband(FakeControls):
@@ -145,37 +168,11 @@ class FakeWristband(FakeControls):
     def issuer(self) -> str:
         return self.base_url
 
-    @property
-    def client_id(self) -> str:
-        return self.settings.client_id
-
-    @property
-    def client_secret(self) -> str:
-        return self.settings.client_secret
-
-    @property
-    def access_token_ttl(self) -> int:
-        return self.settings.access_token_ttl
-
-    @access_token_ttl.setter
-    def access_token_ttl(self, seconds: int) -> None:
-        self.settings.access_token_ttl = seconds
-
-    @property
-    def rotate_refresh_tokens(self) -> bool:
-        return self.settings.rotate_refresh_tokens
-
-    @rotate_refresh_tokens.setter
-    def rotate_refresh_tokens(self, rotate: bool) -> None:
-        self.settings.rotate_refresh_tokens = rotate
-
-    @property
-    def code_ttl(self) -> float:
-        return self.settings.code_ttl
-
-    @code_ttl.setter
-    def code_ttl(self, seconds: float) -> None:
-        self.settings.code_ttl = seconds
+    client_id = _Setting[str]()
+    client_secret = _Setting[str]()
+    access_token_ttl = _Setting[int]()
+    rotate_refresh_tokens = _Setting[bool]()
+    code_ttl = _Setting[float]()
 
     @property
     def current_kid(self) -> str:

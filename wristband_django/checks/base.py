@@ -1,25 +1,17 @@
-"""System checks (``manage.py check``): settings mistakes found at startup, not at login.
-
-Plain functions: ``WristbandConfig.ready()`` registers them (tag ``wristband``), so importing
-this module registers nothing. The cache check is a deployment check (``check --deploy``):
-a LocMem cache is fine for ``runserver`` and tests.
-"""
+"""The settings and middleware checks, and what every check shares."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from wristband_django.conf import SETTING, AuthConfig, parse_auth_config
-from wristband_django.flows.django_login import BACKEND as WRISTBAND_BACKEND
-from wristband_django.store.locks import CACHE_SESSION_ENGINES
 
 TAG = "wristband"
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
@@ -182,131 +174,3 @@ def check_logout_csrf(app_configs: AppConfigs = None, **kwargs: Any) -> list[Che
             id=_id("E011"),
         )
     ]
-
-
-def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E007/W002/W004: the session engine, its app, and the session cookie's SameSite."""
-    messages: list[CheckMessage] = []
-    engine = settings.SESSION_ENGINE
-    if engine in DB_SESSION_ENGINES and not apps.is_installed("django.contrib.sessions"):
-        messages.append(
-            Error(
-                f"SESSION_ENGINE is {engine!r} but django.contrib.sessions is not in "
-                "INSTALLED_APPS.",
-                hint="Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate.",
-                id=_id("E007"),
-            )
-        )
-    if engine == SIGNED_COOKIES_ENGINE:
-        messages.append(
-            Warning(
-                "SESSION_ENGINE is signed_cookies: the Wristband tokens would travel in the "
-                "session cookie.",
-                hint="Cookies are limited to about 4 KB (three tokens plus userinfo may not "
-                "fit) and a cookie session cannot be revoked server-side (logout cannot end a "
-                "copied cookie). Use the cache, cached_db or db engine.",
-                id=_id("W002"),
-            )
-        )
-    if str(settings.SESSION_COOKIE_SAMESITE).lower() == "strict":
-        messages.append(
-            Warning(
-                "SESSION_COOKIE_SAMESITE is 'Strict'.",
-                hint="The browser comes back from Wristband's login page cross-site, so the "
-                "first page after login (and any page reached by a link from another site) "
-                "would not get the session cookie and would look logged out until a reload. "
-                "Use 'Lax' (Django's default); CSRF protection does not depend on it.",
-                id=_id("W004"),
-            )
-        )
-    return messages
-
-
-def _is_locmem(alias: str) -> bool:
-    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
-    return isinstance(backend, str) and _is_subclass(backend, LOCMEM_BACKEND)
-
-
-def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E008: ``lock_cache_alias`` names a cache that ``CACHES`` does not define."""
-    config = _config()
-    alias = config.lock_cache_alias if config is not None else None
-    if alias is None or alias in settings.CACHES:
-        return []
-    return [
-        Error(
-            f"lock_cache_alias is {alias!r}, which is not in CACHES.",
-            hint=f"Define CACHES[{alias!r}] (a cache all processes share) or remove the key.",
-            id=_id("E008"),
-        )
-    ]
-
-
-def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """W003 (deployment): sessions or the refresh lock in a per-process LocMem cache."""
-    config = _config()
-    uses: dict[str, list[str]] = {}
-    cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES
-    if cache_sessions:
-        uses.setdefault(settings.SESSION_CACHE_ALIAS, []).append("the sessions")
-    if config is not None:
-        lock_alias = config.lock_cache_alias or (
-            settings.SESSION_CACHE_ALIAS if cache_sessions else DEFAULT_CACHE_ALIAS
-        )
-        uses.setdefault(lock_alias, []).append("the refresh lock")
-    return [
-        Warning(
-            f"The cache {alias!r} holding {' and '.join(what)} is a LocMemCache, private to "
-            "each process.",
-            hint="With more than one process (gunicorn workers, several servers) the "
-            "single-flight refresh does not hold (with refresh-token rotation, two processes "
-            "refreshing at once get the session revoked), and cache sessions are not shared. "
-            "Use Redis (django-redis), Memcached or the database cache, or point "
-            "lock_cache_alias at one.",
-            id=_id("W003"),
-        )
-        for alias, what in uses.items()
-        if _is_locmem(alias)
-    ]
-
-
-def check_django_user_integration(
-    app_configs: AppConfigs = None, **kwargs: Any
-) -> list[CheckMessage]:
-    """E009/E010/W006: what ``authenticate_django_user`` needs."""
-    config = _config()
-    if config is None or not getattr(config, "authenticate_django_user", False):
-        return []
-    if not apps.is_installed("django.contrib.auth"):
-        return [
-            Error(
-                "authenticate_django_user is True but django.contrib.auth is not in "
-                "INSTALLED_APPS.",
-                hint="Add 'django.contrib.auth' and 'django.contrib.contenttypes' to "
-                "INSTALLED_APPS, or turn authenticate_django_user off.",
-                id=_id("E009"),
-            )
-        ]
-    messages: list[CheckMessage] = []
-    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", ()))
-    if not any(_is_subclass(path, WRISTBAND_BACKEND) for path in backends):
-        messages.append(
-            Error(
-                "authenticate_django_user is True but WristbandBackend is not in "
-                "AUTHENTICATION_BACKENDS.",
-                hint=f"Add {WRISTBAND_BACKEND!r} to AUTHENTICATION_BACKENDS: Django logs the "
-                "user in through it.",
-                id=_id("E010"),
-            )
-        )
-    if _position(list(settings.MIDDLEWARE), AUTH_MIDDLEWARE) is None:
-        messages.append(
-            Warning(
-                "authenticate_django_user is True but AuthenticationMiddleware is not in "
-                "MIDDLEWARE.",
-                hint=f"Add {AUTH_MIDDLEWARE!r} after SessionMiddleware, or request.user is "
-                "never set.",
-                id=_id("W006"),
-            )
-        )
-    return messages

@@ -1,0 +1,111 @@
+"""The session store and cache checks: engines, their apps, the refresh lock's cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS
+from django.core.checks import CheckMessage, Error, Warning
+
+from wristband_django.checks.base import (
+    AppConfigs,
+    _config,
+    _id,
+    _is_subclass,
+)
+from wristband_django.store.locks import CACHE_SESSION_ENGINES
+
+SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+DB_SESSION_ENGINES = (
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+)
+LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
+
+
+def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E007/W002/W004: the session engine, its app, and the session cookie's SameSite."""
+    messages: list[CheckMessage] = []
+    engine = settings.SESSION_ENGINE
+    if engine in DB_SESSION_ENGINES and not apps.is_installed("django.contrib.sessions"):
+        messages.append(
+            Error(
+                f"SESSION_ENGINE is {engine!r} but django.contrib.sessions is not in "
+                "INSTALLED_APPS.",
+                hint="Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate.",
+                id=_id("E007"),
+            )
+        )
+    if engine == SIGNED_COOKIES_ENGINE:
+        messages.append(
+            Warning(
+                "SESSION_ENGINE is signed_cookies: the Wristband tokens would travel in the "
+                "session cookie.",
+                hint="Cookies are limited to about 4 KB (three tokens plus userinfo may not "
+                "fit) and a cookie session cannot be revoked server-side (logout cannot end a "
+                "copied cookie). Use the cache, cached_db or db engine.",
+                id=_id("W002"),
+            )
+        )
+    if str(settings.SESSION_COOKIE_SAMESITE).lower() == "strict":
+        messages.append(
+            Warning(
+                "SESSION_COOKIE_SAMESITE is 'Strict'.",
+                hint="The browser comes back from Wristband's login page cross-site, so the "
+                "first page after login (and any page reached by a link from another site) "
+                "would not get the session cookie and would look logged out until a reload. "
+                "Use 'Lax' (Django's default); CSRF protection does not depend on it.",
+                id=_id("W004"),
+            )
+        )
+    return messages
+
+
+def _is_locmem(alias: str) -> bool:
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    return isinstance(backend, str) and _is_subclass(backend, LOCMEM_BACKEND)
+
+
+def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E008: ``lock_cache_alias`` names a cache that ``CACHES`` does not define."""
+    config = _config()
+    alias = config.lock_cache_alias if config is not None else None
+    if alias is None or alias in settings.CACHES:
+        return []
+    return [
+        Error(
+            f"lock_cache_alias is {alias!r}, which is not in CACHES.",
+            hint=f"Define CACHES[{alias!r}] (a cache all processes share) or remove the key.",
+            id=_id("E008"),
+        )
+    ]
+
+
+def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """W003 (deployment): sessions or the refresh lock in a per-process LocMem cache."""
+    config = _config()
+    uses: dict[str, list[str]] = {}
+    cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES
+    if cache_sessions:
+        uses.setdefault(settings.SESSION_CACHE_ALIAS, []).append("the sessions")
+    if config is not None:
+        lock_alias = config.lock_cache_alias or (
+            settings.SESSION_CACHE_ALIAS if cache_sessions else DEFAULT_CACHE_ALIAS
+        )
+        uses.setdefault(lock_alias, []).append("the refresh lock")
+    return [
+        Warning(
+            f"The cache {alias!r} holding {' and '.join(what)} is a LocMemCache, private to "
+            "each process.",
+            hint="With more than one process (gunicorn workers, several servers) the "
+            "single-flight refresh does not hold (with refresh-token rotation, two processes "
+            "refreshing at once get the session revoked), and cache sessions are not shared. "
+            "Use Redis (django-redis), Memcached or the database cache, or point "
+            "lock_cache_alias at one.",
+            id=_id("W003"),
+        )
+        for alias, what in uses.items()
+        if _is_locmem(alias)
+    ]
