@@ -193,6 +193,9 @@ def test_redis_stopped_mid_session(
 
 
 @pytest.mark.slow
+# The refresh lock survives the restart and its holder could not release it: the next
+# request waits out its lifetime (issue 17 will shorten that), so keep it short here.
+@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=4)
 def test_redis_stops_during_a_refresh(
     wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:

@@ -26,11 +26,11 @@ pytestmark = [
     pytest.mark.slow,  # 40 examples a test (the "ci" profile), some of them slow answers
     pytest.mark.wristband_auth(
         protected_paths=["/api/"],
-        read_timeout=0.3,
-        call_timeout=0.8,
-        callback_timeout=1.2,
-        refresh_timeout=1,
-        refresh_lock_timeout=4,
+        read_timeout=0.15,
+        call_timeout=0.4,
+        callback_timeout=0.6,
+        refresh_timeout=0.5,
+        refresh_lock_timeout=3.5,
     ),
 ]
 
@@ -175,9 +175,9 @@ broken_answers = st.builds(
     pace=st.sampled_from(
         [
             {}, {}, {}, {},
-            {"delay": 0.4},  # stalled: 0.4 s > the 0.3 s read timeout
-            {"trickle": 0.5},  # trickled, but done within every deadline
-            {"trickle": 1.5},  # trickled past every deadline, each byte within read_timeout
+            {"delay": 0.2},  # stalled: 0.2 s > the 0.15 s read timeout
+            {"trickle": 0.12},  # trickled, but done within every deadline
+            {"trickle": 0.8},  # trickled past every deadline, each byte within read_timeout
         ]
     ),
     body=answer_bodies,

@@ -56,10 +56,10 @@ class LoginState:
 
     seed: str
     created_at_ms: int
-    tenant_name: str | None = None
-    tenant_custom_domain: str | None = None
-    return_url: str | None = None
-    custom_state: Any = None
+    tenant_name: str | None
+    tenant_custom_domain: str | None
+    return_url: str | None
+    custom_state: Any
 
     @classmethod
     def new(cls, **fields: Any) -> LoginState:
