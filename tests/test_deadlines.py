@@ -166,8 +166,8 @@ def test_a_cut_refresh_was_still_processed_by_wristband(
     api = direct_client(wristband)
     wristband.inject("token", trickle=TRICKLE, grant_type="refresh_token")
     started = time.monotonic()
-    with pytest.raises(WristbandTimeoutError) as info:
-        api.refresh(entry.refresh_token, timeout=0.5)  # `timeout`: a deadline too
+    with pytest.raises(WristbandTimeoutError) as info, deadline(0.5):
+        api.refresh(entry.refresh_token)
     assert time.monotonic() - started < 0.5 + MARGIN
     assert info.value.request_sent  # and it was: Wristband rotated the token while trickling
     with pytest.raises(InvalidGrantError):

@@ -16,6 +16,18 @@ from wristband_django.store.outages import StoreUnavailableError
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
 
+def session_or_denial(
+    request: HttpRequest, no_session: Callable[[], HttpResponseBase]
+) -> HttpResponseBase | None:
+    """``None`` when the request has a Wristband session, else the answer to send: 503 when
+    the session store is down, else what ``no_session()`` answers."""
+    try:
+        entry = resolve_wristband_session(request)
+    except StoreUnavailableError:
+        return responses.store_unavailable()
+    return None if entry is not None else no_session()
+
+
 def deny_response(
     request: HttpRequest,
     *,
@@ -26,15 +38,13 @@ def deny_response(
     """``None`` when the request has a Wristband session, else the answer to send: 503 when
     the session store is down, else 401 JSON or, with ``redirect_to_login``, a redirect to
     the Login endpoint (``login_url``, default: see ``responses.login_url``)."""
-    try:
-        entry = resolve_wristband_session(request)
-    except StoreUnavailableError:
-        return responses.store_unavailable()
-    if entry is not None:
-        return None
-    if redirect_to_login:
-        return responses.redirect_to_login(request, login_url, redirect_field_name)
-    return responses.unauthorized(request, login_url)
+
+    def no_session() -> HttpResponseBase:
+        if redirect_to_login:
+            return responses.redirect_to_login(request, login_url, redirect_field_name)
+        return responses.unauthorized(request, login_url)
+
+    return session_or_denial(request, no_session)
 
 
 @overload

@@ -7,15 +7,13 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.decorators import session_or_denial
 from wristband_django.responses import (
     RETURN_URL_PARAMETER,
     login_url,
     redirect_to_login,
-    store_unavailable,
     unauthorized,
 )
-from wristband_django.store.outages import StoreUnavailableError
 
 
 class WristbandRequiredMixin:
@@ -57,11 +55,7 @@ class WristbandRequiredMixin:
         return denied or super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def _deny(self, request: HttpRequest) -> HttpResponseBase | None:
-        try:
-            entry = resolve_wristband_session(request)
-        except StoreUnavailableError:
-            return store_unavailable()
-        return None if entry is not None else self.handle_no_permission()
+        return session_or_denial(request, self.handle_no_permission)
 
     async def _async_dispatch(
         self, request: HttpRequest, *args: Any, **kwargs: Any

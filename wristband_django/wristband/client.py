@@ -112,13 +112,10 @@ class WristbandClient:
         self.session.mount("https://", adapter)
         self._client_auth = (config.client_id, config.client_secret)
 
-    def _call(
-        self, method: str, path: str, *, what: str, timeout: float | None = None, **kwargs: Any
-    ) -> Any:
+    def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
         """One request, all of it (connect, send, every byte of the answer) within
-        ``call_timeout``, ``timeout`` and any enclosing ``deadline()``, whichever ends first."""
-        limit = self.config.call_timeout
-        with deadline(limit if timeout is None else min(limit, timeout)):
+        ``call_timeout`` and any enclosing ``deadline()``, whichever ends first."""
+        with deadline(self.config.call_timeout):
             left = remaining() or 0.0
             if left <= 0:
                 raise WristbandTimeoutError(
@@ -168,12 +165,8 @@ class WristbandClient:
         except ValueError as exc:
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
 
-    def _token(
-        self, form: dict[str, str], what: str, timeout: float | None = None
-    ) -> TokenResponse:
-        body = self._call(
-            "POST", "/oauth2/token", what=what, data=form, auth=self._client_auth, timeout=timeout
-        )
+    def _token(self, form: dict[str, str], what: str) -> TokenResponse:
+        body = self._call("POST", "/oauth2/token", what=what, data=form, auth=self._client_auth)
         return TokenResponse.from_json(body)
 
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> TokenResponse:
@@ -186,11 +179,10 @@ class WristbandClient:
         }
         return self._token(form, "code exchange")
 
-    def refresh(self, refresh_token: str, *, timeout: float | None = None) -> TokenResponse:
-        """One refresh attempt (``timeout``: a total deadline for it, like ``deadline()``);
-        retrying is the caller's policy."""
+    def refresh(self, refresh_token: str) -> TokenResponse:
+        """One refresh attempt; retrying (and the refresh's deadline) is the caller's policy."""
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return self._token(form, "token refresh", timeout)
+        return self._token(form, "token refresh")
 
     def userinfo(self, access_token: str) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {access_token}"}
