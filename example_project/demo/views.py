@@ -1,4 +1,4 @@
-"""The demo's page, its protected API and a Session endpoint that also tells the token expiry."""
+"""The demo's page, its protected API, and the Session and Logout endpoints it customises."""
 
 from __future__ import annotations
 
@@ -7,21 +7,42 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from example_project.demo.fake_idp import TENANTS
 from wristband_django.types import WristbandRequest, WristbandSession
-from wristband_django.views import SessionView
+from wristband_django.views import LogoutView, SessionView
+
+#: The root domain of the tenant subdomains (DEMO_TENANT_SUBDOMAINS=1).
+ROOT_DOMAIN = "localhost"
 
 
 @ensure_csrf_cookie
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest, *, signed_out: bool = False) -> HttpResponse:
     """The single page: it asks the Session endpoint who is logged in."""
+    return render(request, "demo/home.html", {**_site(request), "signed_out": signed_out})
+
+
+def signed_out(request: HttpRequest) -> HttpResponse:
+    """Where Wristband sends the browser after logout: the home page, saying so."""
+    return home(request, signed_out=True)
+
+
+def _site(request: HttpRequest) -> dict[str, Any]:
+    """In tenant-subdomain mode: whose site this host is, and the other tenants' sites."""
+    if not settings.TENANT_SUBDOMAINS:
+        return {}
+    host = request.get_host()
+    label, _, rest = host.partition(".")
+    tenant = label if rest.split(":")[0] == ROOT_DOMAIN else None
     tenant_homes = {}
-    if settings.TENANT_SUBDOMAINS and not settings.REAL_WRISTBAND:
-        tenant_homes = {
-            name: f"http://{name}.localhost:{settings.PORT}/" for name in ("acme", "globex")
-        }
-    return render(request, "demo/home.html", {"tenant_homes": tenant_homes})
+    if not settings.REAL_WRISTBAND:
+        tenant_homes = {t.name: f"http://{t.name}.{ROOT_DOMAIN}:{settings.PORT}/" for t in TENANTS}
+        if tenant not in tenant_homes:
+            tenant = None  # no such tenant in the fake Wristband: treat it as the root site
+    others = {name: url for name, url in tenant_homes.items() if name != tenant}
+    return {"subdomains": True, "host": host, "site_tenant": tenant, "other_tenants": others}
 
 
 def hello(request: WristbandRequest) -> JsonResponse:
@@ -44,3 +65,17 @@ class DemoSessionView(SessionView):
 
     def get_metadata(self, entry: WristbandSession) -> dict[str, Any]:
         return {**super().get_metadata(entry), "accessTokenExpiresAt": entry.expires_at}
+
+
+class DemoLogoutView(LogoutView):
+    """The Logout endpoint, sending Wristband's logout back to this site's signed-out page.
+
+    A view hook rather than the ``logout_redirect_url`` setting: with tenant subdomains the
+    page is on the tenant's own host. With real Wristband the setting applies (unset: Wristband
+    sends the browser to your login URL), so the demo needs no extra URL registered there.
+    """
+
+    def get_redirect_url(self) -> str | None:
+        if settings.REAL_WRISTBAND:
+            return super().get_redirect_url()
+        return self.request.build_absolute_uri(reverse("signed-out"))
