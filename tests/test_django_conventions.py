@@ -335,7 +335,7 @@ def test_one_role_parser() -> None:
     assert role_names(roles) == ("app:admin", "app:viewer")
     assert role_names("app:admin") == role_names(None) == ()
     session = entry(roles=roles)
-    assert UserAdapter().roles(session) == list(WristbandUser.from_session(session).roles)
+    assert UserAdapter().roles(session) == list(WristbandUser.from_session(session).role_names)
 
 
 def test_the_request_type_is_importable_with_the_session_type() -> None:

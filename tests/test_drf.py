@@ -7,12 +7,12 @@ import logging
 import time
 from typing import Any
 
-import jwt
 import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from tests.support.auth_helpers import expire_access_token, log_in, stored_entry
+from tests.support.hostile_tokens import HOSTILE_TOKENS, claims_of, sign
 from wristband_django.testing import FakeWristband
 
 pytestmark = pytest.mark.urls("tests.support.drf_urls")
@@ -119,88 +119,12 @@ def bearer(token: str, path: str = "/drf/bearer/") -> Any:
     return APIClient().get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
-def claims_of(token: str) -> dict[str, Any]:
-    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
-    return claims
-
-
-def sign(wristband: FakeWristband, claims: dict[str, Any]) -> str:
-    """A token signed with the fake's current key: only the claims are wrong."""
-    return wristband.sign_access_token(claims)
-
-
-def test_a_real_access_token_works(wristband: FakeWristband) -> None:
-    response = bearer(access_token_of(wristband))
-    assert response.status_code == 200
-    assert response.json() == {
-        "userType": "WristbandUser",
-        "pk": "usr_acme_admin",
-        "tenantId": "tnt_acme",
-        "email": None,
-        "roles": [],
-        "authType": "dict",
-        "sub": "usr_acme_admin",
-    }
-
-
-def test_without_aud_as_wristband_issues_them(wristband: FakeWristband) -> None:
-    claims = claims_of(access_token_of(wristband))
-    del claims["aud"]
-    assert bearer(sign(wristband, claims)).status_code == 200
-
-
-def test_bearer_needs_no_csrf_token(wristband: FakeWristband) -> None:
-    client = APIClient(enforce_csrf_checks=True)
-    token = access_token_of(wristband)
-    assert client.post("/drf/bearer/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
-
-
-def test_no_header_is_401_with_a_bearer_challenge(wristband: FakeWristband) -> None:
-    response = APIClient().get("/drf/bearer/")
-    assert response.status_code == 401 and response["WWW-Authenticate"] == 'Bearer realm="api"'
-    basic = APIClient().get("/drf/bearer/", HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
-    assert basic.status_code == 401
-
-
-def tampered(token: str) -> str:
-    header, payload, signature = token.split(".")
-    flipped = "A" if signature[10] != "A" else "B"
-    return f"{header}.{payload}.{signature[:10]}{flipped}{signature[11:]}"
-
-
-BAD_TOKENS = {
-    "tampered signature": lambda fake, token: tampered(token),
-    "expired": lambda fake, token: sign(fake, {**claims_of(token), "exp": int(time.time()) - 61}),
-    "other issuer": lambda fake, token: sign(
-        fake, {**claims_of(token), "iss": "https://evil.test"}
-    ),
-    "other audience": lambda fake, token: sign(fake, {**claims_of(token), "aud": ["other"]}),
-    "no exp": lambda fake, token: sign(
-        fake, {k: v for k, v in claims_of(token).items() if k != "exp"}
-    ),
-    "no sub": lambda fake, token: sign(
-        fake, {k: v for k, v in claims_of(token).items() if k != "sub"}
-    ),
-    "alg none": lambda fake, token: jwt.encode(
-        claims_of(token), "", algorithm="none", headers={"kid": fake.current_kid}
-    ),
-    "HS256 with the client secret": lambda fake, token: jwt.encode(
-        claims_of(token), fake.client_secret, algorithm="HS256", headers={"kid": fake.current_kid}
-    ),
-    "unknown kid": lambda fake, token: jwt.encode(
-        claims_of(token), fake.client_secret, algorithm="HS256", headers={"kid": "nope"}
-    ),
-    "not a JWT": lambda fake, token: "not-a-jwt",
-    "too long": lambda fake, token: token + "A" * 9000,
-}
-
-
-@pytest.mark.parametrize("kind", list(BAD_TOKENS))
+@pytest.mark.parametrize("kind", list(HOSTILE_TOKENS))
 def test_bad_tokens_are_401_with_a_generic_message(
     wristband: FakeWristband, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    token = BAD_TOKENS[kind](wristband, access_token_of(wristband))
+    token = HOSTILE_TOKENS[kind](wristband, access_token_of(wristband))
     response = bearer(token)
     assert response.status_code == 401, kind
     assert response.json() == {"detail": REJECTED}
@@ -240,26 +164,49 @@ def test_session_and_bearer_together(wristband: FakeWristband) -> None:
     log_in(client, wristband)
     assert client.get("/drf/both/").json()["authType"] == "WristbandSession"
     token = access_token_of(wristband)
-    assert bearer(token, "/drf/both/").json()["authType"] == "dict"
+    assert bearer(token, "/drf/both/").json()["authType"] == "AccessTokenClaims"
     assert APIClient().get("/drf/both/").status_code == 401
 
 
 @pytest.mark.slow
-def test_the_package_imports_without_drf() -> None:
+def test_the_package_imports_without_drf_or_ninja() -> None:
     import subprocess
     import sys
 
     code = (
-        "import sys, pkgutil, importlib; sys.modules['rest_framework'] = None\n"
+        "import sys, pkgutil, importlib\n"
+        "sys.modules['rest_framework'] = sys.modules['ninja'] = None\n"
         "import django; from django.conf import settings\n"
         "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'tests.support.settings'\n"
         "django.setup()\n"
         "import wristband_django\n"
         "for m in pkgutil.walk_packages(wristband_django.__path__, 'wristband_django.'):\n"
-        "    if m.name.rpartition('.')[2] != 'drf' and '.testing' not in m.name:\n"
+        "    if m.name.rpartition('.')[2] not in ('drf', 'ninja') and '.testing' not in m.name:\n"
         "        importlib.import_module(m.name)\n"
     )
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def token_with_roles(fake: FakeWristband, roles: list[Any]) -> str:
+    return sign(fake, {**claims_of(access_token_of(fake)), "roles": roles})
+
+
+def test_drf_role_permission_with_a_session(wristband: FakeWristband) -> None:
+    admin, member = APIClient(), APIClient()
+    log_in(admin, wristband, user="admin@acme.test")
+    log_in(member, wristband, user="member@acme.test")
+    assert admin.get("/drf/admins/").status_code == 200
+    assert member.get("/drf/admins/").status_code == 403
+    assert APIClient().get("/drf/admins/").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/drf/admins/", "/drf/admins-attribute/"])
+def test_drf_role_permission_with_a_bearer_token(wristband: FakeWristband, path: str) -> None:
+    with_role = token_with_roles(wristband, [{"name": "app:admin"}])
+    without = token_with_roles(wristband, [{"name": "app:member"}])
+    assert APIClient().get(path, HTTP_AUTHORIZATION=f"Bearer {with_role}").status_code == 200
+    assert APIClient().get(path, HTTP_AUTHORIZATION=f"Bearer {without}").status_code == 403
+    assert APIClient().get(path).status_code == 401

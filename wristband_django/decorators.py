@@ -1,90 +1,77 @@
-"""``@wristband_required``: protect one view (sync or async)."""
+"""``@wristband_required``: protect one view (sync or async) with a session, a bearer token,
+or either, and optionally a role."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from functools import wraps
 from typing import Any, TypeVar, overload
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from wristband_django import responses
-from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.store.outages import StoreUnavailableError
+from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
+from wristband_django.guards import denial, no_credentials_answer
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
-
-
-def session_or_denial(
-    request: HttpRequest, no_session: Callable[[], HttpResponseBase]
-) -> HttpResponseBase | None:
-    """``None`` when the request has a Wristband session, else the answer to send: 503 when
-    the session store is down, else what ``no_session()`` answers."""
-    try:
-        entry = resolve_wristband_session(request)
-    except StoreUnavailableError:
-        return responses.store_unavailable()
-    return None if entry is not None else no_session()
-
-
-def deny_response(
-    request: HttpRequest,
-    *,
-    redirect_to_login: bool,
-    login_url: str | None = None,
-    redirect_field_name: str = responses.RETURN_URL_PARAMETER,
-) -> HttpResponseBase | None:
-    """``None`` when the request has a Wristband session, else the answer to send: 503 when
-    the session store is down, else 401 JSON or, with ``redirect_to_login``, a redirect to
-    the Login endpoint (``login_url``, default: see ``responses.login_url``)."""
-
-    def no_session() -> HttpResponseBase:
-        if redirect_to_login:
-            return responses.redirect_to_login(request, login_url, redirect_field_name)
-        return responses.unauthorized(request, login_url)
-
-    return session_or_denial(request, no_session)
 
 
 @overload
 def wristband_required(view: ViewFunc) -> ViewFunc: ...
 @overload
 def wristband_required(
-    *, redirect_to_login: bool = False, login_url: str | None = None
+    *,
+    redirect_to_login: bool = False,
+    login_url: str | None = None,
+    strategies: Iterable[Strategy] = (SESSION,),
+    roles: Collection[str] = (),
 ) -> Callable[[ViewFunc], ViewFunc]: ...
 def wristband_required(
     view: ViewFunc | None = None,
     *,
     redirect_to_login: bool = False,
     login_url: str | None = None,
+    strategies: Iterable[Strategy] = (SESSION,),
+    roles: Collection[str] = (),
 ) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
-    """Require a Wristband session: 401 JSON (APIs) or, with ``redirect_to_login=True``,
+    """Require a Wristband login: 401 JSON (APIs) or, with ``redirect_to_login=True``,
     a redirect to the Login endpoint that comes back here (pages).
 
+    ``strategies``: how the caller may authenticate, tried in order: ``("session",)`` (the
+    default), ``("bearer",)`` (``Authorization: Bearer <access token>``), or both. A bad
+    bearer token is 401 ``invalid_token``; none where one would do, 401 with a ``Bearer``
+    challenge. ``roles``: the caller needs at least one of these role names, else 403.
     ``login_url`` (a URL, path or URL pattern name) is the Login endpoint to send users to;
-    by default the ``login_url`` setting (or auto-configured one), which works whatever
-    names the project mounts the views under.
+    by default the ``login_url`` setting (or auto-configured one).
     """
+    chosen = checked_strategies(strategies)
+    if isinstance(roles, str):
+        raise ValueError("roles must be a list of role names, not one string")
+    required_roles = tuple(roles)
+
+    def deny(request: HttpRequest) -> HttpResponseBase | None:
+        return denial(
+            request,
+            chosen,
+            roles=required_roles,
+            no_credentials=lambda: no_credentials_answer(
+                request, chosen, redirect_to_login=redirect_to_login, login_url=login_url
+            ),
+        )
 
     def decorator(view_func: ViewFunc) -> ViewFunc:
         if iscoroutinefunction(view_func):
 
             @wraps(view_func)
             async def async_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                denied = await sync_to_async(deny_response, thread_sensitive=True)(
-                    request, redirect_to_login=redirect_to_login, login_url=login_url
-                )
+                denied = await sync_to_async(deny, thread_sensitive=True)(request)
                 return denied or await view_func(request, *args, **kwargs)
 
             return async_view  # type: ignore[return-value]
 
         @wraps(view_func)
         def sync_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            denied = deny_response(
-                request, redirect_to_login=redirect_to_login, login_url=login_url
-            )
-            return denied or view_func(request, *args, **kwargs)
+            return deny(request) or view_func(request, *args, **kwargs)
 
         return sync_view  # type: ignore[return-value]
 

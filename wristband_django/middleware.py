@@ -3,8 +3,10 @@
 Place it after ``SessionMiddleware``. For a request whose Wristband session has an
 expired access token it refreshes first (once per session, see ``flows.refresh``); a
 valid token costs no outbound call and no session write. Requests under
-``protected_paths`` without a session get 401 JSON; elsewhere it never blocks.
-``request.wristband`` is the ``WristbandSession`` (or ``None``; annotate views with
+``protected_paths`` need credentials (``protected_paths_strategies``: the session, a
+bearer token, or either) and get 401 JSON without; elsewhere it never blocks.
+``request.wristband`` is the ``WristbandSession`` (or ``None``), ``request.wristband_user``
+the caller and ``request.wristband_token`` a bearer token's claims (annotate views with
 ``wristband_django.types.WristbandRequest``). Works in sync and async stacks.
 """
 
@@ -21,11 +23,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.conf import get_config
+from wristband_django.flows.authentication import BEARER, checked_strategies
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.responses import store_unavailable, unauthorized
+from wristband_django.guards import denial
+from wristband_django.responses import unauthorized
 from wristband_django.store import newest_tokens, session_entry
 from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
-from wristband_django.types import WristbandRequest
+from wristband_django.types import WristbandRequest, WristbandUser
 
 logger = logging.getLogger(__name__)
 
@@ -73,19 +77,28 @@ class WristbandAuthMiddleware:
         return response  # type: ignore[no-any-return]
 
     def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
-        """Refresh if needed; answer 401/503 on protected paths."""
-        protected = is_protected(request.path_info, get_config().protected_paths)
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES and not protected:
-            cast(WristbandRequest, request).wristband = None
+        """Refresh if needed; on protected paths, answer 401/403/503 (see ``guards``)."""
+        config = get_config()
+        if is_protected(request.path_info, config.protected_paths):
+            strategies = checked_strategies(config.protected_paths_strategies)
+            return denial(
+                request,
+                strategies,
+                no_credentials=lambda: unauthorized(request, bearer_challenge=BEARER in strategies),
+            )
+        wristband_request = cast(WristbandRequest, request)
+        wristband_request.wristband_token = None
+        wristband_request.wristband = wristband_request.wristband_user = None
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None  # no session: no store access at all
         try:
             entry = resolve_wristband_session(request)
         except StoreUnavailableError as exc:
             logger.error("Session store unavailable (%s)", exc)
-            cast(WristbandRequest, request).wristband = None
-            return store_unavailable() if protected else None
-        if entry is None and protected:
-            return unauthorized(request)
+            wristband_request.wristband = None
+            return None
+        if entry is not None:
+            wristband_request.wristband_user = WristbandUser.from_session(entry)
         return None
 
     def before_session_save(self, request: HttpRequest) -> None:

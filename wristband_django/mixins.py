@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
-from wristband_django.decorators import session_or_denial
+from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
+from wristband_django.guards import denial
 from wristband_django.responses import (
     RETURN_URL_PARAMETER,
+    forbidden,
     login_url,
     redirect_to_login,
     unauthorized,
 )
+from wristband_django.types import WristbandUser
 
 
 class WristbandRequiredMixin:
     """Put it first in the bases. ``redirect_to_login = True`` for pages, else 401 JSON.
 
+    ``strategies`` (``("session",)``, ``("bearer",)`` or both, tried in order) and
+    ``required_roles`` (any of them, else 403) work as in ``@wristband_required``.
     The hooks follow Django's ``AccessMixin``: ``login_url`` / ``get_login_url()``,
-    ``redirect_field_name`` / ``get_redirect_field_name()`` and ``handle_no_permission()``
-    (the answer when there is no Wristband session). ``request.wristband`` is set.
+    ``redirect_field_name`` / ``get_redirect_field_name()``, ``handle_no_permission()``
+    (the answer when there are no credentials) and ``handle_missing_role()``.
+    ``request.wristband``, ``request.wristband_token`` and ``request.wristband_user`` are set.
     """
 
     request: HttpRequest
@@ -31,6 +38,10 @@ class WristbandRequiredMixin:
     login_url: str | None = None
     #: The Login endpoint's parameter for where to come back to.
     redirect_field_name: str = RETURN_URL_PARAMETER
+    #: How the caller may authenticate, tried in order.
+    strategies: Sequence[Strategy] = (SESSION,)
+    #: Role names; the caller needs at least one (empty: any authenticated caller).
+    required_roles: Sequence[str] = ()
 
     def get_login_url(self) -> str:
         """The absolute URL of the Login endpoint for this request."""
@@ -40,13 +51,17 @@ class WristbandRequiredMixin:
         return self.redirect_field_name
 
     def handle_no_permission(self) -> HttpResponseBase:
-        """No Wristband session: a redirect to the Login endpoint that comes back here
-        (``redirect_to_login``), else 401 ``{"error": "unauthorized", "loginUrl": ...}``.
-        Runs in a thread for async views, like the session check."""
+        """No credentials: a redirect to the Login endpoint that comes back here
+        (``redirect_to_login`` with the session strategy), else 401
+        ``{"error": "unauthorized", "loginUrl": ...}``. Runs in a thread for async views."""
         url = self.get_login_url()
-        if self.redirect_to_login:
+        if self.redirect_to_login and SESSION in self.strategies:
             return redirect_to_login(self.request, url, self.get_redirect_field_name())
-        return unauthorized(self.request, url)
+        return unauthorized(self.request, url, bearer_challenge="bearer" in self.strategies)
+
+    def handle_missing_role(self, user: WristbandUser) -> HttpResponseBase:
+        """Authenticated without any of ``required_roles``: 403 JSON."""
+        return forbidden()
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if getattr(self, "view_is_async", False):
@@ -55,7 +70,13 @@ class WristbandRequiredMixin:
         return denied or super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
     def _deny(self, request: HttpRequest) -> HttpResponseBase | None:
-        return session_or_denial(request, self.handle_no_permission)
+        return denial(
+            request,
+            checked_strategies(self.strategies),
+            roles=self.required_roles,
+            no_credentials=self.handle_no_permission,
+            missing_role=self.handle_missing_role,
+        )
 
     async def _async_dispatch(
         self, request: HttpRequest, *args: Any, **kwargs: Any

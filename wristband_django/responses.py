@@ -86,11 +86,35 @@ def redirect_to_login(
     return HttpResponseRedirect(with_query(location, {redirect_field_name: return_url}))
 
 
-def unauthorized(request: HttpRequest, url: str | None = None) -> JsonResponse:
-    """401 ``{"error": "unauthorized", "loginUrl": ...}``: log in again (see the README).
-    ``url`` as for ``login_url``."""
+def unauthorized(
+    request: HttpRequest, url: str | None = None, *, bearer_challenge: bool = False
+) -> JsonResponse:
+    """401 ``{"error": "unauthorized", "loginUrl": ...}``: log in again (see docs/front-ends.md).
+    ``url`` as for ``login_url``. ``bearer_challenge``: also ``WWW-Authenticate: Bearer``
+    (RFC 6750's answer to a request without a token, where a bearer token would do)."""
     body = {"error": "unauthorized", "loginUrl": login_url(request, url)}
-    response = JsonResponse(body, status=401)
+    headers = {"WWW-Authenticate": "Bearer"} if bearer_challenge else None
+    return _never_cached(JsonResponse(body, status=401, headers=headers))
+
+
+def invalid_token() -> JsonResponse:
+    """401 for a bearer token that is malformed, forged, expired or not for this app
+    (RFC 6750). Generic on purpose: the reason is logged, never echoed."""
+    body = {
+        "error": "invalid_token",
+        "error_description": "The access token is invalid or expired.",
+    }
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return _never_cached(JsonResponse(body, status=401, headers=headers))
+
+
+def forbidden() -> JsonResponse:
+    """403: authenticated, but without any of the roles this needs."""
+    body = {"error": "forbidden", "error_description": "You lack the role this needs."}
+    return _never_cached(JsonResponse(body, status=403))
+
+
+def _never_cached(response: JsonResponse) -> JsonResponse:
     add_never_cache_headers(response)
     return response
 
@@ -104,6 +128,15 @@ def store_unavailable() -> JsonResponse:
         "error": "session_store_unavailable",
         "error_description": "Sessions are temporarily unavailable; try again shortly.",
     }
-    response = JsonResponse(body, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    add_never_cache_headers(response)
-    return response
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return _never_cached(JsonResponse(body, status=503, headers=headers))
+
+
+def wristband_unavailable() -> JsonResponse:
+    """503: Wristband's keys could not be had, so no bearer token can be checked now."""
+    body = {
+        "error": "wristband_unavailable",
+        "error_description": "Authentication is temporarily unavailable; try again shortly.",
+    }
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return _never_cached(JsonResponse(body, status=503, headers=headers))

@@ -4,22 +4,42 @@
 - ``WristbandRequest``: an ``HttpRequest`` with ``wristband: WristbandSession | None``, to
   annotate views so that type checkers know ``request.wristband``.
 - ``WristbandUser``: who is calling, for code that expects a ``request.user``-like object;
-  built from a ``WristbandSession`` (session login) or from access-token claims (bearer). It
-  carries identity only, never a token.
+  built from a ``WristbandSession`` (session login) or from access-token claims (bearer),
+  with the typed userinfo and ``roles``. It carries identity only, never a token.
+- ``AccessTokenClaims``: a validated bearer token's typed claims (``request.wristband_token``).
+- ``WristbandRole``: one role (``id``, ``name``, ``display_name``).
 - ``role_names(roles)``: the role names in a userinfo or token ``roles`` claim.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 
 from wristband_django.store.session_entry import WristbandSession
+from wristband_django.wristband.access_tokens import AccessTokenClaims
+from wristband_django.wristband.claims import (
+    WristbandRole,
+    optional_bool,
+    optional_str,
+    read_only,
+    role_names,
+    roles,
+    timestamp,
+)
 
-__all__ = ["WristbandRequest", "WristbandSession", "WristbandUser", "role_names"]
+__all__ = [
+    "AccessTokenClaims",
+    "WristbandRequest",
+    "WristbandRole",
+    "WristbandSession",
+    "WristbandUser",
+    "role_names",
+]
 
 
 class WristbandRequest(HttpRequest):
@@ -27,35 +47,88 @@ class WristbandRequest(HttpRequest):
 
     ``wristband`` is set by ``WristbandAuthMiddleware``, ``@wristband_required``,
     ``WristbandRequiredMixin`` and the DRF classes: the session with a fresh access token,
-    or ``None``. Behind ``@wristband_required`` or the mixin it is never ``None``.
+    or ``None``. ``wristband_token`` is set where bearer tokens are accepted, and
+    ``wristband_user`` where a request is authenticated either way. Behind
+    ``@wristband_required`` or the mixin, ``wristband_user`` is never ``None``, and
+    ``wristband`` is not ``None`` unless the request authenticated with a bearer token.
     """
 
     wristband: WristbandSession | None
+    #: The validated bearer token's claims when the request authenticated with one.
+    wristband_token: AccessTokenClaims | None
+    #: Who is calling (either way), set where a request is authenticated.
+    wristband_user: WristbandUser | None
 
 
-def role_names(roles: object) -> tuple[str, ...]:
-    """The role names in a ``roles`` claim: a list of ``{"name": ...}`` objects (Wristband's
-    userinfo) or of strings; anything else, and entries without a name, give nothing."""
-    if not isinstance(roles, list):
-        return ()
-    names = (role.get("name") if isinstance(role, dict) else role for role in roles)
-    return tuple(name for name in names if isinstance(name, str) and name)
+def _user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
+    """The typed userinfo fields of ``WristbandUser`` (scope-dependent: absent ones are None)."""
+    text = {attribute: optional_str(userinfo.get(claim)) for attribute, claim in _TEXT_CLAIMS}
+    return {
+        **text,
+        "email_verified": optional_bool(userinfo.get("email_verified")),
+        "phone_number_verified": optional_bool(userinfo.get("phone_number_verified")),
+        "updated_at": timestamp(userinfo.get("updated_at")),
+        "roles": roles(userinfo.get("roles")),
+        "custom_claims": read_only(userinfo.get("custom_claims")),
+    }
 
 
-def _optional_str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+#: ``WristbandUser`` attribute → userinfo claim, for the text claims Wristband documents.
+_TEXT_CLAIMS = (
+    ("email", "email"),
+    ("full_name", "name"),
+    ("given_name", "given_name"),
+    ("family_name", "family_name"),
+    ("middle_name", "middle_name"),
+    ("nickname", "nickname"),
+    ("preferred_username", "preferred_username"),
+    ("picture_url", "picture"),
+    ("gender", "gender"),
+    ("birthdate", "birthdate"),
+    ("zoneinfo", "zoneinfo"),
+    ("locale", "locale"),
+    ("phone_number", "phone_number"),
+    ("application_id", "app_id"),
+    ("idp_name", "idp_name"),
+)
 
 
 @dataclass(frozen=True)
 class WristbandUser:
-    """An authenticated Wristband user (or machine client); ``pk`` and ``id`` are the user id."""
+    """An authenticated Wristband user (or machine client); ``pk`` and ``id`` are the user id.
+
+    From a session, the typed userinfo claims (which ones are present depends on the
+    ``scopes`` setting: ``email``, ``profile``, ``phone``, ``roles``); from a bearer token,
+    what the token carries (usually ids and roles only). It never holds a token.
+    """
 
     user_id: str
     tenant_id: str
     tenant_name: str | None = None
     email: str | None = None
-    name: str | None = None
-    roles: tuple[str, ...] = ()
+    email_verified: bool | None = None
+    full_name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    middle_name: str | None = None
+    nickname: str | None = None
+    preferred_username: str | None = None
+    picture_url: str | None = None
+    gender: str | None = None
+    birthdate: str | None = None
+    zoneinfo: str | None = None
+    locale: str | None = None
+    phone_number: str | None = None
+    phone_number_verified: bool | None = None
+    updated_at: datetime | None = None
+    application_id: str | None = None
+    idp_name: str | None = None
+    roles: tuple[WristbandRole, ...] = ()
+    custom_claims: Mapping[str, Any] = field(default_factory=lambda: read_only({}))
+    #: ``"session"`` or ``"bearer"``: how the request authenticated.
+    authenticated_by: str = "session"
+    #: A machine-to-machine caller (``client_credentials`` token), not a person.
+    is_machine: bool = False
 
     is_active = True
     is_staff = False
@@ -77,6 +150,15 @@ class WristbandUser:
     def id(self) -> str:
         return self.user_id
 
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        return tuple(role.name for role in self.roles)
+
+    def has_any_role(self, names: Iterable[str]) -> bool:
+        """True when the user has at least one of the roles ``names`` (exact names)."""
+        wanted = set(names)
+        return any(role.name in wanted for role in self.roles)
+
     def get_username(self) -> str:
         return self.email or self.user_id
 
@@ -85,23 +167,23 @@ class WristbandUser:
 
     @classmethod
     def from_session(cls, entry: WristbandSession) -> WristbandUser:
+        claims = _user_claims(entry.userinfo)
+        claims["idp_name"] = entry.idp_name or claims["idp_name"]
         return cls(
             user_id=entry.user_id,
             tenant_id=entry.tenant_id,
             tenant_name=entry.tenant_name,
-            email=_optional_str(entry.userinfo.get("email")),
-            name=_optional_str(entry.userinfo.get("name")),
-            roles=role_names(entry.userinfo.get("roles")),
+            **claims,
         )
 
     @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> WristbandUser:
-        """From validated access-token claims (``sub``, ``tnt_id``; Wristband puts no email in
-        access tokens, so ``email``, ``name`` and ``roles`` are usually empty)."""
+    def from_access_token(cls, token: AccessTokenClaims) -> WristbandUser:
+        """From a validated bearer token (Wristband puts no email or profile in access
+        tokens, so those are usually None)."""
         return cls(
-            user_id=str(claims["sub"]),
-            tenant_id=str(claims.get("tnt_id") or ""),
-            email=_optional_str(claims.get("email")),
-            name=_optional_str(claims.get("name")),
-            roles=role_names(claims.get("roles")),
+            user_id=token.user_id,
+            tenant_id=token.tenant_id or "",
+            **_user_claims(token.claims),
+            authenticated_by="bearer",
+            is_machine=token.is_machine,
         )

@@ -250,7 +250,7 @@ def test_client_authentication_is_required(
 
 
 def test_unsupported_grant_type(fake_wristband: FakeWristband) -> None:
-    response = token(fake_wristband, grant_type="client_credentials")
+    response = token(fake_wristband, grant_type="password")
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 

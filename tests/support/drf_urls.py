@@ -11,4 +11,6 @@ urlpatterns = [
     path("drf/session/", drf_views.SessionOnly.as_view()),
     path("drf/bearer/", drf_views.BearerOnly.as_view()),
     path("drf/both/", drf_views.Both.as_view()),
+    path("drf/admins/", drf_views.Admins.as_view()),
+    path("drf/admins-attribute/", drf_views.AdminsByAttribute.as_view()),
 ]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from wristband_django.contrib.drf import (
+    HasWristbandRole,
     WristbandBearerAuthentication,
     WristbandSessionAuthentication,
 )
@@ -23,7 +24,7 @@ def describe(request: Request) -> dict[str, Any]:
         "pk": str(user.pk),
         "tenantId": getattr(user, "tenant_id", None),
         "email": getattr(user, "email", None),
-        "roles": list(getattr(user, "roles", ())),
+        "roles": list(getattr(user, "role_names", ())),
         "authType": type(request.auth).__name__,
     }
 
@@ -44,7 +45,7 @@ class BearerOnly(APIView):
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
-        return Response({**describe(request), "sub": request.auth["sub"]})
+        return Response({**describe(request), "sub": request.auth.user_id})
 
     def post(self, request: Request) -> Response:
         return Response({"posted": True})
@@ -52,3 +53,12 @@ class BearerOnly(APIView):
 
 class Both(SessionOnly):
     authentication_classes = [WristbandBearerAuthentication, WristbandSessionAuthentication]
+
+
+class Admins(Both):
+    permission_classes = [HasWristbandRole.any_of("app:admin", "app:owner")]
+
+
+class AdminsByAttribute(Both):
+    permission_classes = [HasWristbandRole]
+    wristband_roles = ["app:admin"]

@@ -21,6 +21,82 @@ def whoami_body(request: HttpRequest) -> dict[str, object]:
     return {"userId": entry.user_id, "accessToken": entry.access_token, "pid": os.getpid()}
 
 
+def caller_body(request: HttpRequest) -> dict[str, object]:
+    """Who the request authenticated as (either way), and the bearer token's typed claims."""
+    user = getattr(request, "wristband_user", None)
+    token = getattr(request, "wristband_token", None)
+    return {
+        "user": None
+        if user is None
+        else {
+            "userId": user.user_id,
+            "tenantId": user.tenant_id,
+            "roles": list(user.role_names),
+            "by": user.authenticated_by,
+            "machine": user.is_machine,
+            "email": user.email,
+        },
+        "token": None
+        if token is None
+        else {
+            "userId": token.user_id,
+            "tenantId": token.tenant_id,
+            "clientId": token.client_id,
+            "roles": list(token.role_names),
+            "expiresAt": token.expires_at.isoformat(),
+            "custom": dict(token.custom_claims),
+        },
+        "hasSession": getattr(request, "wristband", None) is not None,
+    }
+
+
+def caller(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(caller_body(request))
+
+
+@wristband_required(strategies=["bearer"])
+def bearer_only(request: HttpRequest) -> JsonResponse:
+    return caller(request)
+
+
+@wristband_required(strategies=["bearer"])
+async def async_bearer_only(request: HttpRequest) -> JsonResponse:
+    return caller(request)
+
+
+@wristband_required(strategies=["session", "bearer"])
+def session_then_bearer(request: HttpRequest) -> JsonResponse:
+    return caller(request)
+
+
+@wristband_required(strategies=["session", "bearer"], redirect_to_login=True)
+def page_or_bearer(request: HttpRequest) -> JsonResponse:
+    return caller(request)
+
+
+@wristband_required(strategies=["session", "bearer"], roles=["app:admin", "app:owner"])
+def admins(request: HttpRequest) -> JsonResponse:
+    return caller(request)
+
+
+@wristband_required(strategies=["session", "bearer"], roles=["app:admin", "app:owner"])
+async def async_admins(request: HttpRequest) -> JsonResponse:
+    return caller(request)
+
+
+class AdminsMixinView(WristbandRequiredMixin, View):
+    strategies = ("bearer", "session")
+    required_roles = ("app:admin",)
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        return caller(request)
+
+
+class AsyncAdminsMixinView(AdminsMixinView):
+    async def get(self, request: HttpRequest) -> JsonResponse:  # type: ignore[override]
+        return caller(request)
+
+
 def whoami(request: HttpRequest) -> JsonResponse:
     return JsonResponse(whoami_body(request))
 

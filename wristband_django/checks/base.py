@@ -62,7 +62,7 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
             Error(
                 f"settings.{SETTING} is missing.",
                 hint="Add a dict with client_id, client_secret and "
-                "wristband_application_vanity_domain (see the README).",
+                "wristband_application_vanity_domain (see docs/quickstart.md).",
                 id=_id("E001"),
             )
         ]

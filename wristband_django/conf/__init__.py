@@ -74,7 +74,7 @@ def get_config() -> AuthConfig:
     if raw is None:
         raise ImproperlyConfigured(
             f"settings.{SETTING} is missing; add a dict with client_id, client_secret and "
-            "wristband_application_vanity_domain (see the README)"
+            "wristband_application_vanity_domain (see docs/quickstart.md)"
         )
     cached = _parsed
     if cached is not None and cached[0] is raw:

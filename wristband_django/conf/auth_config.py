@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class AuthConfig:
-    """The validated ``WRISTBAND_AUTH`` settings. See the README for each key."""
+    """The validated ``WRISTBAND_AUTH`` settings; each key is described next to its parser
+    (``conf.parsing.SETTINGS``, rendered in docs/configuration.md)."""
 
     client_id: str
     client_secret: str = field(repr=False)
@@ -40,6 +41,8 @@ class AuthConfig:
     allow_logout_get: bool = False
     session_metadata_claims: tuple[str, ...] = ("email", "name", "tenant_name", "idp_name")
     protected_paths: tuple[str, ...] = ()
+    #: How requests under ``protected_paths`` may authenticate, tried in order.
+    protected_paths_strategies: tuple[str, ...] = ("session",)
     refresh_max_attempts: int = 3
     refresh_timeout: float = 10.0
     #: How long a refresh lock lives; must outlast the refresh's whole deadline (default:
@@ -47,6 +50,10 @@ class AuthConfig:
     refresh_lock_timeout: float = 15.0
     lock_cache_alias: str | None = None
     jwks_cache_ttl: int = 3600
+    jwks_cache_max_size: int = 20
+    jwt_leeway: int = 60
+    #: Client ids whose bearer access tokens are accepted; ``None``: any of the application's.
+    allowed_bearer_client_ids: tuple[str, ...] | None = None
     custom_domain_cache_ttl: int = 300
     custom_domain_checks_per_minute: int = 60
     login_cookie_budget: int = 4096

@@ -65,6 +65,28 @@ def _positive_int(key: str, value: Any) -> int:
     return value
 
 
+def _bounded_int(key: str, value: Any, *, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(key, f"must be a whole number from {low} to {high}, not {value!r}")
+    return value
+
+
+def _choices(key: str, value: Any, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """A non-empty list of distinct values from ``allowed``, order kept (it is meaningful)."""
+    items = _string_list(key, value)
+    unknown = [item for item in items if item not in allowed]
+    if not items or unknown or len(set(items)) != len(items):
+        raise _fail(
+            key,
+            f"must be a non-empty list of distinct values from {list(allowed)}, not {value!r}",
+        )
+    return items
+
+
+def _optional_string_list(key: str, value: Any) -> tuple[str, ...] | None:
+    return None if value is None else _string_list(key, value)
+
+
 def _string_list(key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
         raise _fail(key, f"must be a list of strings, not {_typename(value)}", 'e.g. ["openid"]')

@@ -7,15 +7,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 from wristband_django.conf.auth_config import AuthConfig
 from wristband_django.conf.fields import (
+    MIN_SECRET_LENGTH,
     SETTING,
     _absolute_url,
     _boolean,
+    _bounded_int,
+    _choices,
     _fail,
     _host,
     _host_list,
@@ -24,6 +28,7 @@ from wristband_django.conf.fields import (
     _optional_boolean,
     _optional_host,
     _optional_string,
+    _optional_string_list,
     _path_patterns,
     _positive_int,
     _positive_number,
@@ -62,50 +67,10 @@ def check_tenant_placeholders(
             )
 
 
-_PARSERS: dict[str, Callable[[str, Any], Any]] = {
-    "client_id": _string,
-    "client_secret": _string,
-    "wristband_application_vanity_domain": _string,  # checked with its port rule below
-    "auto_configure_enabled": _boolean,
-    "login_url": _absolute_url,
-    "redirect_uri": _absolute_url,
-    "parse_tenant_from_root_domain": _optional_string,  # checked as a host below
-    "is_application_custom_domain_active": _optional_boolean,
-    "custom_application_login_page_url": _absolute_url,
-    "login_state_secret": lambda key, value: value,  # needs client_secret; parsed below
-    "scopes": _string_list,
-    "token_expiration_buffer": _non_negative_int,
-    "dangerously_disable_secure_cookies": _boolean,
-    "dangerously_allow_http_idp": _boolean,
-    "connect_timeout": _positive_number,
-    "read_timeout": _positive_number,
-    "call_timeout": _positive_number,
-    "callback_timeout": _positive_number,
-    "default_return_url": _return_url,
-    "allowed_return_url_hosts": lambda key, value: _host_list(key, value, allow_port=True) or (),
-    "return_url_max_length": _positive_int,
-    "default_tenant_name": _tenant_name,
-    "default_tenant_custom_domain": _optional_host,
-    "tenant_custom_domains": _host_list,
-    "logout_redirect_url": _absolute_url,
-    "allow_logout_get": _boolean,
-    "session_metadata_claims": _string_list,
-    "protected_paths": _path_patterns,
-    "refresh_max_attempts": _positive_int,
-    "refresh_timeout": _positive_number,
-    "refresh_lock_timeout": _positive_number,
-    "lock_cache_alias": _optional_string,
-    "jwks_cache_ttl": _positive_int,
-    "custom_domain_cache_ttl": _positive_int,
-    "custom_domain_checks_per_minute": _positive_int,
-    "login_cookie_budget": _positive_int,
-    "token_encryption_key": lambda key, value: _secret_list(key, value, fallback=()),
-    "track_sessions": _boolean,
-    "authenticate_django_user": _boolean,
-    "user_adapter": _string,
-}
-SETTING_KEYS = frozenset(_PARSERS)
-REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")
+#: How a request may authenticate: its Wristband session (cookie), a bearer access token.
+STRATEGIES = ("session", "bearer")
+#: Clock skew tolerated on JWT times; more would keep expired tokens usable for long.
+MAX_JWT_LEEWAY = 300
 #: Time a refresh lock must outlive the refresh deadline (the holder's own store writes),
 #: and the margin it is given when ``refresh_lock_timeout`` is not set.
 LOCK_MARGIN_SECONDS = 3.0
@@ -115,13 +80,235 @@ DEFAULT_LOCK_MARGIN_SECONDS = 5.0
 LOGIN_COOKIE_BUDGET_RANGE = (4096, 6144)
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One ``WRISTBAND_AUTH`` key: how its value is checked, and what it means.
+
+    ``description`` is Markdown: the documentation's configuration reference is generated
+    from this table (``docs/hooks/settings_reference.py``), links relative to that page.
+    ``default`` is the default as the reference shows it, for a key whose ``AuthConfig``
+    field default does not tell the whole story or which has no field of its own; otherwise
+    the reference shows the field's default (required keys show "required").
+    """
+
+    parse: Callable[[str, Any], Any]
+    description: str
+    default: str | None = None
+
+
+def _no_check(key: str, value: Any) -> Any:
+    return value
+
+
+SETTINGS: dict[str, Setting] = {
+    "client_id": Setting(_string, "The Wristband OAuth2 client id."),
+    "client_secret": Setting(_string, "The client secret."),
+    "wristband_application_vanity_domain": Setting(
+        _string,  # checked as a host (with its port rule) in parse_auth_config
+        "The application's vanity domain, e.g. `yourapp-yourco.us.wristband.dev` (a host "
+        "name, no scheme).",
+    ),
+    "auto_configure_enabled": Setting(
+        _boolean,
+        "Fetch the values marked *auto* from Wristband's SDK-configuration endpoint on first "
+        "use; values you set always win. When `False`, `login_url` and `redirect_uri` are "
+        "required.",
+    ),
+    "login_url": Setting(
+        _absolute_url,
+        "This app's Login endpoint URL; contains `{tenant_name}` (or the legacy "
+        "`{tenant_domain}`) when tenants use subdomains.",
+        default="*auto*",
+    ),
+    "redirect_uri": Setting(
+        _absolute_url,
+        "This app's Callback endpoint URL, same placeholder rule.",
+        default="*auto*",
+    ),
+    "parse_tenant_from_root_domain": Setting(
+        _optional_string,  # checked as a host in parse_auth_config
+        "The root domain after the tenant subdomain (`yourapp.io`, no port) when tenants use "
+        "subdomains.",
+        default="*auto* / `None`",
+    ),
+    "is_application_custom_domain_active": Setting(
+        _optional_boolean,
+        "Tenant hosts are `{tenant}.{vanity domain}` instead of `{tenant}-{vanity domain}`.",
+        default="*auto* / `False`",
+    ),
+    "custom_application_login_page_url": Setting(
+        _absolute_url,
+        "Your self-hosted tenant discovery page, used instead of Wristband's.",
+        default="*auto* / `None`",
+    ),
+    "login_state_secret": Setting(
+        _no_check,  # needs client_secret: parsed in parse_auth_config
+        f"At least {MIN_SECRET_LENGTH} characters; a list rotates secrets (the first seals, "
+        "all open).",
+        default="`client_secret`",
+    ),
+    "scopes": Setting(_string_list, "Requested scopes; must include `openid`."),
+    "token_expiration_buffer": Setting(
+        _non_negative_int, "Seconds subtracted from the access token lifetime."
+    ),
+    "dangerously_disable_secure_cookies": Setting(
+        _boolean, "Drop the `Secure` cookie attribute (local http only)."
+    ),
+    "dangerously_allow_http_idp": Setting(
+        _boolean,
+        "Talk to the identity provider over `http` and allow a port in the vanity domain: for "
+        "`wristband_django.testing` and demos only; real Wristband is https-only.",
+    ),
+    "connect_timeout": Setting(
+        _positive_number, "Seconds to connect to Wristband (never unlimited)."
+    ),
+    "read_timeout": Setting(
+        _positive_number,
+        "Seconds to wait for any one read from Wristband (never unlimited).",
+    ),
+    "call_timeout": Setting(
+        _positive_number,
+        "Total seconds one call to Wristband may take: connecting, sending and every byte of "
+        "the answer, however slowly it trickles. A tighter flow deadline below wins.",
+    ),
+    "callback_timeout": Setting(
+        _positive_number,
+        "Total seconds for all of a callback's calls to Wristband together (code exchange, "
+        "keys, userinfo).",
+    ),
+    "default_return_url": Setting(_return_url, "Where the callback lands without a return URL."),
+    "allowed_return_url_hosts": Setting(
+        lambda key, value: _host_list(key, value, allow_port=True) or (),
+        "Hosts besides the request's own that `return_url` may point to (e.g. your SPA's).",
+    ),
+    "return_url_max_length": Setting(
+        _positive_int,
+        "Longer return URLs are dropped; so is one that would not fit the login cookie's "
+        "share of `login_cookie_budget` once sealed (non-ASCII counts in bytes).",
+    ),
+    "login_cookie_budget": Setting(
+        _positive_int,
+        "Bytes the (at most three) login-state cookies may add to the Cookie header "
+        f"together, {LOGIN_COOKIE_BUDGET_RANGE[0]} to {LOGIN_COOKIE_BUDGET_RANGE[1]}.",
+    ),
+    "default_tenant_name": Setting(_tenant_name, "Tenant used when the request names none."),
+    "default_tenant_custom_domain": Setting(
+        _optional_host,
+        "Tenant custom domain used when the request names none (before `default_tenant_name`).",
+    ),
+    "tenant_custom_domains": Setting(
+        _host_list,
+        "Allow-list of tenant custom domains; when set, Wristband's validation endpoint is "
+        "not asked.",
+    ),
+    "logout_redirect_url": Setting(
+        _absolute_url,
+        "Where Wristband sends the browser after logout (default: your login URL).",
+    ),
+    "allow_logout_get": Setting(
+        _boolean, "Also accept `GET` on the Logout endpoint (cross-site logout risk)."
+    ),
+    "session_metadata_claims": Setting(
+        _string_list, "Stored claims the Session endpoint returns as `metadata`."
+    ),
+    "protected_paths": Setting(
+        _path_patterns,
+        "Path prefixes (`/api/`) or regular expressions (`^/reports/\\d+/`) where the "
+        "middleware answers 401 without a session.",
+    ),
+    "protected_paths_strategies": Setting(
+        lambda key, value: _choices(key, value, allowed=STRATEGIES),
+        'How requests under `protected_paths` may authenticate, tried in order: `"session"` '
+        '(the login cookie), `"bearer"` (`Authorization: Bearer <access token>`), or both '
+        '(`["session", "bearer"]`).',
+    ),
+    "refresh_max_attempts": Setting(
+        _positive_int, "Attempts per refresh for 5xx, connection failures and timeouts."
+    ),
+    "refresh_timeout": Setting(
+        _positive_number,
+        "Seconds all of one refresh may take together: every attempt, the backoff, and "
+        "fetching Wristband's keys.",
+    ),
+    "refresh_lock_timeout": Setting(
+        _positive_number,
+        "Seconds a refresh lock lives (a crashed holder's lock expires then); at least "
+        f"`refresh_timeout` + {LOCK_MARGIN_SECONDS:g}, or `manage.py check` fails. Logout and "
+        "the admin wait for it at most this long.",
+        default=f"`refresh_timeout` + {DEFAULT_LOCK_MARGIN_SECONDS:g} "
+        f"(`{AuthConfig.refresh_timeout + DEFAULT_LOCK_MARGIN_SECONDS:g}`)",
+    ),
+    "token_encryption_key": Setting(
+        lambda key, value: _secret_list(key, value, fallback=()),
+        f"Secret(s) the tokens are encrypted with at rest (each at least {MIN_SECRET_LENGTH} "
+        "characters); a list rotates keys: the first encrypts, all decrypt.",
+        default="`SECRET_KEY` (+ `SECRET_KEY_FALLBACKS`)",
+    ),
+    "track_sessions": Setting(
+        _boolean,
+        "Keep one `LoginSession` row per live login for the admin (needs `migrate`).",
+    ),
+    "authenticate_django_user": Setting(
+        _boolean,
+        "Also log a Django user in for each Wristband login (`request.user`); see "
+        "[Django users](apis.md#django-users).",
+    ),
+    "user_adapter": Setting(
+        _string,
+        "Dotted path of the class that maps a Wristband user to a Django user.",
+    ),
+    "jwks_cache_ttl": Setting(
+        _positive_int,
+        "Seconds Wristband's signing keys are trusted before they are fetched again (a key "
+        "Wristband stops publishing is refused after at most this). Failed fetches back off "
+        "from 1 s to 60 s.",
+    ),
+    "jwks_cache_max_size": Setting(
+        _positive_int,
+        "Most signing keys kept from Wristband's JWKS (a count, not seconds or bytes); keys "
+        "beyond it are ignored, with a warning.",
+    ),
+    "jwt_leeway": Setting(
+        lambda key, value: _bounded_int(key, value, low=0, high=MAX_JWT_LEEWAY),
+        "Seconds of clock skew allowed on every JWT's `exp`, `iat` and `nbf` (ID tokens and "
+        f"bearer access tokens); 0 to {MAX_JWT_LEEWAY}.",
+    ),
+    "allowed_bearer_client_ids": Setting(
+        _optional_string_list,
+        "Client ids whose bearer access tokens are accepted. `None`: any client of your "
+        "Wristband application, machine-to-machine clients included; a list: only those.",
+    ),
+    "custom_domain_cache_ttl": Setting(
+        _positive_int,
+        "Seconds a tenant custom domain's check (confirmed or rejected) is remembered, per "
+        "process (at most 1,024 domains).",
+    ),
+    "custom_domain_checks_per_minute": Setting(
+        _positive_int,
+        "Checks with Wristband per process and minute for domains not remembered; beyond "
+        "that a domain counts as unconfirmed.",
+    ),
+    "lock_cache_alias": Setting(
+        _optional_string,
+        "Cache for the refresh lock and the newest-tokens record (default: the session cache "
+        "for cache-based engines, else `default`).",
+    ),
+}
+SETTING_KEYS = frozenset(SETTINGS)
+REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")
+
+
 def _camel_to_snake(key: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
 
 def _unknown_key_error(key: str) -> ImproperlyConfigured:
     candidates = difflib.get_close_matches(_camel_to_snake(key), sorted(SETTING_KEYS), n=1)
-    hint = f'did you mean "{candidates[0]}"?' if candidates else "see the README's settings table"
+    hint = (
+        f'did you mean "{candidates[0]}"?'
+        if candidates
+        else "see the configuration reference (docs/configuration.md, linked from the README)"
+    )
     return _fail(key, "is not a known key", hint)
 
 
@@ -139,7 +326,7 @@ def parse_auth_config(raw: Any) -> AuthConfig:
             raise _fail(
                 key, "is required", "copy it from your application in the Wristband dashboard"
             )
-    values = {key: _PARSERS[key](key, value) for key, value in raw.items()}
+    values = {key: SETTINGS[key].parse(key, value) for key, value in raw.items()}
 
     http_ok = values.get("dangerously_allow_http_idp", False)
     values["wristband_application_vanity_domain"] = _host(

@@ -1,30 +1,33 @@
-"""Django REST framework authentication classes (needs the ``drf`` extra).
+"""Django REST framework authentication and permission classes (needs the ``drf`` extra).
 
 ``WristbandSessionAuthentication``: the browser's Wristband session (cookie), refreshed
 through the same single-flight refresh as the middleware, with DRF's CSRF check.
 ``WristbandBearerAuthentication``: ``Authorization: Bearer <Wristband access token>``,
 validated locally against Wristband's JWKS.
+``HasWristbandRole``: the caller has one of a view's Wristband roles (403 otherwise; 401
+when not authenticated at all).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions
-from rest_framework.authentication import (
-    BaseAuthentication,
-    SessionAuthentication,
-    get_authorization_header,
-)
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError
+from wristband_django.flows.authentication import bearer_token
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.store.outages import StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession
-from wristband_django.types import WristbandUser
+from wristband_django.types import AccessTokenClaims, WristbandUser, role_names
 from wristband_django.wristband.access_tokens import InvalidAccessTokenError, validate_access_token
 
 logger = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ logger = logging.getLogger(__name__)
 REJECTED_DETAIL = "Invalid or expired access token."
 
 __all__ = [
+    "HasWristbandRole",
     "SessionStoreUnavailable",
     "WristbandBearerAuthentication",
     "WristbandSessionAuthentication",
@@ -91,31 +95,62 @@ class WristbandBearerAuthentication(BaseAuthentication):
     """Authenticate with ``Authorization: Bearer <access token>`` (no session, no CSRF).
 
     ``request.user`` is a ``WristbandUser`` built from the claims, ``request.auth`` the
-    claims. Any invalid token is a 401 with a generic message; the token is never echoed.
+    ``AccessTokenClaims``. Any invalid token is a 401 with a generic message; the token is
+    never echoed.
     """
 
     keyword = "Bearer"
     www_authenticate_realm = "api"
 
-    def authenticate(self, request: Request) -> tuple[WristbandUser, dict[str, Any]] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(REJECTED_DETAIL)
+    def authenticate(self, request: Request) -> tuple[WristbandUser, AccessTokenClaims] | None:
         try:
-            token = parts[1].decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed(REJECTED_DETAIL) from exc
-        try:
+            token = bearer_token(request._request)
+            if token is None:
+                return None
             claims = validate_access_token(get_config(), token)
         except InvalidAccessTokenError as exc:
-            logger.info("Rejected a bearer token: %s", exc)
+            logger.info("Rejected a bearer token: %s", exc.error_description)
             raise exceptions.AuthenticationFailed(REJECTED_DETAIL) from exc
         except WristbandError as exc:
             logger.error("Could not validate a bearer token (%s)", exc.error)
             raise WristbandUnavailable() from exc
-        return WristbandUser.from_claims(claims), claims
+        return WristbandUser.from_access_token(claims), claims
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="{self.www_authenticate_realm}"'
+
+
+def wristband_roles(request: Request) -> tuple[str, ...]:
+    """The role names of a request authenticated by the classes above: from the session's
+    userinfo (the ``roles`` scope) or the bearer token's claims; otherwise none."""
+    auth = request.auth
+    if isinstance(auth, WristbandSession):
+        return role_names(auth.userinfo.get("roles"))
+    if isinstance(auth, AccessTokenClaims):
+        return auth.role_names
+    return ()
+
+
+class HasWristbandRole(BasePermission):
+    """The caller has at least one of the view's ``wristband_roles`` (role names).
+
+    ``permission_classes = [HasWristbandRole]`` with ``wristband_roles = ["app:admin"]`` on
+    the view, or ``HasWristbandRole.any_of("app:admin", "app:editor")``. Not authenticated:
+    DRF answers 401; authenticated without the role: 403.
+    """
+
+    roles: Sequence[str] = ()
+    message = "You lack the role this needs."
+
+    @classmethod
+    def any_of(cls, *roles: str) -> type[HasWristbandRole]:
+        """A permission class requiring one of ``roles``."""
+        if not roles:
+            raise ValueError("name at least one role")
+        return type(f"HasWristbandRole[{', '.join(roles)}]", (cls,), {"roles": roles})
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        wanted = set(self.roles or getattr(view, "wristband_roles", ()))
+        if not wanted:
+            raise ImproperlyConfigured(f"{type(view).__name__} names no wristband_roles")
+        return bool(wanted.intersection(wristband_roles(request)))

@@ -48,8 +48,15 @@ def session_lock(session_key: str, *, ttl: float, wait: float) -> Iterator[bool]
 
     ``ttl`` bounds how long a crashed holder can keep it.
     """
-    cache = lock_cache()
-    key = session_cache_key("lock", session_key)
+    with cache_lock(lock_cache(), session_cache_key("lock", session_key), ttl=ttl, wait=wait) as ok:
+        yield ok
+
+
+@contextmanager
+def cache_lock(cache: BaseCache, key: str, *, ttl: float, wait: float) -> Iterator[bool]:
+    """Hold the lock ``key`` in ``cache``: redis-py's on django-redis, an atomic ``cache.add``
+    with an owner elsewhere. Yields False if it could not be had within ``wait`` seconds;
+    ``ttl`` bounds how long a crashed holder can keep it."""
     if hasattr(cache, "lock"):  # django-redis
         lock = cache.lock(key, timeout=ttl, sleep=POLL_SECONDS, blocking_timeout=wait)
         acquired = bool(lock.acquire())

@@ -7,6 +7,7 @@ import binascii
 import hmac
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -35,10 +36,12 @@ class ApiEndpoints:
         self._keys = keys
 
     def token(self, request: RecordedRequest) -> Response:
-        if not self._client_authenticated(request):
-            return _invalid_client()
         form = request.form
         grant_type = form.get("grant_type")
+        if grant_type == "client_credentials":
+            return self._client_credentials(request)
+        if not self._client_authenticated(request):
+            return _invalid_client()
         if grant_type == "authorization_code":
             if not (form.get("code") and form.get("redirect_uri") and form.get("code_verifier")):
                 return error_response(
@@ -132,22 +135,39 @@ class ApiEndpoints:
         return json_response({"valid": self._directory.has_custom_domain(domain)})
 
     def _client_authenticated(self, request: RecordedRequest) -> bool:
-        scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        client_id, _, secret = decoded.partition(":")
-        expected = (self._settings.client_id, self._settings.client_secret)
-        return any(
-            client_id_form == expected[0] and hmac.compare_digest(secret_form, expected[1])
-            for client_id_form, secret_form in (
-                (client_id, secret),
-                (unquote_plus(client_id), unquote_plus(secret)),
-            )
+        """True if the request carries the application's own client credentials."""
+        settings = self._settings
+        return _basic_client(request, {settings.client_id: settings.client_secret}) is not None
+
+    def _client_credentials(self, request: RecordedRequest) -> Response:
+        """The ``client_credentials`` grant of a machine client (`add_machine_client`): an
+        RS256 access token whose ``sub`` and ``client_id`` are the machine client's, lasting
+        ``access_token_ttl`` seconds; no refresh token, no ID token. The application's own
+        client may not use this grant (``unauthorized_client``); unknown credentials are
+        ``invalid_client``."""
+        settings = self._settings
+        client_id = _basic_client(request, settings.machine_clients)
+        if client_id is None:
+            if self._client_authenticated(request):
+                return error_response(
+                    400, "unauthorized_client", "This client may not use client_credentials"
+                )
+            return _invalid_client()
+        now, ttl = int(time.time()), settings.access_token_ttl
+        access_token = self._keys.sign(
+            {
+                "iss": settings.issuer,
+                "sub": client_id,
+                "sub_kind": "client",
+                "client_id": client_id,
+                "app_id": settings.app_id,
+                "exp": now + ttl,
+                "iat": now,
+                "jti": secrets.token_hex(16),
+            }
         )
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": ttl}
+        return json_response(body, headers=_NO_STORE)
 
     def _access_token_family(self, token: str) -> TokenFamily | None:
         settings = self._settings
@@ -205,6 +225,27 @@ class ApiEndpoints:
         if refresh_token:
             body["refresh_token"] = refresh_token
         return json_response(body, headers=_NO_STORE)
+
+
+def _basic_client(request: RecordedRequest, clients: Mapping[str, str]) -> str | None:
+    """The client id of the request's HTTP Basic credentials if they are those of one of
+    ``clients`` (id -> secret), as sent or form-decoded (RFC 6749 2.3.1); else None."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, _, secret = decoded.partition(":")
+    for id_form, secret_form in (
+        (client_id, secret),
+        (unquote_plus(client_id), unquote_plus(secret)),
+    ):
+        expected = clients.get(id_form)
+        if expected is not None and hmac.compare_digest(secret_form.encode(), expected.encode()):
+            return id_form
+    return None
 
 
 def _invalid_client() -> Response:

@@ -1,5 +1,5 @@
-"""What a test does to a running fake beyond logging in: faults, broken ID tokens, key
-rotation, revocation, and the records of every request received."""
+"""What a test does to a running fake beyond logging in: faults, machine clients, broken ID
+tokens, key rotation, revocation, and the records of every request received."""
 
 from __future__ import annotations
 
@@ -66,6 +66,22 @@ class FakeControls:
     def clear_faults(self) -> None:
         """Forget the faults not used up yet (requests held already stay held)."""
         self._faults.clear()
+
+    # --- machine clients -------------------------------------------------------------------
+
+    def add_machine_client(self, client_id: str, client_secret: str) -> None:
+        """Register a machine-to-machine client: the token endpoint then answers its
+        ``grant_type=client_credentials`` (HTTP Basic ``client_id:client_secret``) with an
+        RS256 access token (``sub`` and ``client_id``: this client id) lasting
+        ``access_token_ttl`` seconds, and no refresh or ID token. Unknown credentials get
+        401 ``invalid_client``; the application's own client gets 400 ``unauthorized_client``.
+        Faults injected on ``"token"`` apply to this grant too."""
+        if not client_id or not client_secret:
+            raise ValueError("a machine client needs a client id and a secret")
+        if client_id == self.settings.client_id:
+            raise ValueError("a machine client needs an id of its own, not the application's")
+        # Copied, not changed in place: the server's threads read it without a lock.
+        self.settings.machine_clients = {**self.settings.machine_clients, client_id: client_secret}
 
     # --- tokens and keys -------------------------------------------------------------------
 

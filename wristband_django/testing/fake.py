@@ -52,7 +52,11 @@ class FakeWristband(FakeControls):
     The vanity domain is `localhost:PORT`; tenant hosts are `{tenant}.localhost:PORT`
     (`{tenant}-localhost:PORT` when the application custom domain is inactive) or a tenant's
     custom domain. `authorize()` completes a login without a browser; the controls (faults,
-    broken ID tokens, key rotation, records) are in `FakeControls`.
+    machine clients, broken ID tokens, key rotation, records) are in `FakeControls`.
+
+    Machine-to-machine tokens: `add_machine_client(client_id, secret)` registers a client
+    whose `grant_type=client_credentials` requests get an access token (no refresh token, no
+    ID token) lasting `access_token_ttl` seconds, like the application's own access tokens.
     """
 
     def __init__(

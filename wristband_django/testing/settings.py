@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .tokens import IdTokenOverride
 
@@ -24,3 +24,5 @@ class FakeSettings:
     login_url_tenant_domain_suffix: str | None
     issuer: str = ""
     id_token_override: IdTokenOverride | None = None
+    #: Machine-to-machine clients (``client_credentials`` grant only): client id -> secret.
+    machine_clients: dict[str, str] = field(default_factory=dict)

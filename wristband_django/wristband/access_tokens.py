@@ -1,14 +1,19 @@
 """Access-token (bearer) validation against Wristband's JWKS, with PyJWT.
 
-RS256 only; ``iss`` must be this application's issuer, ``exp`` is required (60 s leeway),
-``sub`` and ``client_id`` (RFC 9068) must be present, and ``aud``, when the token has
-one, must contain this client id (Wristband's access tokens may carry none). The JWKS
-cache is the one ID tokens use. Validation is local: a token revoked at Wristband stays
-valid until it expires.
+RS256 only; ``iss`` must be this application's issuer, ``exp`` is required (``jwt_leeway``
+seconds of clock skew), ``sub`` and ``client_id`` (RFC 9068) must be present, ``aud``,
+when the token has one, must contain this application's client id or the token's own
+``client_id`` (a machine client's token for itself; Wristband's access tokens may carry no
+``aud``), and ``client_id`` must be in ``allowed_bearer_client_ids`` when that is set. The
+JWKS cache is the one ID tokens use. Validation is local: a token revoked at Wristband
+stays valid until it expires.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -16,6 +21,13 @@ import jwt
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import WristbandError
 from wristband_django.wristband import jwks
+from wristband_django.wristband.claims import (
+    WristbandRole,
+    optional_str,
+    read_only,
+    roles,
+    timestamp,
+)
 
 #: Longer bearer values are rejected before any parsing.
 MAX_TOKEN_LENGTH = 8192
@@ -28,13 +40,62 @@ class InvalidAccessTokenError(WristbandError):
         super().__init__("invalid_token", error_description)
 
 
-def _audience_ok(aud: Any, client_id: str) -> bool:
-    if isinstance(aud, str):
-        return aud == client_id
-    return isinstance(aud, list) and client_id in aud
+@dataclass(frozen=True)
+class AccessTokenClaims:
+    """A validated access token's claims, typed. It never holds the token itself.
+
+    ``user_id`` is the subject (``sub``): a user's id, or for a machine-to-machine token
+    (``client_credentials``) the calling client's id, when ``is_machine`` is true.
+    ``claims`` has every claim, read-only.
+    """
+
+    user_id: str
+    client_id: str
+    tenant_id: str | None
+    application_id: str | None
+    roles: tuple[WristbandRole, ...]
+    scopes: tuple[str, ...]
+    expires_at: datetime
+    issued_at: datetime | None
+    custom_claims: Mapping[str, Any]
+    claims: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        return tuple(role.name for role in self.roles)
+
+    @property
+    def is_machine(self) -> bool:
+        """A machine-to-machine token: the subject is the client itself."""
+        return self.user_id == self.client_id
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> AccessTokenClaims:
+        """From claims that passed ``validate_access_token``'s checks."""
+        scope = claims.get("scope")
+        expires_at = timestamp(claims["exp"])
+        if expires_at is None:  # PyJWT checked it is a number; typed for mypy
+            raise InvalidAccessTokenError("the access token has no usable exp")
+        return cls(
+            user_id=claims["sub"],
+            client_id=claims["client_id"],
+            tenant_id=optional_str(claims.get("tnt_id")),
+            application_id=optional_str(claims.get("app_id")),
+            roles=roles(claims.get("roles")),
+            scopes=tuple(scope.split()) if isinstance(scope, str) else (),
+            expires_at=expires_at,
+            issued_at=timestamp(claims.get("iat")),
+            custom_claims=read_only(claims.get("custom_claims")),
+            claims=read_only(claims),
+        )
 
 
-def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
+def _audience_ok(aud: Any, *client_ids: str) -> bool:
+    audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    return any(client_id in audiences for client_id in client_ids)
+
+
+def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     """The claims of a valid access token; ``InvalidAccessTokenError`` otherwise.
 
     A key Wristband does not publish (an unknown ``kid``) is an ``InvalidAccessTokenError``
@@ -53,7 +114,7 @@ def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
             key.key,
             algorithms=[jwks.ALGORITHM],
             issuer=config.issuer,
-            leeway=jwks.LEEWAY_SECONDS,
+            leeway=config.jwt_leeway,
             options={"require": ["iss", "sub", "exp"], "verify_aud": False},
         )
     except jwt.InvalidTokenError as exc:
@@ -62,8 +123,12 @@ def validate_access_token(config: AuthConfig, token: str) -> dict[str, Any]:
         ) from exc
     if not isinstance(claims["sub"], str) or not claims["sub"]:
         raise InvalidAccessTokenError("the access token has no subject")
-    if not isinstance(claims.get("client_id"), str):
+    client_id = claims.get("client_id")
+    if not isinstance(client_id, str) or not client_id:
         raise InvalidAccessTokenError("the access token has no client_id (an ID token?)")
-    if "aud" in claims and not _audience_ok(claims["aud"], config.client_id):
+    if "aud" in claims and not _audience_ok(claims["aud"], config.client_id, client_id):
         raise InvalidAccessTokenError("the access token is for another audience")
-    return claims
+    allowed = config.allowed_bearer_client_ids
+    if allowed is not None and client_id not in allowed:
+        raise InvalidAccessTokenError("the access token's client is not allowed here")
+    return AccessTokenClaims.from_claims(claims)

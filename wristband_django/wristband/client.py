@@ -184,6 +184,18 @@ class WristbandClient:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         return self._token(form, "token refresh")
 
+    def client_credentials(self, client_id: str, client_secret: str) -> TokenResponse:
+        """One ``client_credentials`` request for a machine-to-machine client: it
+        authenticates with its own id and secret, not this application's."""
+        body = self._call(
+            "POST",
+            "/oauth2/token",
+            what="client credentials",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, client_secret),
+        )
+        return TokenResponse.from_json(body)
+
     def userinfo(self, access_token: str) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {access_token}"}
         body = self._call("GET", "/oauth2/userinfo", what="userinfo", headers=headers)

@@ -11,7 +11,6 @@ from wristband_django.conf import AuthConfig
 from wristband_django.errors import InvalidIdTokenError
 from wristband_django.wristband.jwks import (
     ALGORITHM,
-    LEEWAY_SECONDS,
     UnknownSigningKeyError,
     UnusableJwtError,
     rs256_signing_key,
@@ -44,7 +43,7 @@ def validate_id_token(
             algorithms=[ALGORITHM],
             audience=config.client_id,
             issuer=config.issuer,
-            leeway=LEEWAY_SECONDS,
+            leeway=config.jwt_leeway,
             options={"require": ["iss", "sub", "aud", "exp", "iat"]},
         )
     except jwt.InvalidTokenError as exc:

@@ -1,12 +1,14 @@
 """Wristband's signing keys (JWKS): the one cache ID tokens and bearer access tokens share.
 
-RS256 only, one clock leeway for every JWT. The keys are cached per process for at most
-``jwks_cache_ttl`` seconds (a key Wristband stops publishing stops being trusted within
-that time), and re-fetched early when a token names a ``kid`` the cache does not know (key
-rotation), at most once per ``MIN_REFETCH_INTERVAL_SECONDS``. Concurrent callers share one
-fetch and wait for it no longer than their own deadline (``call_timeout`` at most); no lock
-is held during network I/O. Failed fetches back off exponentially (1 s doubling to 60 s):
-meanwhile callers fail at once, without calling Wristband.
+RS256 only (``jwt_leeway`` is the clock skew every JWT check allows). At most
+``jwks_cache_max_size`` keys are kept (the last ones Wristband publishes), per process
+for at most ``jwks_cache_ttl`` seconds (a key Wristband stops publishing stops being
+trusted within that time); they are re-fetched early when a token names a ``kid`` the
+cache does not know (key rotation), at most once per ``MIN_REFETCH_INTERVAL_SECONDS``.
+Concurrent callers share one fetch and wait for it no longer than their own deadline
+(``call_timeout`` at most); no lock is held during network I/O. Failed fetches back off
+exponentially (1 s doubling to 60 s): meanwhile callers fail at once, without calling
+Wristband.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from wristband_django.wristband.client import get_client
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
-LEEWAY_SECONDS = 60
 #: Unknown kids trigger at most one JWKS re-fetch in this interval (no fetch storms).
 MIN_REFETCH_INTERVAL_SECONDS = 10.0
 #: Backoff after a failed JWKS fetch: doubles from the first to the maximum (as discovery's).
@@ -72,7 +73,7 @@ class _JwksCache:
             self.issuers: dict[str, _IssuerKeys] = {}
 
     def _fetch(self, config: AuthConfig) -> dict[str, jwt.PyJWK]:
-        keys = {}
+        keys: dict[str, jwt.PyJWK] = {}
         for data in get_client(config).jwks()["keys"]:
             if not isinstance(data, dict) or data.get("kty") != "RSA" or not data.get("kid"):
                 continue
@@ -80,6 +81,16 @@ class _JwksCache:
                 keys[str(data["kid"])] = jwt.PyJWK(data, algorithm=ALGORITHM)
             except jwt.PyJWKError:
                 continue
+        limit = config.jwks_cache_max_size
+        if len(keys) > limit:  # a rotation adds its key last: keep the newest
+            logger.warning(
+                "Wristband publishes %d signing keys, more than jwks_cache_max_size (%d); "
+                "only the last %d are trusted",
+                len(keys),
+                limit,
+                limit,
+            )
+            keys = dict(list(keys.items())[-limit:])
         return keys
 
     def get(self, config: AuthConfig, kid: str) -> jwt.PyJWK | None:

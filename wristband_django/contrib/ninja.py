@@ -1,0 +1,133 @@
+"""django-ninja (1.x) authentication classes (needs the ``ninja`` extra).
+
+``WristbandSessionAuth``: the browser's Wristband session (cookie), refreshed through the same
+single-flight refresh as the middleware; unsafe methods need a CSRF token, as with DRF's
+session authentication (checked only when a session is present, so it can follow a bearer
+class in ``auth=[...]``). ``WristbandBearerAuth``: ``Authorization: Bearer <access token>``.
+
+Both take ``roles=[...]`` (any of them, else 403) and work in sync and async operations
+(ninja runs them in a thread for async ones). ``request.auth`` is the ``WristbandUser``;
+``request.wristband``, ``request.wristband_token`` and ``request.wristband_user`` are set as
+for plain views. ``add_exception_handlers(api)`` adds RFC 6750's ``WWW-Authenticate`` and
+``Retry-After`` headers to their 401 and 503 answers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from wristband_django.errors import WristbandError
+from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
+from wristband_django.responses import RETRY_AFTER_SECONDS
+from wristband_django.store.outages import StoreUnavailableError
+from wristband_django.types import WristbandUser
+from wristband_django.wristband.access_tokens import InvalidAccessTokenError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "WristbandAuthError",
+    "WristbandBearerAuth",
+    "WristbandSessionAuth",
+    "add_exception_handlers",
+]
+
+
+class WristbandAuthError(HttpError):
+    """An answer other than "try the next auth class": carries the headers it should have."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(status_code, message)
+        self.headers = headers or {}
+
+
+def _caller(
+    request: HttpRequest, strategy: Strategy, roles: Collection[str]
+) -> WristbandUser | None:
+    try:
+        user = authenticate(request, (strategy,))
+    except StoreUnavailableError as exc:
+        logger.error("Session store unavailable (%s)", exc)
+        raise WristbandAuthError(
+            503,
+            "Sessions are temporarily unavailable; try again shortly.",
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
+    except InvalidAccessTokenError as exc:
+        logger.info("Rejected a bearer token: %s", exc.error_description)
+        raise WristbandAuthError(
+            401,
+            "Invalid or expired access token.",
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+    except WristbandError as exc:
+        logger.error("Could not validate a bearer token (%s)", exc.error)
+        raise WristbandAuthError(
+            503,
+            "Authentication is temporarily unavailable; try again shortly.",
+            {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ) from exc
+    if user is not None and roles and not user.has_any_role(roles):
+        raise WristbandAuthError(403, "You lack the role this needs.")
+    return user
+
+
+class WristbandSessionAuth(APIKeyCookie):
+    """The Wristband session; ``csrf=True`` (the default) checks unsafe methods' CSRF token."""
+
+    param_name: str = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *, roles: Collection[str] = (), csrf: bool = True) -> None:
+        super().__init__(csrf=csrf)
+        self.roles = tuple(roles)
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        """The cookie only: the CSRF check waits until a session is found (``authenticate``)."""
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> WristbandUser | None:
+        if key is None:
+            return None
+        user = _caller(request, SESSION, self.roles)
+        if user is not None and self._csrf_applies(request) and check_csrf(request) is not None:
+            raise WristbandAuthError(403, "CSRF check failed.")
+        return user
+
+    def _csrf_applies(self, request: HttpRequest) -> bool:
+        return self.csrf and not getattr(request, "_ninja_csrf_exempt", False)
+
+
+class WristbandBearerAuth(HttpBearer):
+    """A Wristband access token, validated locally against Wristband's keys."""
+
+    def __init__(self, *, roles: Collection[str] = ()) -> None:
+        super().__init__()
+        self.roles = tuple(roles)
+
+    def __call__(self, request: HttpRequest) -> WristbandUser | None:
+        # Not ninja's parsing: it logs the header's value, and a malformed one is refused here.
+        return _caller(request, BEARER, self.roles)
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _caller(request, BEARER, self.roles)
+
+
+def add_exception_handlers(api: NinjaAPI) -> None:
+    """Answer ``WristbandAuthError`` with its headers (``WWW-Authenticate``, ``Retry-After``)."""
+
+    def handler(request: HttpRequest, exc: Any) -> HttpResponse:  # a WristbandAuthError
+        response = api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
+
+    api.add_exception_handler(WristbandAuthError, handler)
