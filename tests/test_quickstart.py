@@ -1,12 +1,13 @@
-"""The README, pasted into a brand-new `django-admin startproject`, works as written.
+"""The documentation, pasted into a brand-new `django-admin startproject`, works as written.
 
-The quickstart's settings and urls blocks and the test recipe's files are taken verbatim from
-README.md (each code block follows an HTML comment marker such as `<!-- quickstart:settings
--->`). The tests add only what the README does not ask of a reader, each marked below: the
-fake Wristband speaks http, so its project needs `dangerously_allow_http_idp` (a flag for
-fakes only, which `auth_settings()` and `wristband_settings` set, never something a
-newcomer's settings should read from the environment), a cache key prefix so that the shared
-Redis is cleaned afterwards, and, for the recipe, the protected API its tests call.
+The quickstart's settings and urls blocks (docs/quickstart.md) and the test recipe's files
+(docs/testing.md) are taken verbatim from the pages (each code block follows an HTML comment
+marker such as `<!-- quickstart:settings -->`). The tests add only what the pages do not ask
+of a reader, each marked below: the fake Wristband speaks http, so its project needs
+`dangerously_allow_http_idp` (a flag for fakes only, which `auth_settings()` and
+`wristband_settings` set, never something a newcomer's settings should read from the
+environment), a cache key prefix so that the shared Redis is cleaned afterwards, and, for the
+recipe, the protected API its tests call.
 """
 
 from __future__ import annotations
@@ -31,15 +32,17 @@ from wristband_django.testing import FakeWristband
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
+QUICKSTART = ROOT / "docs" / "quickstart.md"
+TESTING = ROOT / "docs" / "testing.md"
 #: Where the package under test is imported from (the source tree, or tox's installed wheel).
 PACKAGE_PATH = str(Path(wristband_django.__file__).resolve().parent.parent)
 
 
-def readme_block(marker: str) -> str:
-    """The code block right after `<!-- marker -->` in README.md."""
-    match = re.search(rf"<!-- {re.escape(marker)} -->\n```python\n(.*?)```", README, re.DOTALL)
-    assert match, f"README.md has no python block after <!-- {marker} -->"
+def doc_block(page: Path, marker: str) -> str:
+    """The code block right after `<!-- marker -->` in a documentation page."""
+    text = page.read_text()
+    match = re.search(rf"<!-- {re.escape(marker)} -->\n```python\n(.*?)```", text, re.DOTALL)
+    assert match, f"{page.name} has no python block after <!-- {marker} -->"
     return match.group(1)
 
 
@@ -67,17 +70,17 @@ def run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120) -
 
 @pytest.fixture
 def project(tmp_path: Path, redis_cache: dict[str, Any]) -> Path:
-    """A new `startproject` with the README's settings and urls blocks pasted in."""
+    """A new `startproject` with the quickstart's settings and urls blocks pasted in."""
     run([sys.executable, "-m", "django", "startproject", "mysite", "."], tmp_path, project_env())
     settings = tmp_path / "mysite" / "settings.py"
     settings.write_text(
         settings.read_text()
         + "\n"
-        + readme_block("quickstart:settings")
-        # Not the README's: the test's Redis keys get a prefix, removed after the test.
+        + doc_block(QUICKSTART, "quickstart:settings")
+        # Not the quickstart's: the test's Redis keys get a prefix, removed after the test.
         + f'\nCACHES["default"]["KEY_PREFIX"] = {redis_cache["KEY_PREFIX"]!r}\n'
     )
-    (tmp_path / "mysite" / "urls.py").write_text(readme_block("quickstart:urls"))
+    (tmp_path / "mysite" / "urls.py").write_text(doc_block(QUICKSTART, "quickstart:urls"))
     return tmp_path
 
 
@@ -104,12 +107,12 @@ def runserver(project: Path, redis_url: str) -> Iterator[tuple[str, FakeWristban
     """The project's `runserver` on a free port, with a fake Wristband it is registered with.
 
     The fake plays the dashboard: its SDK configuration answers with the Login URL and the
-    Redirect URI the README tells a reader to register.
+    Redirect URI the quickstart tells a reader to register.
     """
     port = free_port()
     origin = f"http://localhost:{port}"
-    append(project / "mysite" / "settings.py", readme_block("quickstart:local-http"))
-    # Not the README's: the fake Wristband listens on http://localhost:<port>.
+    append(project / "mysite" / "settings.py", doc_block(QUICKSTART, "quickstart:local-http"))
+    # Not the quickstart's: the fake Wristband listens on http://localhost:<port>.
     append(
         project / "mysite" / "settings.py", 'WRISTBAND_AUTH["dangerously_allow_http_idp"] = True'
     )
@@ -163,10 +166,8 @@ def test_the_quickstart_logs_a_user_in_on_a_new_project(
     assert session.json()["userId"] == "usr_acme_admin"
 
 
-def test_the_readme_test_recipe_passes_verbatim_in_a_new_project(
-    project: Path, redis_url: str
-) -> None:
-    # Not the README's: the project's own protected API, which the recipe's tests call.
+def test_the_test_recipe_passes_verbatim_in_a_new_project(project: Path, redis_url: str) -> None:
+    # Not the recipe's: the project's own protected API, which the recipe's tests call.
     append(
         project / "mysite" / "settings.py",
         'WRISTBAND_AUTH["protected_paths"] = ["/api/"]',
@@ -185,8 +186,8 @@ def test_the_readme_test_recipe_passes_verbatim_in_a_new_project(
         """,
     )
     (project / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = mysite.settings\n")
-    (project / "conftest.py").write_text(readme_block("recipe:conftest"))
-    (project / "test_login.py").write_text(readme_block("recipe:test"))
+    (project / "conftest.py").write_text(doc_block(TESTING, "recipe:conftest"))
+    (project / "test_login.py").write_text(doc_block(TESTING, "recipe:test"))
 
     # No WRISTBAND_* variables: a project's tests need no Wristband credentials.
     output = run(
