@@ -85,15 +85,78 @@ def test_logout_without_csrf_token_is_refused(
     assert not wristband.calls("revoke")
 
 
+SAME_SITE_NAVIGATION = {
+    "HTTP_SEC_FETCH_SITE": "same-origin",
+    "HTTP_SEC_FETCH_MODE": "navigate",
+    "HTTP_SEC_FETCH_DEST": "document",
+}
+
+
 def test_logout_by_get_needs_the_setting(
     client: Client, settings: Any, wristband: FakeWristband
 ) -> None:
     log_in(client, wristband)
-    assert client.get("/auth/logout/").status_code == 405
+    assert client.get("/auth/logout/", **SAME_SITE_NAVIGATION).status_code == 405
     assert client.get("/auth/session/").status_code == 200
     settings.WRISTBAND_AUTH = wristband.auth_settings(allow_logout_get=True)
-    response = client.get("/auth/logout/")
+    response = client.get("/auth/logout/", **SAME_SITE_NAVIGATION)
     assert response.status_code == 302 and "/api/v1/logout" in response["Location"]
+    assert client.get("/auth/session/").status_code == 401
+
+
+@pytest.mark.wristband_auth(allow_logout_get=True)
+@pytest.mark.parametrize(
+    "fetch",
+    [
+        {"HTTP_SEC_FETCH_SITE": "none", "HTTP_SEC_FETCH_MODE": "navigate"},  # typed, bookmark
+        {"HTTP_SEC_FETCH_SITE": "same-site", "HTTP_SEC_FETCH_MODE": "navigate"},
+    ],
+    ids=["typed", "same-site"],
+)
+def test_a_get_logout_the_user_or_the_site_started_logs_out(
+    client: Client, wristband: FakeWristband, fetch: dict[str, str]
+) -> None:
+    log_in(client, wristband)
+    assert client.get("/auth/logout/", **fetch).status_code == 302
+    assert client.get("/auth/session/").status_code == 401
+
+
+@pytest.mark.wristband_auth(allow_logout_get=True)
+@pytest.mark.parametrize(
+    "fetch",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_SEC_FETCH_MODE": "navigate"},  # a link
+        {
+            "HTTP_SEC_FETCH_SITE": "cross-site",
+            "HTTP_SEC_FETCH_MODE": "no-cors",
+            "HTTP_SEC_FETCH_DEST": "image",
+        },  # an <img>
+        {
+            "HTTP_SEC_FETCH_SITE": "same-origin",
+            "HTTP_SEC_FETCH_MODE": "no-cors",
+            "HTTP_SEC_FETCH_DEST": "image",
+        },  # an <img> on a page of this site (user content)
+        {
+            "HTTP_SEC_FETCH_SITE": "same-origin",
+            "HTTP_SEC_FETCH_MODE": "navigate",
+            "HTTP_SEC_FETCH_DEST": "iframe",
+        },  # framed
+        {},  # a browser without Fetch Metadata, or not a browser
+    ],
+    ids=["cross-site link", "cross-site image", "same-site image", "iframe", "no metadata"],
+)
+def test_any_other_get_logout_only_asks_to_confirm(
+    wristband: FakeWristband, fetch: dict[str, str]
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    log_in(client, wristband)
+    page = client.get("/auth/logout/?state=bye", **fetch)
+    assert page.status_code == 200 and b"Log out?" in page.content
+    assert client.get("/auth/session/").status_code == 200  # still logged in
+    assert b'name="csrfmiddlewaretoken"' in page.content
+    csrf = client.cookies["csrftoken"].value
+    confirmed = client.post("/auth/logout/", {"state": "bye", "csrfmiddlewaretoken": csrf})
+    assert confirmed.status_code == 302 and "state=bye" in confirmed["Location"]
     assert client.get("/auth/session/").status_code == 401
 
 
@@ -227,3 +290,15 @@ def test_no_response_leaks_a_token_it_should_not(client: Client, wristband: Fake
         assert not [secret for secret in never if secret in raw]
         if response.wsgi_request.path != "/auth/token/":
             assert tokens["access_token"] not in raw
+
+
+def test_the_login_sets_a_new_csrf_token(wristband: FakeWristband) -> None:
+    """A single-page app can POST (Logout, DRF, ninja) right after the login redirect; the
+    token changes with the login, as with Django's own login()."""
+    client = Client(enforce_csrf_checks=True)
+    client.get("/page/")  # a token from before the login
+    before = client.cookies["csrftoken"].value
+    callback = log_in(client, wristband)
+    after = callback.cookies["csrftoken"].value
+    assert after and after != before
+    assert client.post("/auth/logout/", HTTP_X_CSRFTOKEN=after).status_code == 302

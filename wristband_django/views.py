@@ -19,6 +19,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
@@ -34,7 +35,12 @@ from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows.callback import complete_login, start_session
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.login import start_login
-from wristband_django.flows.logout import MAX_STATE_LENGTH, log_out, wristband_logout_url
+from wristband_django.flows.logout import (
+    MAX_STATE_LENGTH,
+    is_own_top_level_navigation,
+    log_out,
+    wristband_logout_url,
+)
 from wristband_django.flows.return_urls import safe_return_url
 from wristband_django.responses import RETRY_AFTER_SECONDS, store_unavailable, unauthorized
 from wristband_django.store.access import keep_session_cookie
@@ -105,8 +111,19 @@ class WristbandView(View):
         return self.config.call_timeout
 
     def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
-        context = {"error": error.error, "error_description": error.error_description}
+        context = {
+            "error": error.error,
+            "error_description": error.error_description,
+            "retry_url": self.get_retry_url(error),
+        }
         return render(self.request, self.error_template_name, context, status=status)
+
+    def get_retry_url(self, error: WristbandError) -> str | None:
+        """The error page's "Try signing in again" link: the Login endpoint (``None``: none)."""
+        try:
+            return reverse("wristband:login")
+        except NoReverseMatch:
+            return None
 
     def store_unavailable_response(self, exc: BaseException) -> HttpResponse:
         """503 for a session store that did not answer; the browser's cookie is left alone
@@ -227,10 +244,23 @@ class LogoutView(WristbandView):
         """A value Wristband hands back after logout (at most 512 characters)."""
         return self.request.GET.get("state") or self.request.POST.get("state")
 
+    confirm_template_name = "wristband_django/logout_confirm.html"
+
     def get(self, request: HttpRequest) -> HttpResponse:
+        """With ``allow_logout_get``: log out on a top-level navigation this site started
+        (Fetch Metadata); any other GET (another site's link or image, an old browser) gets
+        a page whose button logs out by POST. Without the setting: 405."""
         if not self.config.allow_logout_get:
             return HttpResponseNotAllowed(["POST"])
+        if not is_own_top_level_navigation(request):
+            logger.info("A logout by GET was not a same-site navigation: asking to confirm")
+            return self.confirm_response()
         return self.post(request)
+
+    def confirm_response(self) -> HttpResponse:
+        """The page asking to confirm a logout by POST (its form carries the CSRF token)."""
+        context = {"state": self.get_state() or ""}
+        return render(self.request, self.confirm_template_name, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         state = self.get_state()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 
 from wristband_django.conf import AuthConfig, hostname_error
 from wristband_django.errors import InvalidGrantError, WristbandError
@@ -207,5 +208,6 @@ def start_session(request: HttpRequest, entry: WristbandSession) -> bool:
         session.flush()
         return False
     session_entry.store(session, entry)
+    rotate_token(request)  # a new CSRF token with the login, as Django's login() does
     login_records.record_login(request, entry, previous_key=previous_key)
     return True

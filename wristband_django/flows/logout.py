@@ -13,6 +13,21 @@ from wristband_django.wristband.browser_urls import application_login_url, logou
 from wristband_django.wristband.tenants import Tenant, resolve_logout_tenant
 
 MAX_STATE_LENGTH = 512
+#: ``Sec-Fetch-Site`` values of a navigation this site (or the user, typing or bookmarking:
+#: ``none``) started; ``cross-site`` is what a hostile page's link, form or image sends.
+OWN_SITE_FETCHES = frozenset({"same-origin", "same-site", "none"})
+
+
+def is_own_top_level_navigation(request: HttpRequest) -> bool:
+    """The browser says (Fetch Metadata) this request is a top-level page navigation started
+    by this site or by the user, not by another site and not an image, script or fetch.
+    Browsers without Fetch Metadata send none of these headers: False."""
+    headers = request.headers
+    return (
+        headers.get("Sec-Fetch-Site") in OWN_SITE_FETCHES
+        and headers.get("Sec-Fetch-Mode") == "navigate"
+        and headers.get("Sec-Fetch-Dest", "document") == "document"
+    )
 
 
 def log_out(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
