@@ -206,7 +206,10 @@ SETTINGS: dict[str, Setting] = {
         "Where Wristband sends the browser after logout (default: your login URL).",
     ),
     "allow_logout_get": Setting(
-        _boolean, "Also accept `GET` on the Logout endpoint (cross-site logout risk)."
+        _boolean,
+        "Also log out on `GET` (Wristband's React SDK navigates to the logout URL), but only "
+        "for this site's own top-level navigations (Fetch Metadata); any other `GET` gets a "
+        "confirmation page.",
     ),
     "session_metadata_claims": Setting(
         _string_list, "Stored claims the Session endpoint returns as `metadata`."
