@@ -68,6 +68,11 @@ APP_ORIGIN = os.environ.get(
     "APP_ORIGIN",
     f"http://{{tenant_name}}.localhost:{PORT}" if TENANT_SUBDOMAINS else f"http://localhost:{PORT}",
 )
+# The Logout endpoint also takes GET, as Wristband's React SDK logs out (a navigation to it):
+# it logs out on this site's own top-level navigations only, and any other GET (another
+# site's link or image) gets a page whose button logs out by POST. DEMO_ALLOW_LOGOUT_GET=0:
+# POST only, the app's default.
+ALLOW_LOGOUT_GET = os.environ.get("DEMO_ALLOW_LOGOUT_GET", "1") == "1"
 
 if REAL_WRISTBAND:
     WRISTBAND_AUTH = {
@@ -76,6 +81,7 @@ if REAL_WRISTBAND:
         "wristband_application_vanity_domain": os.environ["WRISTBAND_APPLICATION_VANITY_DOMAIN"],
         "dangerously_disable_secure_cookies": APP_ORIGIN.startswith("http://"),
         "protected_paths": ["/api/"],
+        "allow_logout_get": ALLOW_LOGOUT_GET,
     }
     if os.environ.get("WRISTBAND_LOGIN_STATE_SECRET"):
         WRISTBAND_AUTH["login_state_secret"] = os.environ["WRISTBAND_LOGIN_STATE_SECRET"]
@@ -91,4 +97,5 @@ else:
         "dangerously_disable_secure_cookies": True,  # the demo runs on http://localhost
         "protected_paths": ["/api/"],
         "token_expiration_buffer": 5,  # with a 35 s token: a refresh every 30 s
+        "allow_logout_get": ALLOW_LOGOUT_GET,
     }

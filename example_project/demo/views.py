@@ -1,7 +1,9 @@
-"""The demo's page, its protected API, and the Session and Logout endpoints it customises."""
+"""The demo's pages (Django-rendered and single-page), its protected APIs, and the Session and
+Logout endpoints it customises."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -9,8 +11,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 
 from example_project.demo.fake_idp import TENANTS
+from wristband_django.conf import get_config
+from wristband_django.decorators import wristband_required
 from wristband_django.types import WristbandRequest, WristbandSession
 from wristband_django.views import LogoutView, SessionView
 
@@ -56,6 +61,56 @@ def hello(request: WristbandRequest) -> JsonResponse:
             "tenant": entry.tenant_name,
             "accessTokenExpiresAt": entry.expires_at,
             "lastRefreshedAt": entry.refreshed_at,
+        }
+    )
+
+
+def spa(request: HttpRequest) -> HttpResponse:
+    """The single-page app: an HTML shell and plain JavaScript modules (static/demo/spa/).
+
+    Not ``ensure_csrf_cookie``, unlike the home page: an SPA's page may come from anywhere
+    (a CDN, a static host), and it needs no cookie from it, since the login's callback sets
+    the csrftoken cookie.
+    """
+    # The fake's tenants, to log in to one directly (as the home page does); none with tenant
+    # subdomains (the host names the tenant) or with real Wristband (its own page asks).
+    direct = not (settings.REAL_WRISTBAND or settings.TENANT_SUBDOMAINS)
+    config = {
+        "sessionUrl": reverse("wristband:session"),
+        "tokenUrl": reverse("wristband:token"),
+        "logoutUrl": reverse("wristband:logout"),
+        "messagesUrl": reverse("messages"),
+        "logoutByGet": get_config().allow_logout_get,
+        "tenants": [t.name for t in TENANTS] if direct else [],
+    }
+    return render(request, "demo/spa.html", {"spa_config": config})
+
+
+@require_POST
+@wristband_required
+def send_message(request: WristbandRequest) -> JsonResponse:
+    """The SPA's protected API, which takes POST: it answers what it received, and from whom.
+
+    Outside ``protected_paths`` (``/api/``): the decorator alone protects it, answering 401
+    with the ``loginUrl`` without a session. Being a POST, CsrfViewMiddleware refuses it (403)
+    without the ``X-CSRFToken`` header before it runs.
+    """
+    try:
+        text = json.loads(request.body)["text"]
+    except (ValueError, KeyError, TypeError):
+        text = None
+    if not isinstance(text, str) or not text.strip():
+        description = 'Send JSON with a message: {"text": "..."}.'
+        return JsonResponse(
+            {"error": "invalid_request", "error_description": description}, status=400
+        )
+    user = request.wristband_user
+    assert user is not None  # @wristband_required
+    return JsonResponse(
+        {
+            "received": text.strip()[:200],
+            "from": user.full_name or user.user_id,
+            "tenant": user.tenant_name,
         }
     )
 
