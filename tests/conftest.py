@@ -41,6 +41,8 @@ REQUIRED = {
         ("redis", "WRISTBAND_REQUIRE_REDIS"),
         ("browser", "WRISTBAND_REQUIRE_BROWSER"),
         ("memcached", "WRISTBAND_REQUIRE_MEMCACHED"),
+        ("proxy", "WRISTBAND_REQUIRE_PROXY"),
+        ("sentinel", "WRISTBAND_REQUIRE_SENTINEL"),
     )
     if os.environ.get(variable) == "1"
 }
@@ -64,19 +66,36 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
-def redis_cache(redis_url: str) -> Iterator[dict[str, Any]]:
-    """A django-redis cache config with a key prefix of its own, removed afterwards.
+DJANGO_REDIS_BACKEND = "django_redis.cache.RedisCache"
+#: Django's own Redis cache (Django 4.0+), no django-redis: no ``lock()``, redis-py's errors
+#: unwrapped, lower-case redis-py ``OPTIONS``.
+BUILTIN_REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
-    No FLUSHDB: test runs (tox envs in parallel, CI beside a developer) share the server.
-    """
+
+def _prefixed_redis_cache(redis_url: str, backend: str) -> Iterator[dict[str, Any]]:
+    """A cache config for ``backend`` with a key prefix of its own, whose keys are removed
+    afterwards. No FLUSHDB: test runs (tox envs in parallel, CI beside a developer) share the
+    server."""
     import redis
 
     prefix = f"wbtest-{uuid.uuid4().hex[:12]}"
-    yield {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": prefix}
+    yield {"BACKEND": backend, "LOCATION": redis_url, "KEY_PREFIX": prefix}
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(match=f"{prefix}:*", count=500):
         client.delete(key)
+
+
+@pytest.fixture
+def redis_cache(redis_url: str) -> Iterator[dict[str, Any]]:
+    """A django-redis cache config with a key prefix of its own, removed afterwards."""
+    yield from _prefixed_redis_cache(redis_url, DJANGO_REDIS_BACKEND)
+
+
+@pytest.fixture
+def builtin_redis_cache(redis_url: str) -> Iterator[dict[str, Any]]:
+    """A config of Django's own ``RedisCache`` with a key prefix of its own, removed
+    afterwards."""
+    yield from _prefixed_redis_cache(redis_url, BUILTIN_REDIS_BACKEND)
 
 
 @pytest.fixture
@@ -113,7 +132,7 @@ def throwaway_memcached() -> Iterator[ThrowawayMemcached]:
 
 
 MEMCACHED_FIXTURES = {"memcached_server", "memcached_cache", "throwaway_memcached"}
-REDIS_FIXTURES = {"redis_url", "redis_cache", "throwaway_redis"}
+REDIS_FIXTURES = {"redis_url", "redis_cache", "builtin_redis_cache", "throwaway_redis"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -150,20 +169,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+#: The ``session_backend`` parameters that are a cache server, and the fixture of each.
+SERVER_CACHES = {
+    "redis": "redis_cache",
+    "redis-builtin": "builtin_redis_cache",
+    "memcached": "memcached_cache",
+}
+
+
 @pytest.fixture(
     params=[
         "locmem",
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis-builtin", marks=pytest.mark.redis),
         pytest.param("db", marks=pytest.mark.django_db),
         pytest.param("memcached", marks=pytest.mark.memcached),
     ],
 )
 def session_backend(request: pytest.FixtureRequest, settings: Any) -> str:
-    """Run the test once per session store users deploy: LocMem cache, Redis, database,
-    Memcached (Django's PyMemcacheCache)."""
+    """Run the test once per session store users deploy: LocMem cache, Redis through
+    django-redis, Redis through Django's own RedisCache, database, Memcached (Django's
+    PyMemcacheCache)."""
     backend: str = request.param
-    if backend in ("redis", "memcached"):
-        settings.CACHES = {"default": request.getfixturevalue(f"{backend}_cache")}
+    if backend in SERVER_CACHES:
+        settings.CACHES = {"default": request.getfixturevalue(SERVER_CACHES[backend])}
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     elif backend == "db":
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"

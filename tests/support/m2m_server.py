@@ -33,9 +33,9 @@ def m2m_server(env: dict[str, str]) -> Iterator[str]:
         deadline = time.monotonic() + 20
         while True:
             try:
-                requests.get(f"{base}/m2m/ping/", timeout=1).raise_for_status()
+                requests.get(f"{base}/m2m/ping/", timeout=5).raise_for_status()
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine: keep trying
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.1)

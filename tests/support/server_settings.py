@@ -7,7 +7,8 @@ from tests.support.settings import *  # noqa: F403
 
 CACHES = {
     "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
+        # django-redis unless the test names another (Django's own RedisCache)
+        "BACKEND": os.environ.get("REDIS_BACKEND", "django_redis.cache.RedisCache"),
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": os.environ["REDIS_KEY_PREFIX"],
     }

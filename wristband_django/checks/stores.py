@@ -15,6 +15,7 @@ from wristband_django.checks.base import (
     _id,
     _is_subclass,
 )
+from wristband_django.checks.rolling import check_session_rolling
 from wristband_django.store.locks import CACHE_SESSION_ENGINES
 
 SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
@@ -26,8 +27,9 @@ LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 
 
 def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E007/W002/W004: the session engine, its app, and the session cookie's SameSite."""
-    messages: list[CheckMessage] = []
+    """E007/W002/W004: the session engine, its app, and the session cookie's SameSite;
+    E012/W007: the rolling expiry against Django's session settings (``checks.rolling``)."""
+    messages: list[CheckMessage] = check_session_rolling()
     engine = settings.SESSION_ENGINE
     if engine in DB_SESSION_ENGINES and not apps.is_installed("django.contrib.sessions"):
         messages.append(
@@ -102,8 +104,8 @@ def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[C
             hint="With more than one process (gunicorn workers, several servers) the "
             "single-flight refresh does not hold (with refresh-token rotation, two processes "
             "refreshing at once get the session revoked), and cache sessions are not shared. "
-            "Use Redis (django-redis), Memcached or the database cache, or point "
-            "lock_cache_alias at one.",
+            "Use Redis (django-redis or Django's RedisCache), Memcached or the database "
+            "cache, or point lock_cache_alias at one.",
             id=_id("W003"),
         )
         for alias, what in uses.items()

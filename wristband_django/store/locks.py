@@ -1,15 +1,23 @@
 """Per-session locks in a shared cache: at most one token refresh per session at a time.
 
 On django-redis the lock is redis-py's (SET NX PX with an owner token, released by a
-Lua script); on other caches it is an atomic ``cache.add`` with an expiry. The lock cache
-is ``lock_cache_alias``, else the session cache for cache-based session engines, else
-``default``. Across processes that cache must be shared (Redis, Memcached, a database
-cache): a LocMem cache only locks within one process.
+Lua script's compare-and-delete). On other caches (Django's own ``RedisCache``, Memcached,
+the database cache, LocMem) it is an atomic ``cache.add`` with an expiry and an owner
+token (on Django's ``RedisCache``: SET NX EX). Django's cache API has no compare-and-delete,
+and Django's ``RedisCache`` offers its redis-py client only through undocumented internals,
+so such a lock is released by ``get`` then ``delete``, and only while it cannot have expired
+(``RELEASE_MARGIN_SECONDS``): until then ``cache.add`` fails for everyone else, so the key
+deleted is still this holder's. A holder that comes back later leaves its lock to expire.
+
+The lock cache is ``lock_cache_alias``, else the session cache for cache-based session
+engines, else ``default``. Across processes that cache must be shared (Redis, Memcached, a
+database cache): a LocMem cache only locks within one process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import secrets
 import time
@@ -26,6 +34,12 @@ CACHE_SESSION_ENGINES = (
     "django.contrib.sessions.backends.cached_db",
 )
 POLL_SECONDS = 0.02
+#: A ``cache.add`` lock is deleted only if this much of its lifetime is left, so that the
+#: ``get`` and ``delete`` of its release both reach the cache before it can have expired
+#: (Memcached counts expiry in whole seconds and may drop a key up to 1 s early).
+RELEASE_MARGIN_SECONDS = 2.0
+
+logger = logging.getLogger(__name__)
 
 
 def lock_cache() -> BaseCache:
@@ -55,9 +69,9 @@ def session_lock(session_key: str, *, ttl: float, wait: float) -> Iterator[bool]
 @contextmanager
 def cache_lock(cache: BaseCache, key: str, *, ttl: float, wait: float) -> Iterator[bool]:
     """Hold the lock ``key`` in ``cache``: redis-py's on django-redis, an atomic ``cache.add``
-    with an owner elsewhere. Yields False if it could not be had within ``wait`` seconds;
-    ``ttl`` bounds how long a crashed holder can keep it."""
-    if hasattr(cache, "lock"):  # django-redis
+    with an owner elsewhere (Django's own ``RedisCache`` included). Yields False if it could
+    not be had within ``wait`` seconds; ``ttl`` bounds how long a crashed holder can keep it."""
+    if hasattr(cache, "lock"):  # django-redis (Django's own RedisCache has no lock())
         lock = cache.lock(key, timeout=ttl, sleep=POLL_SECONDS, blocking_timeout=wait)
         acquired = bool(lock.acquire())
         try:
@@ -67,16 +81,35 @@ def cache_lock(cache: BaseCache, key: str, *, ttl: float, wait: float) -> Iterat
                 _release_redis_lock(lock)
         return
     owner = secrets.token_hex(16)
+    lifetime = math.ceil(ttl)
     deadline = time.monotonic() + wait
-    acquired = cache.add(key, owner, timeout=math.ceil(ttl))
-    while not acquired and time.monotonic() < deadline:
+    while True:
+        asked_at = time.monotonic()  # the key cannot expire before asked_at + lifetime
+        acquired = cache.add(key, owner, timeout=lifetime)
+        if acquired or time.monotonic() >= deadline:
+            break
         time.sleep(POLL_SECONDS)
-        acquired = cache.add(key, owner, timeout=math.ceil(ttl))
     try:
         yield acquired
     finally:
-        if acquired and cache.get(key) == owner:
-            cache.delete(key)
+        if acquired:
+            _release_added_lock(
+                cache, key, owner, until=asked_at + lifetime - RELEASE_MARGIN_SECONDS
+            )
+
+
+def _release_added_lock(cache: BaseCache, key: str, owner: str, *, until: float) -> None:
+    """Delete a ``cache.add`` lock if it is still ``owner``'s, and only before ``until``
+    (monotonic): up to then it cannot have expired, so no other holder can have added it
+    between our ``get`` and our ``delete``. Later, it is left to expire on its own."""
+    if time.monotonic() < until and cache.get(key) == owner and time.monotonic() < until:
+        cache.delete(key)  # the clock is read again: the get may have been slow
+    elif time.monotonic() >= until:
+        logger.warning(
+            "A lock was held to within %g s of its expiry: left to expire, not deleted "
+            "(another holder may have it by then)",
+            RELEASE_MARGIN_SECONDS,
+        )
 
 
 def _release_redis_lock(lock: object) -> None:

@@ -25,6 +25,9 @@ def _store_errors() -> tuple[type[BaseException], ...]:
     errors: list[type[BaseException] | None] = [
         DatabaseError,
         OSError,
+        # redis-py's errors: Django's own RedisCache lets them through as they are (a stopped
+        # server: redis.exceptions.ConnectionError; a hung one: TimeoutError, after the
+        # socket timeout), django-redis wraps them in ConnectionInterrupted.
         _optional("redis.exceptions", "RedisError"),
         _optional("django_redis.exceptions", "ConnectionInterrupted"),
         # pymemcache (Django's PyMemcacheCache): a server that closed the connection
