@@ -95,8 +95,9 @@ def test_failure_is_a_clear_error_and_backs_off(wristband: FakeWristband) -> Non
         discover()
     assert first.value.retryable
     started = time.monotonic()
-    with pytest.raises(WristbandError, match="backing off"):
+    with pytest.raises(WristbandError, match="backing off") as backing_off:
         discover()
+    assert backing_off.value.retryable  # still an outage: the Login endpoint answers 503
     assert time.monotonic() - started < 0.1  # no network wait during the backoff
     assert len(wristband.calls("sdk_configuration")) == 1
     wristband.clear_faults()

@@ -282,7 +282,7 @@ class MachineTokenProvider:
         known = self._overridden
         if known is not None and known[0] is config:
             return known[1]
-        problem = hostname_error(domain, allow_port=config.dangerously_allow_http_idp)
+        problem = hostname_error(domain, allow_port=True)  # as the vanity domain setting
         if problem:
             raise ImproperlyConfigured(
                 f"MachineTokenProvider's application_vanity_domain {problem}"

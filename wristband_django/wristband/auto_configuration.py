@@ -23,7 +23,7 @@ from wristband_django.conf import (
     is_absolute_http_url,
     register_cache_reset,
 )
-from wristband_django.errors import InvalidResponseError, WristbandError
+from wristband_django.errors import InvalidResponseError, WristbandError, WristbandUnavailableError
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,9 @@ class _Resolver:
         if self.failed_config != config:
             self.failures, self.last_error = 0, None
         if self.last_error is not None and time.monotonic() < self.retry_at:
-            raise WristbandError(
+            # The same kind as the failure: an outage stays a 503 (retryable) while backing off.
+            kind = WristbandUnavailableError if self.last_error.retryable else WristbandError
+            raise kind(
                 self.last_error.error,
                 "auto-configuration failed recently and is backing off: "
                 f"{self.last_error.error_description}",
