@@ -13,7 +13,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any, TextIO
 
@@ -145,8 +145,9 @@ def describe(fake: FakeWristband) -> str:
     )
 
 
-def serve_until_stopped(fake: FakeWristband) -> None:
-    """Block until SIGINT (Ctrl-C) or SIGTERM, then stop `fake`."""
+def serve_until_stopped(fake: FakeWristband, banner: Callable[[], None]) -> None:
+    """Call ``banner()``, then block until SIGINT (Ctrl-C) or SIGTERM, then stop `fake`. The
+    handlers are installed before the banner: whoever reads it may signal at once."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -154,6 +155,7 @@ def serve_until_stopped(fake: FakeWristband) -> None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        banner()
         while not stop.wait(0.5):
             pass
     finally:
@@ -175,8 +177,7 @@ def main(
         print(cannot_listen_message(error, args.host, args.port), file=err, flush=True)
         return EXIT_CANNOT_LISTEN
     try:
-        print(describe(fake), file=out, flush=True)
-        serve_until_stopped(fake)
+        serve_until_stopped(fake, lambda: print(describe(fake), file=out, flush=True))
     except KeyboardInterrupt:  # Ctrl-C before the handler was installed
         fake.stop()
     print("Fake Wristband stopped.", file=out, flush=True)
