@@ -179,14 +179,23 @@ def test_vanity_domain_must_be_a_bare_host(value: str) -> None:
     assert "must be a bare host name" in error_of(wristband_application_vanity_domain=value)
 
 
-def test_vanity_domain_port_needs_the_http_opt_in() -> None:
-    message = error_of(wristband_application_vanity_domain="localhost:8080")
-    assert "must not contain a port" in message
-    assert "dangerously_allow_http_idp" in message
+def test_vanity_domain_with_a_port_is_https_on_that_port() -> None:
+    config = parse(wristband_application_vanity_domain="Auth.Example.test:8443")
+    assert config.wristband_base_url == "https://auth.example.test:8443"
+    assert config.issuer == "https://auth.example.test:8443"
+
+
+def test_only_plain_http_needs_the_opt_in() -> None:
+    assert parse(wristband_application_vanity_domain="localhost:8080").wristband_scheme == "https"
     config = parse(
         wristband_application_vanity_domain="localhost:8080", dangerously_allow_http_idp=True
     )
     assert config.wristband_base_url == "http://localhost:8080"
+
+
+@pytest.mark.parametrize("value", ["auth.example.test:0", "auth.example.test:65536", "a.test:x"])
+def test_vanity_domain_port_must_be_a_port(value: str) -> None:
+    assert "has an invalid port" in error_of(wristband_application_vanity_domain=value)
 
 
 def test_auto_configure_disabled_requires_login_and_redirect_urls() -> None:

@@ -101,7 +101,7 @@ def test_session_store_down_is_503(
     log_in(client, wristband)
     throwaway_redis.kill()
     response = client.get("/drf/session/")
-    assert response.status_code == 503
+    assert response.status_code == 503 and response["Retry-After"] == "5"
     assert response.json()["detail"].startswith("Sessions are temporarily unavailable")
 
 

@@ -1,5 +1,5 @@
 """``@wristband_required``: protect one view (sync or async) with a session, a bearer token,
-or either, and optionally a role."""
+or either, and optionally a role and a recent login (``max_age``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
-from wristband_django.guards import denial, no_credentials_answer
+from wristband_django.flows.login import check_max_age
+from wristband_django.guards import denial, no_credentials_answer, step_up_answer
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 
@@ -25,6 +26,7 @@ def wristband_required(
     login_url: str | None = None,
     strategies: Iterable[Strategy] = (SESSION,),
     roles: Collection[str] = (),
+    max_age: int | None = None,
 ) -> Callable[[ViewFunc], ViewFunc]: ...
 def wristband_required(
     view: ViewFunc | None = None,
@@ -33,6 +35,7 @@ def wristband_required(
     login_url: str | None = None,
     strategies: Iterable[Strategy] = (SESSION,),
     roles: Collection[str] = (),
+    max_age: int | None = None,
 ) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
     """Require a Wristband login: 401 JSON (APIs) or, with ``redirect_to_login=True``,
     a redirect to the Login endpoint that comes back here (pages).
@@ -43,11 +46,16 @@ def wristband_required(
     challenge. ``roles``: the caller needs at least one of these role names, else 403.
     ``login_url`` (a URL, path or URL pattern name) is the Login endpoint to send users to;
     by default the ``login_url`` setting (or auto-configured one).
+    ``max_age`` (seconds): the caller must have entered credentials at Wristband at most
+    this long ago (step-up): else a page (``redirect_to_login``) goes through a login with
+    ``max_age`` and back, an API caller gets 401 ``login_required`` with that login URL, a
+    bearer caller 401 ``insufficient_user_authentication`` (RFC 9470).
     """
     chosen = checked_strategies(strategies)
     if isinstance(roles, str):
         raise ValueError("roles must be a list of role names, not one string")
     required_roles = tuple(roles)
+    required_age = check_max_age(max_age) if max_age is not None else None
 
     def deny(request: HttpRequest) -> HttpResponseBase | None:
         return denial(
@@ -56,6 +64,14 @@ def wristband_required(
             roles=required_roles,
             no_credentials=lambda: no_credentials_answer(
                 request, chosen, redirect_to_login=redirect_to_login, login_url=login_url
+            ),
+            max_age=required_age,
+            stale_login=lambda user: step_up_answer(
+                request,
+                user,
+                required_age or 0,
+                redirect_to_login=redirect_to_login,
+                login_url=login_url,
             ),
         )
 

@@ -1,5 +1,6 @@
 """The one place that decides whether a request may reach a protected view, and if not,
-what it is answered: 401 (no or bad credentials), 403 (missing role), 503 (an outage).
+what it is answered: 401 (no or bad credentials, or a login older than ``max_age``), 403
+(missing role), 503 (an outage).
 
 The decorator, the mixin and the middleware's ``protected_paths`` all ask ``denial``.
 """
@@ -8,15 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterable
+from typing import cast
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 
 from wristband_django import responses
+from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
+from wristband_django.flows.login import authenticated_within
 from wristband_django.store.outages import StoreUnavailableError
-from wristband_django.types import WristbandUser
+from wristband_django.types import WristbandRequest, WristbandUser
 from wristband_django.wristband.access_tokens import InvalidAccessTokenError
+from wristband_django.wristband.browser_urls import with_query
 
 logger = logging.getLogger(__name__)
 
@@ -28,12 +33,16 @@ def denial(
     no_credentials: Callable[[], HttpResponseBase],
     roles: Collection[str] = (),
     missing_role: Callable[[WristbandUser], HttpResponseBase] = lambda user: responses.forbidden(),
+    max_age: int | None = None,
+    stale_login: Callable[[WristbandUser], HttpResponseBase] | None = None,
 ) -> HttpResponseBase | None:
     """``None`` when the request may pass, else the answer to send.
 
     No credentials: ``no_credentials()``. A bad bearer token: 401 ``invalid_token``.
-    Authenticated without any of ``roles`` (when given): ``missing_role(user)``. The
-    session store or Wristband's keys unavailable: 503 with ``Retry-After``.
+    Authenticated without any of ``roles`` (when given): ``missing_role(user)``. With
+    ``max_age``, a caller whose last authentication is older (or unknown):
+    ``stale_login(user)``, by default ``step_up_answer``'s 401. The session store or
+    Wristband's keys unavailable: 503 with ``Retry-After``.
     """
     try:
         user = authenticate(request, strategies)
@@ -44,14 +53,74 @@ def denial(
         logger.info("Rejected a bearer token: %s", exc.error_description)
         return responses.invalid_token()
     except WristbandError as exc:
-        logger.error("Could not validate a bearer token (%s)", exc.error)
+        logger.error("Wristband is unavailable: cannot authenticate now (%s)", exc.error)
         return responses.wristband_unavailable()
     if user is None:
         return no_credentials()
     if roles and not user.has_any_role(roles):
         logger.info("Refused %s: none of the required roles", request.path)
         return missing_role(user)
+    if max_age is not None and not authenticated_recently(request, user, max_age):
+        logger.info("Refused %s: the last authentication is older than max_age", request.path)
+        if stale_login is not None:
+            return stale_login(user)
+        return step_up_answer(request, user, max_age, redirect_to_login=False)
     return None
+
+
+def authenticated_recently(request: HttpRequest, user: WristbandUser, max_age: int) -> bool:
+    """Whether ``user`` entered credentials at most ``max_age`` seconds ago (``jwt_leeway``
+    of clock skew): the session's ``auth_time``, or a bearer token's ``auth_time`` claim.
+    Unknown: not recently."""
+    wristband_request = cast(WristbandRequest, request)
+    if user.authenticated_by == BEARER:
+        token = getattr(wristband_request, "wristband_token", None)
+        auth_time = token.claims.get("auth_time") if token is not None else None
+    else:
+        entry = getattr(wristband_request, "wristband", None)
+        auth_time = entry.auth_time if entry is not None else None
+    return authenticated_within(auth_time, max_age, leeway=get_config().jwt_leeway)
+
+
+def step_up_login_url(
+    request: HttpRequest,
+    max_age: int,
+    *,
+    login_url: str | None = None,
+    redirect_field_name: str = responses.RETURN_URL_PARAMETER,
+) -> str:
+    """The Login endpoint asking Wristband for ``max_age``, for the session's tenant, coming
+    back to this request's page (a path when the Login endpoint is on this site, as
+    ``responses.redirect_to_login``)."""
+    back = responses.redirect_to_login(request, login_url, redirect_field_name)["Location"]
+    entry = getattr(cast(WristbandRequest, request), "wristband", None)
+    tenant: dict[str, str | None] = {}
+    if entry is not None and entry.tenant_custom_domain:
+        tenant["tenant_custom_domain"] = entry.tenant_custom_domain
+    elif entry is not None:
+        tenant["tenant_name"] = entry.tenant_name
+    return with_query(back, {**tenant, "max_age": str(max_age)})
+
+
+def step_up_answer(
+    request: HttpRequest,
+    user: WristbandUser,
+    max_age: int,
+    *,
+    redirect_to_login: bool,
+    login_url: str | None = None,
+    redirect_field_name: str = responses.RETURN_URL_PARAMETER,
+) -> HttpResponseBase:
+    """A login older than ``max_age``: a page's redirect through a login with ``max_age``
+    and back (``redirect_to_login``, session callers), else 401 JSON with that login URL;
+    for a bearer caller, 401 with RFC 9470's ``insufficient_user_authentication``."""
+    url = step_up_login_url(
+        request, max_age, login_url=login_url, redirect_field_name=redirect_field_name
+    )
+    bearer = user.authenticated_by == BEARER
+    if redirect_to_login and not bearer:
+        return HttpResponseRedirect(url)
+    return responses.step_up_required(request.build_absolute_uri(url), max_age, bearer=bearer)
 
 
 def no_credentials_answer(

@@ -23,6 +23,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.conf import get_config
+from wristband_django.errors import WristbandUnavailableError
+from wristband_django.flows import rolling
 from wristband_django.flows.authentication import BEARER, checked_strategies
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.guards import denial
@@ -65,7 +67,7 @@ class WristbandAuthMiddleware:
         if early is not None:
             return early
         response = self.get_response(request)
-        self.before_session_save(request)
+        self.after_view(request, cast(HttpResponseBase, response))
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -73,7 +75,7 @@ class WristbandAuthMiddleware:
         if early is not None:
             return early
         response = await self.get_response(request)  # type: ignore[misc]
-        await sync_to_async(self.before_session_save, thread_sensitive=True)(request)
+        await sync_to_async(self.after_view, thread_sensitive=True)(request, response)
         return response  # type: ignore[no-any-return]
 
     def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
@@ -97,9 +99,18 @@ class WristbandAuthMiddleware:
             logger.error("Session store unavailable (%s)", exc)
             wristband_request.wristband = None
             return None
+        except WristbandUnavailableError as exc:  # kept: keep_session_when_wristband_unavailable
+            logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
+            return None  # anonymous for this page; a decorator or mixin answers 503
         if entry is not None:
             wristband_request.wristband_user = WristbandUser.from_session(entry)
         return None
+
+    def after_view(self, request: HttpRequest, response: HttpResponseBase) -> None:
+        """After the view, before ``SessionMiddleware`` saves the session: renew its expiry
+        when ``session_rolling_interval`` says so, then check for newer tokens."""
+        rolling.roll_session(request, response)
+        self.before_session_save(request)
 
     def before_session_save(self, request: HttpRequest) -> None:
         """Never let this request save older tokens over ones refreshed meanwhile."""

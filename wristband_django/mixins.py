@@ -9,7 +9,8 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
-from wristband_django.guards import denial
+from wristband_django.flows.login import check_max_age
+from wristband_django.guards import denial, step_up_answer
 from wristband_django.responses import (
     RETURN_URL_PARAMETER,
     forbidden,
@@ -24,10 +25,12 @@ class WristbandRequiredMixin:
     """Put it first in the bases. ``redirect_to_login = True`` for pages, else 401 JSON.
 
     ``strategies`` (``("session",)``, ``("bearer",)`` or both, tried in order) and
-    ``required_roles`` (any of them, else 403) work as in ``@wristband_required``.
+    ``required_roles`` (any of them, else 403) and ``max_age`` (a login at most that many
+    seconds old, else step-up) work as in ``@wristband_required``.
     The hooks follow Django's ``AccessMixin``: ``login_url`` / ``get_login_url()``,
     ``redirect_field_name`` / ``get_redirect_field_name()``, ``handle_no_permission()``
-    (the answer when there are no credentials) and ``handle_missing_role()``.
+    (the answer when there are no credentials), ``handle_missing_role()`` and
+    ``handle_step_up()`` (the answer to a login older than ``max_age``).
     ``request.wristband``, ``request.wristband_token`` and ``request.wristband_user`` are set.
     """
 
@@ -42,6 +45,9 @@ class WristbandRequiredMixin:
     strategies: Sequence[Strategy] = (SESSION,)
     #: Role names; the caller needs at least one (empty: any authenticated caller).
     required_roles: Sequence[str] = ()
+    #: Seconds: the caller must have entered credentials at most this long ago (``None``:
+    #: any login will do).
+    max_age: int | None = None
 
     def get_login_url(self) -> str:
         """The absolute URL of the Login endpoint for this request."""
@@ -63,6 +69,20 @@ class WristbandRequiredMixin:
         """Authenticated without any of ``required_roles``: 403 JSON."""
         return forbidden()
 
+    def handle_step_up(self, user: WristbandUser) -> HttpResponseBase:
+        """The last authentication is older than ``max_age``: a redirect through a login
+        with ``max_age`` that comes back here (``redirect_to_login``), else 401
+        ``{"error": "login_required", "maxAge", "loginUrl"}``; a bearer caller gets 401
+        ``insufficient_user_authentication`` (RFC 9470)."""
+        return step_up_answer(
+            self.request,
+            user,
+            check_max_age(self.max_age or 0),
+            redirect_to_login=self.redirect_to_login,
+            login_url=self.get_login_url(),
+            redirect_field_name=self.get_redirect_field_name(),
+        )
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if getattr(self, "view_is_async", False):
             return self._async_dispatch(request, *args, **kwargs)
@@ -76,6 +96,8 @@ class WristbandRequiredMixin:
             roles=self.required_roles,
             no_credentials=self.handle_no_permission,
             missing_role=self.handle_missing_role,
+            max_age=check_max_age(self.max_age) if self.max_age is not None else None,
+            stale_login=self.handle_step_up,
         )
 
     async def _async_dispatch(

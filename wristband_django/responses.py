@@ -140,3 +140,23 @@ def wristband_unavailable() -> JsonResponse:
     }
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return _never_cached(JsonResponse(body, status=503, headers=headers))
+
+
+def step_up_required(login_url: str, max_age: int, *, bearer: bool = False) -> JsonResponse:
+    """401: authenticated, but longer ago than ``max_age`` seconds allows (step-up).
+
+    ``login_url``: the Login endpoint asking for ``max_age`` and coming back. A session
+    caller gets ``{"error": "login_required", "maxAge", "loginUrl"}``; a bearer caller
+    (``bearer``) gets RFC 9470's ``WWW-Authenticate: Bearer
+    error="insufficient_user_authentication", max_age=...`` with the same body, its
+    ``error`` being ``insufficient_user_authentication``.
+    """
+    error = "insufficient_user_authentication" if bearer else "login_required"
+    body = {
+        "error": error,
+        "error_description": f"This needs a login within the last {max_age} seconds.",
+        "maxAge": max_age,
+        "loginUrl": login_url,
+    }
+    headers = {"WWW-Authenticate": f'Bearer error="{error}", max_age={max_age}'} if bearer else None
+    return _never_cached(JsonResponse(body, status=401, headers=headers))

@@ -30,11 +30,16 @@ from django.views.decorators.csrf import csrf_protect
 from wristband_django import signals
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.deadlines import deadline
-from wristband_django.errors import WristbandError
+from wristband_django.errors import WristbandError, WristbandUnavailableError
 from wristband_django.flows import login_state as login_state_cookie
-from wristband_django.flows.callback import complete_login, start_session
+from wristband_django.flows.callback import complete_login, failure_reason, start_session
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.flows.login import start_login
+from wristband_django.flows.login import (
+    not_logged_in_url,
+    parse_max_age,
+    parse_prompt,
+    start_login,
+)
 from wristband_django.flows.logout import (
     MAX_STATE_LENGTH,
     is_own_top_level_navigation,
@@ -42,7 +47,12 @@ from wristband_django.flows.logout import (
     wristband_logout_url,
 )
 from wristband_django.flows.return_urls import safe_return_url
-from wristband_django.responses import RETRY_AFTER_SECONDS, store_unavailable, unauthorized
+from wristband_django.responses import (
+    RETRY_AFTER_SECONDS,
+    store_unavailable,
+    unauthorized,
+    wristband_unavailable,
+)
 from wristband_django.store.access import keep_session_cookie
 from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession
@@ -139,7 +149,11 @@ class WristbandView(View):
 
 
 class LoginView(WristbandView):
-    """Starts a login: redirects to Wristband's authorize endpoint for the resolved tenant."""
+    """Starts a login: redirects to Wristband's authorize endpoint for the resolved tenant.
+
+    ``prompt`` (``login``, ``none``) and ``max_age`` (seconds, 0 to a year) pass to
+    Wristband; any other value is a 400.
+    """
 
     #: Fallbacks when the request names no tenant (``None``: use the settings' defaults).
     default_tenant_name: str | None = None
@@ -155,6 +169,11 @@ class LoginView(WristbandView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         config = self.config
+        try:
+            prompt = parse_prompt(request.GET.get("prompt"))
+            max_age = parse_max_age(request.GET.get("max_age"))
+        except ValueError as exc:
+            return self.error_response(WristbandError("invalid_request", str(exc)), status=400)
         tenant = resolve_login_tenant(
             request,
             config,
@@ -172,6 +191,8 @@ class LoginView(WristbandView):
             tenant,
             return_url=safe_return_url(request, config, requested),
             custom_state=self.get_custom_state(),
+            prompt=prompt,
+            max_age=max_age,
         )
         response = Redirect(start.redirect_url)
         if start.login_state is not None:
@@ -196,33 +217,86 @@ class CallbackView(WristbandView):
     def get_success_url(self, return_url: str | None) -> str:
         return return_url or self.config.default_return_url
 
+    def get_not_logged_in_url(self, return_url: str | None) -> str:
+        """Where a ``prompt=none`` login that found no Wristband session lands: its return
+        URL (else ``default_return_url``) with ``wristband_login=none``."""
+        return not_logged_in_url(return_url, self.config.default_return_url)
+
     def login_completed(self, entry: WristbandSession, custom_state: Any) -> None:
         """Called after the session is stored; override to act on a new login."""
 
+    def login_failed(self, reason: str, error: WristbandError) -> HttpResponse | None:
+        """Called when a callback logs no one in, before the ``login_failed`` signal, with
+        the reason (a ``signals.LoginFailure`` value) and a ``WristbandError`` saying what
+        happened. Return ``None`` to keep the default answer (a login restart, the error
+        page, or a silent login's return), or a response to send instead."""
+        return None
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        result = complete_login(request, self.config, self.sdk)
+        try:
+            sdk = self.sdk
+        except WristbandError as exc:  # auto-configuration: Wristband unavailable
+            logger.warning("Wristband is unavailable: %s", exc.error)
+            unavailable = self.error_response(exc, status=503 if exc.retryable else 502)
+            return self._failed(failure_reason(exc), exc, unavailable, prompt=None)
+        result = complete_login(request, self.config, sdk)
         entry, login_state = result.session, result.login_state
+        prompt = login_state.prompt if login_state is not None else None
         if result.outcome == "completed" and entry is not None and login_state is not None:
-            if not start_session(request, entry):
-                refused = WristbandError("access_denied", "This account may not use this site.")
-                return self.error_response(refused, status=403)
-            custom_state = login_state.custom_state
-            self.login_completed(entry, custom_state)
-            signals.login_completed.send(
-                WristbandSession, request=request, session=entry, custom_state=custom_state
-            )
-            response: HttpResponse = Redirect(self.get_success_url(login_state.return_url))
-        elif result.outcome == "restart" and result.redirect_url:
-            response = Redirect(result.redirect_url)
+            response = self._start_session(entry, login_state.custom_state, prompt=prompt)
+            if response is None:
+                response = Redirect(self.get_success_url(login_state.return_url))
         else:
             error = result.error or WristbandError("server_error", "The login did not complete.")
-            response = self.error_response(error, status=503 if error.retryable else 400)
+            reason = result.reason or signals.LoginFailure.EXCHANGE_FAILED
+            if result.outcome == "restart" and result.redirect_url:
+                default: HttpResponse = Redirect(result.redirect_url)
+            elif result.outcome == "not_logged_in":
+                return_url = login_state.return_url if login_state is not None else None
+                default = Redirect(self.get_not_logged_in_url(return_url))
+            else:
+                default = self.error_response(error, status=503 if error.retryable else 400)
+            response = self._failed(reason, error, default, prompt=prompt)
         state = request.GET.get("state")
         if state:
             login_state_cookie.clear_cookie(
                 request, response, state, self.config.login_state_secrets
             )
         return response
+
+    def _start_session(
+        self, entry: WristbandSession, custom_state: Any, *, prompt: str | None
+    ) -> HttpResponse | None:
+        """Store the session and tell the app; ``None`` when done, else the answer."""
+        request = self.request
+        try:
+            started = start_session(request, entry)
+        except STORE_DOWN as exc:
+            down = WristbandError(
+                "session_store_unavailable", "Sessions are temporarily unavailable."
+            )
+            unavailable = self.store_unavailable_response(exc)
+            reason = signals.LoginFailure.SESSION_STORE_UNAVAILABLE
+            return self._failed(reason, down, unavailable, prompt=prompt)
+        if not started:
+            refused = WristbandError("access_denied", "This account may not use this site.")
+            denied = self.error_response(refused, status=403)
+            return self._failed(signals.LoginFailure.USER_REFUSED, refused, denied, prompt=prompt)
+        self.login_completed(entry, custom_state)
+        signals.login_completed.send(
+            WristbandSession, request=request, session=entry, custom_state=custom_state
+        )
+        return None
+
+    def _failed(
+        self, reason: str, error: WristbandError, default: HttpResponse, *, prompt: str | None
+    ) -> HttpResponse:
+        """The hook's answer, else ``default``; the ``login_failed`` signal either way."""
+        replacement = self.login_failed(reason, error)
+        signals.login_failed.send(
+            WristbandSession, request=self.request, reason=reason, error=error, prompt=prompt
+        )
+        return replacement if replacement is not None else default
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
@@ -295,6 +369,9 @@ class SessionDataView(WristbandView):
             entry = resolve_wristband_session(request)  # refreshed if expired
         except StoreUnavailableError:
             return store_unavailable()
+        except WristbandUnavailableError as exc:  # keep_session_when_wristband_unavailable
+            logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
+            return wristband_unavailable()
         if entry is None:
             return unauthorized(request)
         return JsonResponse(self.get_data(entry))

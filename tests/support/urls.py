@@ -27,4 +27,12 @@ urlpatterns = [
     path("admins-mixin/", views.AdminsMixinView.as_view()),
     path("async-admins-mixin/", views.AsyncAdminsMixinView.as_view()),
     path("django-user/", login_required(views.django_user, login_url="/auth/login/")),
+    path("step-up-page/", views.step_up_page),
+    path("step-up-api/", views.step_up_api),
+    path("async-step-up-api/", views.async_step_up_api),
+    path("step-up-either/", views.step_up_either),
+    path("step-up-admins/", views.step_up_admins),
+    path("step-up-mixin-page/", views.StepUpMixinPage.as_view()),
+    path("async-step-up-mixin-api/", views.AsyncStepUpMixinApi.as_view()),
+    path("hooked-callback/", views.HookedCallbackView.as_view()),
 ]

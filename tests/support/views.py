@@ -10,8 +10,10 @@ from django.views import View
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from wristband_django.decorators import wristband_required
+from wristband_django.errors import WristbandError
 from wristband_django.mixins import WristbandRequiredMixin
 from wristband_django.store import session_entry
+from wristband_django.views import CallbackView
 
 
 def whoami_body(request: HttpRequest) -> dict[str, object]:
@@ -161,3 +163,56 @@ class SlowWriter:
 
 
 slow_writer = SlowWriter()
+
+
+# --- step-up (max_age) and login failures -------------------------------------------------------
+
+STEP_UP_SECONDS = 300
+
+
+@wristband_required(redirect_to_login=True, max_age=STEP_UP_SECONDS)
+def step_up_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("sensitive page")
+
+
+@wristband_required(max_age=STEP_UP_SECONDS)
+def step_up_api(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(caller_body(request))
+
+
+@wristband_required(max_age=STEP_UP_SECONDS)
+async def async_step_up_api(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(caller_body(request))
+
+
+@wristband_required(strategies=["session", "bearer"], max_age=STEP_UP_SECONDS)
+def step_up_either(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(caller_body(request))
+
+
+@wristband_required(roles=["app:admin"], max_age=STEP_UP_SECONDS)
+def step_up_admins(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(caller_body(request))
+
+
+class StepUpMixinPage(WristbandRequiredMixin, View):
+    redirect_to_login = True
+    max_age = STEP_UP_SECONDS
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse("sensitive page")
+
+
+class AsyncStepUpMixinApi(WristbandRequiredMixin, View):
+    strategies = ("session", "bearer")
+    max_age = STEP_UP_SECONDS
+
+    async def get(self, request: HttpRequest) -> JsonResponse:
+        return JsonResponse(caller_body(request))
+
+
+class HookedCallbackView(CallbackView):
+    """Answers every failed login itself, with the reason (a JSON 401)."""
+
+    def login_failed(self, reason: str, error: WristbandError) -> HttpResponse | None:
+        return JsonResponse({"reason": reason, "error": error.error}, status=401)

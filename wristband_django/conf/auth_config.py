@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class AuthConfig:
     call_timeout: float = 10.0
     #: Total seconds for all of one callback's calls to Wristband (exchange, keys, userinfo).
     callback_timeout: float = 15.0
+    #: The proxy for calls to Wristband; ``None``: the environment's, ``False``: none.
+    #: Not in the repr: it may carry a password.
+    proxy_url: str | Literal[False] | None = field(default=None, repr=False)
+    #: The CA bundle Wristband's certificate is checked against; ``None``: the environment's.
+    ca_bundle: str | None = None
     default_return_url: str = "/"
     allowed_return_url_hosts: tuple[str, ...] = ()
     return_url_max_length: int = 1024
@@ -44,11 +50,15 @@ class AuthConfig:
     #: How requests under ``protected_paths`` may authenticate, tried in order.
     protected_paths_strategies: tuple[str, ...] = ("session",)
     refresh_max_attempts: int = 3
+    #: After a refresh's retries, 5xx and timeouts keep the session (503) instead of ending it.
+    keep_session_when_wristband_unavailable: bool = False
     refresh_timeout: float = 10.0
     #: How long a refresh lock lives; must outlast the refresh's whole deadline (default:
     #: ``refresh_timeout`` + ``DEFAULT_LOCK_MARGIN_SECONDS``).
     refresh_lock_timeout: float = 15.0
     lock_cache_alias: str | None = None
+    #: Seconds between two extensions of a session's expiry; ``None``: no rolling expiry.
+    session_rolling_interval: int | None = None
     jwks_cache_ttl: int = 3600
     jwks_cache_max_size: int = 20
     jwt_leeway: int = 60

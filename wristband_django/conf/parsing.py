@@ -8,7 +8,8 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -100,13 +101,48 @@ def _no_check(key: str, value: Any) -> Any:
     return value
 
 
+PROXY_URL_EXAMPLE = (
+    'e.g. "http://proxy.example:3128" (with credentials: http://user:password@host:port); '
+    "None: the environment's proxy variables; False: no proxy"
+)
+
+
+def _proxy_url(key: str, value: Any) -> str | Literal[False] | None:
+    """``None`` (the environment decides), ``False`` (no proxy) or an ``http(s)://`` proxy URL.
+    A message never repeats the value: a proxy URL may carry a password."""
+    if value is None or value is False:
+        return value
+    if not isinstance(value, str):
+        raise _fail(key, f"must be a proxy URL, None or False, not {_typename(value)}")
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not one)
+    except ValueError:
+        raise _fail(key, "is not a valid URL", PROXY_URL_EXAMPLE) from None
+    if parts.scheme not in ("http", "https"):
+        raise _fail(key, "must start with http:// or https://", PROXY_URL_EXAMPLE)
+    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise _fail(key, "must be a scheme, host and port only", PROXY_URL_EXAMPLE)
+    return text
+
+
+def _ca_bundle(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(key, "must be the path of a PEM file of CA certificates, or None")
+    return value.strip()
+
+
 SETTINGS: dict[str, Setting] = {
     "client_id": Setting(_string, "The Wristband OAuth2 client id."),
     "client_secret": Setting(_string, "The client secret."),
     "wristband_application_vanity_domain": Setting(
-        _string,  # checked as a host (with its port rule) in parse_auth_config
+        _string,  # checked as a host in parse_auth_config
         "The application's vanity domain, e.g. `yourapp-yourco.us.wristband.dev` (a host "
-        "name, no scheme).",
+        "name, no scheme; a port if Wristband is reached on another one, e.g. "
+        "`auth.yourapp.io:8443`).",
     ),
     "auto_configure_enabled": Setting(
         _boolean,
@@ -156,8 +192,8 @@ SETTINGS: dict[str, Setting] = {
     ),
     "dangerously_allow_http_idp": Setting(
         _boolean,
-        "Talk to the identity provider over `http` and allow a port in the vanity domain: for "
-        "`wristband_django.testing` and demos only; real Wristband is https-only.",
+        "Talk to the identity provider over `http`: for `wristband_django.testing` and demos "
+        "only; real Wristband is https-only.",
     ),
     "connect_timeout": Setting(
         _positive_number, "Seconds to connect to Wristband (never unlimited)."
@@ -175,6 +211,25 @@ SETTINGS: dict[str, Setting] = {
         _positive_number,
         "Total seconds for all of a callback's calls to Wristband together (code exchange, "
         "keys, userinfo).",
+    ),
+    "proxy_url": Setting(
+        _proxy_url,
+        "The proxy every call to Wristband goes through: `http://host:port` (`https://` for "
+        "TLS to the proxy; credentials as `http://user:password@host:port`, never logged). "
+        "`None`: the environment's, as requests reads it (`HTTPS_PROXY`, `ALL_PROXY`; "
+        "`HTTP_PROXY` for an `http` identity provider), unless `NO_PROXY` lists Wristband's "
+        "host; `False`: no proxy, whatever the environment says. See "
+        "[Proxies and private CAs](#proxies-and-private-cas).",
+        default="`None` (the environment's)",
+    ),
+    "ca_bundle": Setting(
+        _ca_bundle,
+        "Path of a PEM file (or an OpenSSL hashed directory) with the CA certificates that "
+        "Wristband's certificate is checked against, instead of the default ones. `None`: "
+        "the first of `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE` (requests' variables), "
+        "`SSL_CERT_FILE` and `SSL_CERT_DIR` (OpenSSL's) that is set, else certifi's public "
+        "CAs (requests' default). See [Proxies and private CAs](#proxies-and-private-cas).",
+        default="`None` (the environment's)",
     ),
     "default_return_url": Setting(_return_url, "Where the callback lands without a return URL."),
     "allowed_return_url_hosts": Setting(
@@ -232,6 +287,15 @@ SETTINGS: dict[str, Setting] = {
         _positive_number,
         "Seconds all of one refresh may take together: every attempt, the backoff, and "
         "fetching Wristband's keys.",
+    ),
+    "keep_session_when_wristband_unavailable": Setting(
+        _boolean,
+        "When a refresh still fails after its retries on 5xx, refused connections or "
+        "timeouts: `False` ends the session (Wristband's rule, 401); `True` keeps it and "
+        "answers 503 with `Retry-After` until Wristband answers again (the session's next "
+        "refresh is tried 5 s later). `invalid_grant` and other 4xx end it either way. See "
+        "[When Wristband is down]"
+        "(middleware-and-refresh.md#when-wristband-is-down-at-refresh-time).",
     ),
     "refresh_lock_timeout": Setting(
         _positive_number,
@@ -296,6 +360,14 @@ SETTINGS: dict[str, Setting] = {
         "Cache for the refresh lock and the newest-tokens record (default: the session cache "
         "for cache-based engines, else `default`).",
     ),
+    "session_rolling_interval": Setting(
+        lambda key, value: None if value is None else _positive_int(key, value),
+        "Seconds: a rolling expiry for Wristband sessions, renewed at most once per interval "
+        "(one session write and one `Set-Cookie` per interval, not per request); less than "
+        "`SESSION_COOKIE_AGE`. `None`: the session expires `SESSION_COOKIE_AGE` after it was "
+        "last saved, as Django does. See "
+        "[Rolling sessions](deployment.md#rolling-sessions).",
+    ),
 }
 SETTING_KEYS = frozenset(SETTINGS)
 REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")
@@ -331,12 +403,10 @@ def parse_auth_config(raw: Any) -> AuthConfig:
             )
     values = {key: SETTINGS[key].parse(key, value) for key, value in raw.items()}
 
-    http_ok = values.get("dangerously_allow_http_idp", False)
-    values["wristband_application_vanity_domain"] = _host(
+    values["wristband_application_vanity_domain"] = _host(  # a port: https on it, or http
         "wristband_application_vanity_domain",
         values["wristband_application_vanity_domain"],
-        allow_port=http_ok,
-        port_fix="a port is only allowed with dangerously_allow_http_idp (tests and demos)",
+        allow_port=True,
     )
     if values.get("parse_tenant_from_root_domain") is not None:
         values["parse_tenant_from_root_domain"] = _host(

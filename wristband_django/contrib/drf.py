@@ -22,9 +22,10 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from wristband_django.conf import get_config
-from wristband_django.errors import WristbandError
+from wristband_django.errors import WristbandError, WristbandUnavailableError
 from wristband_django.flows.authentication import bearer_token
 from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.responses import RETRY_AFTER_SECONDS
 from wristband_django.store.outages import StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.types import AccessTokenClaims, WristbandUser, role_names
@@ -49,14 +50,18 @@ class SessionStoreUnavailable(exceptions.APIException):
     status_code = 503
     default_detail = "Sessions are temporarily unavailable; try again shortly."
     default_code = "session_store_unavailable"
+    wait = RETRY_AFTER_SECONDS  # DRF's exception handler sends it as Retry-After
 
 
 class WristbandUnavailable(exceptions.APIException):
-    """503: Wristband's keys could not be fetched, so no token can be checked right now."""
+    """503 with ``Retry-After``: Wristband's keys could not be fetched, so no token can be
+    checked right now; or a session's refresh found Wristband down and
+    ``keep_session_when_wristband_unavailable`` kept the session."""
 
     status_code = 503
     default_detail = "Authentication is temporarily unavailable; try again shortly."
     default_code = "wristband_unavailable"
+    wait = RETRY_AFTER_SECONDS  # DRF's exception handler sends it as Retry-After
 
 
 class WristbandSessionAuthentication(SessionAuthentication):
@@ -74,6 +79,9 @@ class WristbandSessionAuthentication(SessionAuthentication):
         except StoreUnavailableError as exc:
             logger.error("Session store unavailable (%s)", exc)
             raise SessionStoreUnavailable() from exc
+        except WristbandUnavailableError as exc:  # keep_session_when_wristband_unavailable
+            logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
+            raise WristbandUnavailable() from exc
         if entry is None:
             return None
         django_user = getattr(request._request, "user", None)

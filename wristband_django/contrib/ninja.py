@@ -70,7 +70,7 @@ def _caller(
             {"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from exc
     except WristbandError as exc:
-        logger.error("Could not validate a bearer token (%s)", exc.error)
+        logger.error("Wristband is unavailable: cannot authenticate now (%s)", exc.error)
         raise WristbandAuthError(
             503,
             "Authentication is temporarily unavailable; try again shortly.",

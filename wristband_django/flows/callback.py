@@ -1,29 +1,44 @@
 """Callback: check the login state, exchange the code, validate the ID token, build the session.
 
-Every edge case ends in one of three results: ``completed`` (a session to store),
-``restart`` (send the browser back through login) or ``error`` (show it). Nothing
-here raises for bad input.
+Every edge case ends in one of four results: ``completed`` (a session to store),
+``restart`` (send the browser back through login), ``not_logged_in`` (a ``prompt=none``
+login that found no Wristband session: back to its return URL, marked) or ``error`` (show
+it). Every result but ``completed`` carries its ``LoginFailure`` reason. Nothing here
+raises for bad input.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 
 from wristband_django.conf import AuthConfig, hostname_error
-from wristband_django.errors import InvalidGrantError, WristbandError
+from wristband_django.errors import InvalidGrantError, InvalidIdTokenError, WristbandError
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows.django_login import log_in_django_user
-from wristband_django.flows.login import callback_url
+from wristband_django.flows.login import (
+    auth_time_of,
+    authenticated_within,
+    callback_url,
+    not_logged_in_url,
+)
 from wristband_django.flows.login_state import LoginState
+from wristband_django.signals import LoginFailure
 from wristband_django.store import login_records, session_entry
 from wristband_django.store.session_entry import WristbandSession, now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
-from wristband_django.wristband.browser_urls import app_login_endpoint, application_login_url
+from wristband_django.wristband.browser_urls import (
+    app_login_endpoint,
+    application_login_url,
+    with_query,
+)
 from wristband_django.wristband.client import get_client
 from wristband_django.wristband.id_tokens import validate_id_token
 from wristband_django.wristband.tenants import (
@@ -37,15 +52,46 @@ logger = logging.getLogger(__name__)
 
 #: Wristband errors that mean "log in again" rather than "something is wrong".
 RESTART_ERRORS = frozenset({"login_required"})
+#: A ``prompt=none`` login's answers that mean "not without a page" (OpenID Connect Core
+#: 3.1.2.6): it ends as not logged in, never restarts (which would loop).
+SILENT_LOGIN_ERRORS = frozenset(
+    {"login_required", "interaction_required", "consent_required", "account_selection_required"}
+)
+#: Hosts where browsers keep ``Secure`` cookies over plain http (a "potentially trustworthy"
+#: origin), so a lost login-state cookie there is not the ``Secure`` flag's doing.
+_LOCAL_HOSTNAMES = ("localhost",)
+
+
+class MaxAgeExceededError(WristbandError):
+    """A login that asked for ``max_age`` got an ID token whose ``auth_time`` is older, or
+    none (OpenID Connect Core 3.1.2.1: ``auth_time`` is then required)."""
+
+    def __init__(self, error_description: str):
+        super().__init__("max_age_exceeded", error_description)
 
 
 @dataclass(frozen=True)
 class CallbackResult:
-    outcome: Literal["completed", "restart", "error"]
+    outcome: Literal["completed", "restart", "error", "not_logged_in"]
     login_state: LoginState | None = None
     session: WristbandSession | None = None
     redirect_url: str | None = None
     error: WristbandError | None = None
+    #: Why no one was logged in (a ``LoginFailure`` value); ``None`` when completed.
+    reason: str | None = None
+
+
+def failure_reason(error: WristbandError) -> str:
+    """The ``LoginFailure`` reason of an error that stopped a code exchange."""
+    if isinstance(error, InvalidGrantError):
+        return LoginFailure.INVALID_GRANT
+    if isinstance(error, MaxAgeExceededError):
+        return LoginFailure.MAX_AGE_EXCEEDED
+    if isinstance(error, InvalidIdTokenError):
+        return LoginFailure.INVALID_ID_TOKEN
+    if error.retryable:
+        return LoginFailure.WRISTBAND_UNAVAILABLE
+    return LoginFailure.EXCHANGE_FAILED
 
 
 def _callback_tenant(request: HttpRequest, config: AuthConfig) -> Tenant:
@@ -80,17 +126,26 @@ def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginSt
 
 
 def restart_url(
-    config: AuthConfig, sdk: SdkConfiguration, tenant: Tenant, return_url: str | None
+    config: AuthConfig,
+    sdk: SdkConfiguration,
+    tenant: Tenant,
+    return_url: str | None,
+    *,
+    prompt: str | None = None,
+    max_age: int | None = None,
 ) -> str:
-    """Our Login endpoint for ``tenant``, or the application-level login page."""
+    """Our Login endpoint for ``tenant`` (with the login's ``prompt`` and ``max_age``), or
+    the application-level login page."""
     subdomains = sdk.parse_tenant_from_root_domain is not None
     if tenant.name or (tenant.custom_domain and not subdomains):
-        return app_login_endpoint(
+        url = app_login_endpoint(
             sdk,
             tenant_name=tenant.name,
             tenant_custom_domain=tenant.custom_domain,
             return_url=return_url,
         )
+        step_up = str(max_age) if max_age is not None else None
+        return with_query(url, {"prompt": prompt, "max_age": step_up})
     return application_login_url(config, sdk, state=return_url)
 
 
@@ -99,16 +154,80 @@ def _restart(
     sdk: SdkConfiguration,
     login_state: LoginState | None,
     unverified: Tenant | None = None,
+    *,
+    reason: str,
+    error: WristbandError,
 ) -> CallbackResult:
     """Back through our Login endpoint: for the login state's tenant, or without one for the
     tenant the callback names (``unverified``: our Login endpoint checks it again)."""
     if login_state is not None:
         tenant = Tenant(login_state.tenant_name, login_state.tenant_custom_domain)
+        url = restart_url(
+            config,
+            sdk,
+            tenant,
+            login_state.return_url,
+            prompt=login_state.prompt,
+            max_age=login_state.max_age,
+        )
     else:
-        tenant = unverified or Tenant()
-    return_url = login_state.return_url if login_state else None
-    url = restart_url(config, sdk, tenant, return_url)
-    return CallbackResult("restart", login_state=login_state, redirect_url=url)
+        url = restart_url(config, sdk, unverified or Tenant(), None)
+    return CallbackResult(
+        "restart", login_state=login_state, redirect_url=url, error=error, reason=reason
+    )
+
+
+def _sent_login_state(request: HttpRequest) -> bool:
+    """Whether the browser sent any login-state cookie (with a value) at all."""
+    return any(
+        name.startswith(login_state_cookie.COOKIE_PREFIX) and value
+        for name, value in request.COOKIES.items()
+    )
+
+
+def _is_local(hostname: str) -> bool:
+    if hostname in _LOCAL_HOSTNAMES or hostname.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _log_lost_login_state(request: HttpRequest, config: AuthConfig) -> None:
+    """A login-state cookie that never came back. On a plain-http host other than localhost
+    that is the ``Secure`` flag (browsers keep such cookies to https and localhost), and
+    every login would restart: say so at WARNING, with the fix."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        host = ""
+    hostname = urlsplit(f"//{host}").hostname or ""
+    secure_cookie = not config.dangerously_disable_secure_cookies
+    if secure_cookie and host and not request.is_secure() and not _is_local(hostname):
+        logger.warning(
+            "The login-state cookie did not come back to http://%s: it is Secure, and browsers "
+            "send Secure cookies over https (and to localhost) only, so every login restarts. "
+            "Serve the site over https (behind a TLS proxy, set SECURE_PROXY_SSL_HEADER), or "
+            "for local development only set WRISTBAND_AUTH['dangerously_disable_secure_cookies']"
+            " = True.",
+            host,
+        )
+    else:
+        logger.info("Callback without a login-state cookie; restarting the login")
+
+
+def _scrubbed(error: WristbandError, code: str) -> WristbandError:
+    """``error``, or a copy without the authorization code if Wristband's words echo it."""
+    if code not in error.error and code not in error.error_description:
+        return error
+    copy = WristbandError(
+        error.error.replace(code, "[code]"),
+        error.error_description.replace(code, "[code]"),
+        status=error.status,
+    )
+    copy.retryable = error.retryable
+    return copy
 
 
 def complete_login(
@@ -123,36 +242,93 @@ def complete_login(
     state = params.get("state", "")
     stored = login_state_cookie.read_cookie(request, state, config.login_state_secrets)
     if stored is None:
-        logger.info("Callback without a matching login state; restarting the login")
-        return _restart(config, sdk, None, _callback_tenant(request, config))
-    mismatch = tenant_mismatch(request, sdk, stored)
-    if mismatch is not None:
-        logger.warning("Refused a callback for another tenant than its login's (%s)", mismatch)
-        return _restart(config, sdk, stored)
+        unverified = _callback_tenant(request, config)
+        if _sent_login_state(request):
+            logger.info("Callback without a matching login state; restarting the login")
+            mismatch = WristbandError(
+                "invalid_state", "No pending login of this browser matches the callback."
+            )
+            return _restart(
+                config,
+                sdk,
+                None,
+                unverified,
+                reason=LoginFailure.LOGIN_STATE_MISMATCH,
+                error=mismatch,
+            )
+        _log_lost_login_state(request, config)
+        lost = WristbandError("invalid_state", "The browser sent no login-state cookie.")
+        return _restart(
+            config, sdk, None, unverified, reason=LoginFailure.MISSING_LOGIN_STATE, error=lost
+        )
+    mismatch_reason = tenant_mismatch(request, sdk, stored)
+    if mismatch_reason is not None:
+        logger.warning(
+            "Refused a callback for another tenant than its login's (%s)", mismatch_reason
+        )
+        other_tenant = WristbandError(
+            "tenant_mismatch",
+            f"The callback is not for the tenant its login was started for: {mismatch_reason}.",
+        )
+        return _restart(
+            config, sdk, stored, reason=LoginFailure.TENANT_MISMATCH, error=other_tenant
+        )
     issuer = params.get("iss")
     if issuer is not None and issuer != config.issuer:  # RFC 9207: a mix-up attack
         mixup = WristbandError(
             "invalid_issuer", "the authorization response is from another issuer"
         )
-        return CallbackResult("error", stored, error=mixup)
+        return CallbackResult("error", stored, error=mixup, reason=LoginFailure.ISSUER_MISMATCH)
     error = params.get("error")
-    if error in RESTART_ERRORS:
-        return _restart(config, sdk, stored)
     if error:
-        description = params.get("error_description", "")[:300]
-        return CallbackResult("error", stored, error=WristbandError(error, description))
+        answered = WristbandError(error[:100], params.get("error_description", "")[:300])
+        if stored.prompt == "none" and error in SILENT_LOGIN_ERRORS:
+            logger.info("A prompt=none login found no Wristband session (%s)", answered.error)
+            url = not_logged_in_url(stored.return_url, config.default_return_url)
+            return CallbackResult(
+                "not_logged_in",
+                stored,
+                redirect_url=url,
+                error=answered,
+                reason=LoginFailure.LOGIN_REQUIRED,
+            )
+        if error in RESTART_ERRORS:
+            return _restart(config, sdk, stored, reason=LoginFailure.LOGIN_REQUIRED, error=answered)
+        return CallbackResult(
+            "error", stored, error=answered, reason=LoginFailure.AUTHORIZATION_ERROR
+        )
     code = params.get("code")
     if not code:
-        return _restart(config, sdk, stored)
+        no_code = WristbandError("invalid_request", "The callback has neither a code nor an error.")
+        return _restart(config, sdk, stored, reason=LoginFailure.MISSING_CODE, error=no_code)
     try:
         entry = _exchange(config, sdk, stored, code)
-    except InvalidGrantError:
+    except InvalidGrantError as exc:
         logger.info("Authorization code rejected (invalid_grant); restarting the login")
-        return _restart(config, sdk, stored)
+        return _restart(
+            config, sdk, stored, reason=LoginFailure.INVALID_GRANT, error=_scrubbed(exc, code)
+        )
     except WristbandError as exc:
         logger.warning("Login could not be completed: %s", exc.error)
-        return CallbackResult("error", stored, error=exc)
+        return CallbackResult(
+            "error", stored, error=_scrubbed(exc, code), reason=failure_reason(exc)
+        )
     return CallbackResult("completed", stored, session=entry)
+
+
+def _check_max_age(config: AuthConfig, stored: LoginState, claims: dict[str, object]) -> None:
+    """A login that asked for ``max_age`` needs an ID token whose ``auth_time`` meets it."""
+    if stored.max_age is None:
+        return
+    if auth_time_of(claims.get("auth_time")) is None:
+        raise MaxAgeExceededError(
+            f"The login asked for max_age={stored.max_age}, and the ID token has no auth_time."
+        )
+    if not authenticated_within(claims["auth_time"], stored.max_age, leeway=config.jwt_leeway):
+        raise MaxAgeExceededError(
+            f"The login asked for max_age={stored.max_age}: Wristband did not authenticate "
+            "you recently enough."
+        )
 
 
 def _exchange(
@@ -167,6 +343,7 @@ def _exchange(
     if not tokens.id_token:
         raise WristbandError("invalid_token_response", "Wristband returned no ID token")
     claims = validate_id_token(config, tokens.id_token, nonce=stored.nonce)
+    _check_max_age(config, stored, claims)
     userinfo = client.userinfo(tokens.access_token)
     if userinfo.get("sub") != claims["sub"]:
         raise WristbandError("invalid_userinfo", "userinfo is about another user than the ID token")
@@ -191,6 +368,7 @@ def _exchange(
         idp_name=idp_name if isinstance(idp_name, str) else None,
         userinfo=userinfo,
         created_at=issued,
+        auth_time=auth_time_of(claims.get("auth_time")),
     )
 
 

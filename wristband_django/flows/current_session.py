@@ -16,7 +16,10 @@ def resolve_wristband_session(request: HttpRequest) -> WristbandSession | None:
 
     The middleware calls it before the view; the decorator, mixin and DRF classes call it
     too, so they work with or without the middleware and never refresh twice.
-    Raises ``StoreUnavailableError`` when the session store is down.
+    Raises ``StoreUnavailableError`` when the session store is down, and
+    ``WristbandUnavailableError`` when Wristband is and
+    ``keep_session_when_wristband_unavailable`` keeps the session (asked again in the same
+    request, the session's refresh back-off answers at once, without calling Wristband).
     """
     if getattr(request, _RESOLVED, False):
         return request.wristband  # type: ignore[attr-defined,no-any-return]

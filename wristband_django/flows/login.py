@@ -1,11 +1,19 @@
-"""Login: resolve the tenant, create the login state, build Wristband's authorize URL."""
+"""Login: resolve the tenant, create the login state, build Wristband's authorize URL.
+
+Also the rules of step-up and silent login: which ``prompt`` and ``max_age`` values a login
+may ask for, when an ``auth_time`` satisfies a ``max_age``, and where a silent login that
+found no Wristband session lands.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import math
+import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,12 +27,24 @@ from wristband_django.wristband.browser_urls import (
     application_login_url,
     authorize_url,
     tenant_host,
+    with_query,
 )
 from wristband_django.wristband.tenants import Tenant
 
 #: Custom state travels in the login-state cookie, whose budget it shares with the return URL.
 MAX_CUSTOM_STATE_BYTES = 512
 MAX_HINT_LENGTH = 256
+
+#: The ``prompt`` values a login may ask for: ``login`` (credentials again), ``none`` (no
+#: page at all: logged in silently with Wristband's session, or not at all).
+PROMPTS = ("login", "none")
+#: ``max_age``: a whole number of seconds, digits only, from 0 to a year.
+MAX_AGE_LIMIT = 31_536_000
+_MAX_AGE = re.compile(r"[0-9]{1,8}")
+#: A ``prompt=none`` login that found no Wristband session lands on its return URL with
+#: ``?wristband_login=none``.
+LOGIN_OUTCOME_PARAMETER = "wristband_login"
+NOT_LOGGED_IN = "none"
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,65 @@ def check_custom_state(custom_state: Any) -> None:
         raise ValueError(f"custom state is {size} bytes; the limit is {MAX_CUSTOM_STATE_BYTES}")
 
 
+def parse_prompt(value: str | None) -> str | None:
+    """The Login endpoint's ``prompt`` (empty: none); ``ValueError`` for another value."""
+    if not value:
+        return None
+    if value not in PROMPTS:
+        raise ValueError(f"prompt must be one of: {', '.join(PROMPTS)}")
+    return value
+
+
+def parse_max_age(value: str | None) -> int | None:
+    """The Login endpoint's ``max_age`` (empty: none); ``ValueError`` unless it is digits
+    only, at most ``MAX_AGE_LIMIT``."""
+    if not value:
+        return None
+    if not _MAX_AGE.fullmatch(value) or int(value) > MAX_AGE_LIMIT:
+        raise ValueError(f"max_age must be a whole number of seconds from 0 to {MAX_AGE_LIMIT}")
+    return int(value)
+
+
+def check_max_age(max_age: int) -> int:
+    """``max_age`` for a guard (decorator, mixin); ``ValueError`` (where views are declared)
+    unless it is an int from 0 to ``MAX_AGE_LIMIT``."""
+    if isinstance(max_age, bool) or not isinstance(max_age, int):
+        raise ValueError("max_age must be a whole number of seconds")
+    if not 0 <= max_age <= MAX_AGE_LIMIT:
+        raise ValueError(f"max_age must be from 0 to {MAX_AGE_LIMIT} seconds")
+    return max_age
+
+
+def auth_time_of(value: object) -> int | None:
+    """An ``auth_time`` claim as epoch seconds, or ``None`` if it is not a usable number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(value)
+
+
+def authenticated_within(
+    auth_time: object, max_age: int, *, leeway: int, now: float | None = None
+) -> bool:
+    """Whether the last authentication (``auth_time``, epoch seconds) is at most ``max_age``
+    seconds old, with ``leeway`` seconds of clock skew (``jwt_leeway``). Unknown: too old.
+
+    The callback and the guards ask the same question, so a login the callback accepted
+    is never sent straight back to log in again.
+    """
+    seconds = auth_time_of(auth_time)
+    if seconds is None:
+        return False
+    return (time.time() if now is None else now) - seconds <= max_age + leeway
+
+
+def not_logged_in_url(return_url: str | None, default_return_url: str) -> str:
+    """Where a ``prompt=none`` login that found no Wristband session lands: its return URL
+    with ``wristband_login=none``."""
+    return with_query(return_url or default_return_url, {LOGIN_OUTCOME_PARAMETER: NOT_LOGGED_IN})
+
+
 def callback_url(sdk: SdkConfiguration, login_state: LoginState) -> str:
     """The ``redirect_uri`` of a login: our Callback endpoint, on the tenant's subdomain."""
     return fill_tenant_placeholder(sdk.redirect_uri, login_state.tenant_name or "")
@@ -80,8 +159,16 @@ def start_login(
     *,
     return_url: str | None,
     custom_state: Any = None,
+    prompt: str | None = None,
+    max_age: int | None = None,
 ) -> LoginStart:
-    """The authorize redirect for ``tenant``, or the application-level login page."""
+    """The authorize redirect for ``tenant``, or the application-level login page.
+
+    ``prompt`` and ``max_age`` (already checked) go to Wristband's authorize endpoint and
+    into the login state. Without a tenant they cannot: a ``prompt=none`` login then ends at
+    once as not logged in, and the tenant discovery page drops ``max_age`` (a guard asking
+    for it names the session's tenant, so it never gets there).
+    """
     check_custom_state(custom_state)
     host = tenant_host(
         config, sdk, tenant_name=tenant.name, tenant_custom_domain=tenant.custom_domain
@@ -89,6 +176,8 @@ def start_login(
     subdomains = sdk.parse_tenant_from_root_domain is not None
     if host is None or (subdomains and not tenant.name):
         # No tenant (or no subdomain to build our callback URL on): tenant discovery.
+        if prompt == "none":  # a page would be shown: not logged in
+            return LoginStart(not_logged_in_url(return_url, config.default_return_url), None)
         return LoginStart(application_login_url(config, sdk, state=return_url), None)
     login_state = LoginState.new(
         created_at_ms=_creation_time_ms(),
@@ -96,6 +185,8 @@ def start_login(
         tenant_name=tenant.name,
         tenant_custom_domain=tenant.custom_domain,
         custom_state=custom_state,
+        prompt=prompt,
+        max_age=max_age,
     )
     url = authorize_url(
         config,
@@ -111,6 +202,8 @@ def start_login(
             "nonce": login_state.nonce,
             "login_hint": _hint(request, "login_hint"),
             "idp_hint": _hint(request, "idp_hint"),
+            "prompt": prompt,
+            "max_age": str(max_age) if max_age is not None else None,
         },
     )
     return LoginStart(url, login_state)

@@ -7,7 +7,9 @@ stay within ``login_cookie_budget`` bytes of the Cookie header. Each value is se
 (``store.sealing``: AES-256-GCM, HKDF keys) with ``login_state_secret`` (the first secret
 seals, all open: that is how secrets rotate), bound to its slot's name. The ``state``,
 PKCE verifier and nonce derive from one random seed, so the cookie carries 32 random bytes,
-not three values. The login state binds the tenant the authorize request was sent to.
+not three values. The login state binds the tenant the authorize request was sent to, and
+remembers the ``prompt`` and ``max_age`` it asked Wristband for (the callback answers a
+``prompt=none`` login's ``login_required`` and checks ``auth_time`` against ``max_age``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class LoginState:
     tenant_custom_domain: str | None
     return_url: str | None
     custom_state: Any
+    #: The authorize request's ``prompt`` (``"login"``, ``"none"``) and ``max_age`` (seconds).
+    prompt: str | None = None
+    max_age: int | None = None
 
     @classmethod
     def new(cls, **fields: Any) -> LoginState:
@@ -93,6 +98,8 @@ class LoginState:
             "d": self.tenant_custom_domain,
             "r": self.return_url,
             "c": self.custom_state,
+            "p": self.prompt,
+            "m": self.max_age,
         }
         compact = {key: value for key, value in fields.items() if value is not None}
         return json.dumps(compact, separators=(",", ":"), ensure_ascii=False).encode()
@@ -108,6 +115,11 @@ class LoginState:
         seed, created = fields.get("s"), fields.get("t")
         if not isinstance(seed, str) or isinstance(created, bool) or not isinstance(created, int):
             return None
+        prompt, max_age = fields.get("p"), fields.get("m")
+        if prompt is not None and not isinstance(prompt, str):
+            return None
+        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
+            return None
         return cls(
             seed=seed,
             created_at_ms=created,
@@ -115,6 +127,8 @@ class LoginState:
             tenant_custom_domain=fields.get("d"),
             return_url=fields.get("r"),
             custom_state=fields.get("c"),
+            prompt=prompt,
+            max_age=max_age,
         )
 
 

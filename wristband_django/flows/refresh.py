@@ -1,11 +1,23 @@
 """Refresh: keep a session's access token fresh, once per session even under concurrency.
 
-``fresh_session(request)`` returns the request's Wristband session with a valid access
-token, or ``None`` when there is none (any more). An expired token is refreshed under the
-session's lock; requests that waited for the lock re-read the store and use the tokens
-the winner stored. A refresh that cannot succeed (``invalid_grant``, another 4xx, or 5xx
-and timeouts after the retries) ends the session: the store entry is deleted and the
-cookie expired. Store outages raise ``StoreUnavailableError``.
+One implementation, ``refresh_stored_session(config, session_key)``, works on a session key
+and the project's session store: under the session's lock it re-reads the session, starts
+from the newest tokens (``store.newest_tokens``), refreshes with retries, saves and
+publishes the new tokens, or ends the session when the refresh cannot succeed. Two thin
+layers use it:
+
+- ``fresh_session(request, config)``: the request's session, for the middleware, the
+  decorator, the mixin, the DRF and ninja classes and the Session and Token endpoints; it
+  adds what only a request has (the cookie, the Django login, ``request.session``);
+- ``fresh_session_by_key(config, session_key)``: any session by its key, outside a request
+  (``wristband_django.sessions``, e.g. in a Celery task).
+
+Both return the session with a valid access token, or ``None`` when there is none (any
+more). A refresh that cannot succeed (``invalid_grant``, another 4xx, or 5xx and timeouts
+after the retries) ends the session: the store entry is deleted (and the request's cookie
+expired). With ``keep_session_when_wristband_unavailable``, 5xx and timeouts instead keep
+the session and raise ``WristbandUnavailableError`` (a 503), and the session's next refresh
+waits ``OUTAGE_BACKOFF_SECONDS``. Store outages raise ``StoreUnavailableError``.
 """
 
 from __future__ import annotations
@@ -13,18 +25,28 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.http import HttpRequest
 
 from wristband_django import signals
 from wristband_django.conf import AuthConfig
 from wristband_django.deadlines import deadline, remaining
-from wristband_django.errors import InvalidIdTokenError, WristbandError
+from wristband_django.errors import (
+    InvalidIdTokenError,
+    WristbandError,
+    WristbandUnavailableError,
+)
 from wristband_django.flows.django_login import end_django_login, is_django_login
 from wristband_django.flows.end_session import end_session, revoke
-from wristband_django.store import access, login_records, newest_tokens, session_entry
+from wristband_django.store import (
+    access,
+    login_records,
+    newest_tokens,
+    refresh_backoff,
+    session_entry,
+)
 from wristband_django.store.access import load_stored_session
 from wristband_django.store.locks import session_lock
 from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
@@ -35,6 +57,10 @@ from wristband_django.wristband.id_tokens import UnknownKeyIdTokenError, validat
 logger = logging.getLogger(__name__)
 
 FIRST_BACKOFF_SECONDS = 0.2
+#: With ``keep_session_when_wristband_unavailable``: how long a session whose refresh found
+#: Wristband unavailable waits before its next try; the ``Retry-After`` of the 503 answers
+#: (``responses.RETRY_AFTER_SECONDS``).
+OUTAGE_BACKOFF_SECONDS = 5
 
 
 def _backoff(attempt: int) -> float:
@@ -107,31 +133,29 @@ def _checked_id_token(
     return id_token
 
 
-def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
-    """The request's Wristband session with a valid access token (refreshed if needed)."""
-    try:
-        access.load_session_strictly(request)
-        entry = session_entry.load(request.session)
-        if entry is None:
-            session_key = request.session.session_key
-            if session_key and is_django_login(request.session):  # ended with Wristband's
-                end_session(config, session_key)
-                end_django_login(request)
-            return None
-        if not entry.is_expired():
-            return entry
-        return _refresh_once(request, config, entry)
-    except STORE_ERRORS as exc:
-        access.keep_session_cookie(request)
-        raise StoreUnavailableError(type(exc).__name__) from exc
+@dataclass(frozen=True)
+class RefreshResult:
+    """What ``refresh_stored_session`` found or did, under the session's lock."""
+
+    #: The session with a valid access token; ``None``: the session is over.
+    session: WristbandSession | None
+    #: The store's copy of the session, saved with the new tokens: set when this call
+    #: refreshed (not when another one had, meanwhile).
+    saved: SessionBase | None = None
+    #: The session a failed refresh ended, and why (for ``signals.refresh_failed``).
+    failed: WristbandSession | None = None
+    error: WristbandError | None = None
 
 
-def _refresh_once(
-    request: HttpRequest, config: AuthConfig, entry: WristbandSession
-) -> WristbandSession | None:
-    session_key = request.session.session_key
-    if session_key is None:  # pragma: no cover - a loaded entry always has a key
-        return None
+def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResult:
+    """Refresh the session stored under ``session_key`` if its access token has expired,
+    under its lock: at most one refresh per session at a time, across processes.
+
+    Whoever waited for the lock re-reads the store and uses the tokens the winner stored.
+    Raises ``StoreUnavailableError`` (or one of ``STORE_ERRORS``) when the store or the lock
+    cache does not answer, and ``WristbandUnavailableError`` when Wristband does not and
+    ``keep_session_when_wristband_unavailable`` keeps the session.
+    """
     lifetime = config.refresh_lock_timeout  # outlives the refresh's whole deadline
     with session_lock(session_key, ttl=lifetime, wait=lifetime) as acquired:
         if not acquired:  # never refresh without the lock: 503, the user stays logged in
@@ -139,36 +163,97 @@ def _refresh_once(
         stored = load_stored_session(session_key)
         current = session_entry.load(stored)
         if current is None:  # ended meanwhile (logout, the admin, another failed refresh)
-            end_django_login(request)
-            return None
+            return RefreshResult(None)
         current = newest_tokens.newest(session_key, current)
         if not current.is_expired():
-            return current  # another request refreshed while this one waited
+            return RefreshResult(current)  # another request or worker refreshed meanwhile
+        keep = config.keep_session_when_wristband_unavailable
+        if keep and refresh_backoff.is_backing_off(session_key):
+            raise WristbandUnavailableError(
+                "wristband_unavailable", "a refresh found Wristband unavailable moments ago"
+            )
         with deadline(config.refresh_timeout):  # a failure's revoke shares the deadline
             try:
                 refreshed = refresh_tokens(config, current)
+            except WristbandUnavailableError as exc:
+                if not keep:
+                    return _failed(config, session_key, current, exc)
+                logger.warning("Token refresh failed (%s); keeping the session", exc.error)
+                refresh_backoff.back_off(session_key, OUTAGE_BACKOFF_SECONDS)
+                raise
             except WristbandError as exc:
-                logger.warning("Token refresh failed (%s); ending the session", exc.error)
-                end_session(config, session_key, lock_held=True)
-                end_django_login(request)
-                signals.refresh_failed.send(
-                    WristbandSession, request=request, user_id=current.user_id, error=exc
-                )
-                return None
+                return _failed(config, session_key, current, exc)
         session_entry.store(stored, refreshed)
         try:
             stored.save()
         except UpdateError:  # the database row went away meanwhile (it expired)
             revoke(config, refreshed.refresh_token)  # nothing holds the new tokens any more
             end_session(config, session_key, lock_held=True)
-            end_django_login(request)
-            return None
+            return RefreshResult(None)
         newest_tokens.publish(session_key, refreshed)
-    if request.session.modified:  # this request's own changes are saved with the new tokens
-        session_entry.store(request.session, refreshed)
-    else:  # already saved: writing it again after the lock could resurrect an ended session
-        stored.modified = False
-        request.session = stored
     login_records.record_refresh(session_key, refreshed)
-    signals.tokens_refreshed.send(WristbandSession, request=request, session=refreshed)
-    return refreshed
+    return RefreshResult(refreshed, saved=stored)
+
+
+def _failed(
+    config: AuthConfig, session_key: str, current: WristbandSession, exc: WristbandError
+) -> RefreshResult:
+    """End the session whose refresh cannot succeed (the caller holds its lock)."""
+    logger.warning("Token refresh failed (%s); ending the session", exc.error)
+    end_session(config, session_key, lock_held=True)
+    return RefreshResult(None, failed=current, error=exc)
+
+
+def _announce(result: RefreshResult, request: HttpRequest | None) -> None:
+    """The signals of a refresh (``request`` is ``None`` outside a request)."""
+    if result.failed is not None and result.error is not None:
+        signals.refresh_failed.send(
+            WristbandSession, request=request, user_id=result.failed.user_id, error=result.error
+        )
+    elif result.saved is not None and result.session is not None:
+        signals.tokens_refreshed.send(WristbandSession, request=request, session=result.session)
+
+
+def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
+    """The request's Wristband session with a valid access token (refreshed if needed)."""
+    try:
+        access.load_session_strictly(request)
+        entry = session_entry.load(request.session)
+        session_key = request.session.session_key
+        if entry is None:
+            if session_key and is_django_login(request.session):  # ended with Wristband's
+                end_session(config, session_key)
+                end_django_login(request)
+            return None
+        if not entry.is_expired():
+            return entry
+        if session_key is None:  # pragma: no cover - a loaded entry always has a key
+            return None
+        result = refresh_stored_session(config, session_key)
+        if result.session is None:
+            end_django_login(request)  # the store entry is gone: expire the cookie too
+        elif result.saved is not None:
+            if request.session.modified:  # this request's changes are saved with the tokens
+                session_entry.store(request.session, result.session)
+            else:  # saved already: saving it again could resurrect a session ended meanwhile
+                result.saved.modified = False
+                request.session = result.saved
+        _announce(result, request)
+        return result.session
+    except STORE_ERRORS as exc:
+        access.keep_session_cookie(request)
+        raise StoreUnavailableError(type(exc).__name__) from exc
+
+
+def fresh_session_by_key(config: AuthConfig, session_key: str) -> WristbandSession | None:
+    """The session stored under ``session_key`` with a valid access token (refreshed if
+    needed), outside any request; the same lock, tokens and failure rules as a request's."""
+    try:
+        entry = session_entry.load(load_stored_session(session_key))
+        if entry is None or not entry.is_expired():
+            return entry
+        result = refresh_stored_session(config, session_key)
+        _announce(result, None)
+        return result.session
+    except STORE_ERRORS as exc:
+        raise StoreUnavailableError(type(exc).__name__) from exc

@@ -125,6 +125,13 @@ def session_store(session_key: str | None = None) -> SessionBase:
     return store
 
 
+def is_usable_key(session_key: str) -> bool:
+    """Whether ``session_key`` can name a session of the project's engine: the engine's own
+    rules (Django: at least 8 characters) and any cache's (``is_usable_session_key``). No
+    store is asked."""
+    return is_usable_session_key(session_store(session_key), session_key)
+
+
 def load_stored_session(session_key: str) -> SessionBase:
     """The session stored under ``session_key`` (a key this app made), read now; an
     unreachable store raises (one of ``STORE_ERRORS``) instead of reading as empty."""

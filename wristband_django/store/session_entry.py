@@ -74,6 +74,10 @@ class WristbandSession:
     userinfo: Mapping[str, Any] = field(default_factory=Claims)
     created_at: int = field(default_factory=now_ms)
     refreshed_at: int | None = None
+    #: When the user last entered credentials at Wristband: the ID token's ``auth_time``
+    #: (epoch **seconds**, as in the token); ``None`` if unknown (counts as too old for
+    #: ``max_age``).
+    auth_time: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.userinfo, Claims):

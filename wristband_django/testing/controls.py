@@ -1,12 +1,15 @@
 """What a test does to a running fake beyond logging in: faults, machine clients, broken ID
-tokens, key rotation, revocation, and the records of every request received."""
+tokens, key rotation, revocation, browsers with a Wristband session, and the records of
+every request received."""
 
 from __future__ import annotations
 
+import http.client
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .browser import FakeBrowser
 from .endpoints import Endpoints
 from .faults import Fault, FaultQueue
 from .grants import Grants
@@ -30,6 +33,8 @@ class FakeControls:
     _keys: KeyRing
     _records_lock: threading.Lock
     _stopping: threading.Event
+    _bind: tuple[str, int]
+    _own_connection: Callable[[str], http.client.HTTPConnection]
 
     # --- faults ----------------------------------------------------------------------------
 
@@ -120,6 +125,25 @@ class FakeControls:
     def revoke_all(self, user_sub: str | None = None) -> None:
         """Revoke every token family (of one user), like an admin ending sessions."""
         self._grants.revoke_all(user_sub)
+
+    # --- browsers and their Wristband session ----------------------------------------------
+
+    def new_browser(self) -> FakeBrowser:
+        """A browser of its own (`FakeBrowser`): it keeps the fake's session cookie, so
+        ``prompt=none`` logs in silently once it has logged in, and ``max_age`` and
+        ``prompt=login`` ask its user for credentials again (a new ``auth_time``)."""
+
+        def connect() -> http.client.HTTPConnection:
+            wildcard = self._bind[0] in ("", "0.0.0.0")  # noqa: S104 (a comparison)
+            return self._own_connection("127.0.0.1" if wildcard else self._bind[0])
+
+        return FakeBrowser(connect)
+
+    def age_browser_sessions(self, seconds: int) -> None:
+        """Move every browser's last authentication at the fake ``seconds`` into the past
+        (what time would do): ID tokens issued from these sessions carry the older
+        ``auth_time``, and a ``max_age`` below their age asks for credentials again."""
+        self._grants.age_browser_sessions(seconds)
 
     # --- records ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 from collections.abc import Sequence
 from types import TracebackType
@@ -54,6 +55,11 @@ class FakeWristband(FakeControls):
     custom domain. `authorize()` completes a login without a browser; the controls (faults,
     machine clients, broken ID tokens, key rotation, records) are in `FakeControls`.
 
+    `tls`: a server-side `ssl.SSLContext` (its certificate valid for `localhost`) makes the
+    fake speak https, as Wristband does: its issuer and URLs are then `https://`, and
+    `auth_settings()` leaves out `dangerously_allow_http_idp`, so the app must trust the
+    certificate's CA (e.g. through `REQUESTS_CA_BUNDLE` or the `ca_bundle` setting).
+
     Machine-to-machine tokens: `add_machine_client(client_id, secret)` registers a client
     whose `grant_type=client_credentials` requests get an access token (no refresh token, no
     ID token) lasting `access_token_ttl` seconds, like the application's own access tokens.
@@ -77,6 +83,7 @@ class FakeWristband(FakeControls):
         port: int = 0,
         app_id: str = "app_fake",
         code_ttl: float = 60.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         tenant_list = list(DEFAULT_TENANTS if tenants is None else tenants)
         self.settings = FakeSettings(
@@ -102,6 +109,7 @@ class FakeWristband(FakeControls):
         self.requests: list[RecordedRequest] = []
         self._records_lock = threading.Lock()
         self._bind = (host, port)
+        self._tls = tls
         self._server: FakeHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lifecycle_lock = threading.Lock()
@@ -113,7 +121,7 @@ class FakeWristband(FakeControls):
         """Listen and serve in a daemon thread (no-op if already started)."""
         with self._lifecycle_lock:
             if self._server is None:
-                self._server = FakeHTTPServer(self._bind, self._dispatch)
+                self._server = FakeHTTPServer(self._bind, self._dispatch, ssl_context=self._tls)
                 self._stopping.clear()
                 self.settings.issuer = self.base_url
                 self._thread = threading.Thread(
@@ -161,8 +169,13 @@ class FakeWristband(FakeControls):
         raise RuntimeError("FakeWristband has no port until start()")
 
     @property
+    def scheme(self) -> str:
+        """`https` with `tls`, else `http`."""
+        return "http" if self._tls is None else "https"
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.vanity_domain}"
+        return f"{self.scheme}://{self.vanity_domain}"
 
     @property
     def vanity_domain(self) -> str:
@@ -184,12 +197,14 @@ class FakeWristband(FakeControls):
         return self._keys.current_kid
 
     def auth_settings(self, **overrides: Any) -> dict[str, Any]:
-        """A `WRISTBAND_AUTH` settings dict pointing a Django project at this fake."""
+        """A `WRISTBAND_AUTH` settings dict pointing a Django project at this fake (with
+        `dangerously_allow_http_idp` unless the fake speaks https)."""
+        http_idp = {"dangerously_allow_http_idp": True} if self._tls is None else {}
         return {
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "wristband_application_vanity_domain": self.vanity_domain,
-            "dangerously_allow_http_idp": True,
+            **http_idp,
             **overrides,
         }
 
@@ -252,7 +267,7 @@ class FakeWristband(FakeControls):
             headers[USER_HEADER] = quote(ref, safe="")
         wildcard = self._bind[0] in ("", "0.0.0.0")  # noqa: S104 (a comparison, not a bind)
         connect_host = "127.0.0.1" if wildcard else self._bind[0]
-        connection = http.client.HTTPConnection(connect_host, self.port, timeout=10)
+        connection = self._own_connection(connect_host)
         try:
             connection.request("GET", f"{url.path}?{url.query}", headers=headers)
             response = connection.getresponse()
@@ -265,3 +280,14 @@ class FakeWristband(FakeControls):
         raise AssertionError(
             f"fake Wristband rejected the authorize request (HTTP {response.status}): {body[:500]}"
         )
+
+    def _own_connection(self, host: str) -> http.client.HTTPConnection:
+        """A connection to this fake's own socket, playing the browser in `authorize()`."""
+        if self._tls is None:
+            return http.client.HTTPConnection(host, self.port, timeout=10)
+        # The fake talking to itself over loopback: no trust decision to make, so the
+        # certificate (which the app under test must verify) is not checked here.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(host, self.port, timeout=10, context=context)

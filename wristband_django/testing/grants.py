@@ -1,4 +1,5 @@
-"""Authorization codes and refresh-token families (one family per login)."""
+"""Authorization codes, refresh-token families (one family per login) and browser sessions
+(who entered credentials at the fake, in which browser, and when)."""
 
 from __future__ import annotations
 
@@ -49,8 +50,21 @@ class AuthorizationCode:
     scope: str
     nonce: str | None
     issued_at: float = field(default_factory=time.time)
+    #: When the user last entered credentials (epoch seconds); None: when the code was issued.
+    auth_time: int | None = None
     family_id: str | None = None
     used: bool = False
+
+
+@dataclass
+class BrowserSession:
+    """A browser's session at the fake (its cookie names it): the user who last entered
+    credentials there, for which tenant, and when (``auth_time``, epoch seconds)."""
+
+    id: str
+    user: FakeUser
+    tenant: FakeTenant
+    auth_time: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,30 @@ class Grants:
         self._families: dict[str, TokenFamily] = {}
         self._refresh_tokens: dict[str, str] = {}
         self._access_tokens: dict[str, str] = {}
+        self._browser_sessions: dict[str, BrowserSession] = {}
+
+    def start_browser_session(self, user: FakeUser, tenant: FakeTenant) -> BrowserSession:
+        """The user entered credentials now: a new browser session (its id goes in a cookie)."""
+        session = BrowserSession(secrets.token_urlsafe(24), user, tenant, int(time.time()))
+        with self._lock:
+            self._browser_sessions[session.id] = session
+        return session
+
+    def browser_session(self, session_id: str, tenant: FakeTenant) -> BrowserSession | None:
+        """The live browser session `session_id` for `tenant`, or None."""
+        with self._lock:
+            session = self._browser_sessions.get(session_id)
+        return session if session is not None and session.tenant.name == tenant.name else None
+
+    def end_browser_session(self, session_id: str) -> None:
+        with self._lock:
+            self._browser_sessions.pop(session_id, None)
+
+    def age_browser_sessions(self, seconds: int) -> None:
+        """Move every browser session's last authentication `seconds` into the past."""
+        with self._lock:
+            for session in self._browser_sessions.values():
+                session.auth_time -= seconds
 
     def issue_code(self, code: AuthorizationCode) -> str:
         value = secrets.token_urlsafe(32)
@@ -145,7 +183,7 @@ class Grants:
             user=code.user,
             tenant=code.tenant,
             scope=code.scope,
-            auth_time=int(code.issued_at),
+            auth_time=code.auth_time if code.auth_time is not None else int(code.issued_at),
         )
         self._families[family.id] = family
         if "offline_access" in code.scope.split():

@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -34,14 +35,28 @@ Dispatch = Callable[[RecordedRequest], Response | Trickle | None]
 
 
 class FakeHTTPServer(ThreadingHTTPServer):
-    """A threaded HTTP server that can close its open keep-alive connections on stop."""
+    """A threaded HTTP server that can close its open keep-alive connections on stop.
+
+    With ``ssl_context`` (a server-side ``ssl.SSLContext``) it speaks https: each connection's
+    TLS handshake happens in that connection's own thread, so a client that never completes
+    one holds no other.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    #: Seconds a client has to complete the TLS handshake.
+    handshake_timeout = 10.0
 
-    def __init__(self, address: tuple[str, int], dispatch: Dispatch) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        dispatch: Dispatch,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.dispatch = dispatch
+        self.ssl_context = ssl_context
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -60,8 +75,23 @@ class FakeHTTPServer(ThreadingHTTPServer):
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.ssl_context is not None:
+            request.settimeout(self.handshake_timeout)
+            try:  # the wrapped socket takes over the connection (``request`` is detached)
+                tls = self.ssl_context.wrap_socket(request, server_side=True)
+            except OSError:  # e.g. the client does not trust the certificate
+                request.close()
+                return
+            try:
+                super().finish_request(tls, client_address)
+            finally:
+                tls.close()
+            return
+        super().finish_request(request, client_address)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, ssl.SSLError)):
             super().handle_error(request, client_address)
 
 

@@ -4,18 +4,29 @@ One ``requests.Session`` per configuration, explicit connect/read timeouts, a to
 deadline per call (``call_timeout``, tightened by any enclosing ``deadline()``), and
 every failure mapped to a ``WristbandError`` subclass. Nothing here logs a
 request or response body: they carry codes, tokens and secrets.
+
+The proxy and the CA bundle are resolved once per client (``Route``): the settings
+``proxy_url`` and ``ca_bundle`` win; without them, the environment's variables as requests
+reads them. ``trust_env`` stays off all the same, so that ``.netrc`` is never read.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import socket
+import ssl
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.request import getproxies
 
 import requests
+from requests.utils import should_bypass_proxies
 
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
@@ -73,6 +84,138 @@ class TokenResponse:
         )
 
 
+#: Where a CA bundle is looked for when ``ca_bundle`` is not set: requests' two variables,
+#: then OpenSSL's (which requests itself ignores).
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+#: OpenSSL verification results that mean "no trusted CA issued this certificate".
+UNTRUSTED_ISSUER_CODES = frozenset({2, 18, 19, 20, 21})
+HOSTNAME_MISMATCH_CODE = 62
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*(.{0,60})")
+
+
+def redact_credentials(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``: for logs and messages."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
+
+
+PROXY_SETTING = "the proxy_url setting"
+CA_BUNDLE_SETTING = "the ca_bundle setting"
+
+
+@dataclass(frozen=True)
+class Route:
+    """How calls reach Wristband: through ``proxy`` (``None``: directly), trusting the CAs of
+    ``ca_bundle`` (``None``: requests' default, certifi's), and where each came from: a
+    setting or an environment variable ("" for the defaults)."""
+
+    proxy: str | None = field(default=None, repr=False)  # may carry a password
+    proxy_source: str = ""
+    ca_bundle: str | None = None
+    ca_bundle_source: str = ""
+    https: bool = True
+
+    @classmethod
+    def resolve(cls, config: AuthConfig, url: str) -> Route:
+        """The route for calls to ``url`` (one host: the vanity domain): settings first, then
+        the environment, read now."""
+        proxy, proxy_source = _resolve_proxy(config, url)
+        bundle, bundle_source = config.ca_bundle, CA_BUNDLE_SETTING
+        if bundle is None:
+            found = ((os.environ.get(name), name) for name in CA_BUNDLE_VARIABLES)
+            bundle, bundle_source = next(((v, n) for v, n in found if v), (None, ""))
+        return cls(proxy, proxy_source, bundle, bundle_source, urlsplit(url).scheme == "https")
+
+    def __str__(self) -> str:
+        """The route for a log line: the proxy's credentials redacted, each source named."""
+        if self.proxy is not None:
+            proxy = f"proxy {redact_credentials(self.proxy)} (from {self.proxy_source})"
+        elif self.proxy_source == PROXY_SETTING:
+            proxy = "no proxy (the proxy_url setting is False)"
+        elif self.proxy_source:
+            proxy = f"no proxy ({self.proxy_source} lists the host)"
+        else:
+            proxy = "no proxy"
+        if not self.https:
+            bundle = "no TLS (http)"
+        elif self.ca_bundle is None:
+            bundle = "CA bundle: certifi's (requests' default)"
+        else:
+            bundle = f"CA bundle {self.ca_bundle} (from {self.ca_bundle_source})"
+        return f"{proxy}, {bundle}"
+
+    def ca_bundle_problem(self) -> str | None:
+        """Why the CA bundle cannot be used (``None``: it can, as far as a path tells)."""
+        if not self.https or self.ca_bundle is None or os.path.exists(self.ca_bundle):
+            return None
+        return f"the CA bundle {self.ca_bundle_source} names does not exist: is the path right?"
+
+    def ca_hint(self) -> str:
+        """What to check when no trusted CA issued Wristband's certificate."""
+        if self.ca_bundle_source == CA_BUNDLE_SETTING:
+            hint = "is your CA in the file the ca_bundle setting names?"
+        elif self.ca_bundle_source == "REQUESTS_CA_BUNDLE":
+            hint = "is your CA in REQUESTS_CA_BUNDLE?"
+        elif self.ca_bundle_source:
+            hint = (
+                f"is your CA in the bundle {self.ca_bundle_source} names? (REQUESTS_CA_BUNDLE "
+                "or the ca_bundle setting would win over it)"
+            )
+        else:
+            hint = "is your CA in REQUESTS_CA_BUNDLE? (none is set: only public CAs are trusted)"
+        if self.proxy is not None:
+            hint += " A proxy that inspects TLS presents certificates of its own CA."
+        return hint
+
+
+def _resolve_proxy(config: AuthConfig, url: str) -> tuple[str | None, str]:
+    """The proxy for ``url`` and its source, as requests would choose it from the
+    environment (``{scheme}_proxy``, then ``all_proxy``, any case; ``NO_PROXY``), unless the
+    ``proxy_url`` setting decides."""
+    if config.proxy_url is False:
+        return None, PROXY_SETTING
+    if config.proxy_url:
+        return config.proxy_url, PROXY_SETTING
+    environment = getproxies()
+    scheme = urlsplit(url).scheme
+    key = next((key for key in (scheme, "all") if environment.get(key)), None)
+    if key is None:
+        return None, ""
+    if should_bypass_proxies(url, no_proxy=None):
+        return None, "NO_PROXY"
+    proxy = environment[key]
+    return (proxy if "://" in proxy else f"http://{proxy}"), f"{key.upper()}_PROXY"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception it wraps (requests and urllib3 nest them in ``args``,
+    ``reason`` and ``original_error``), outermost first."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inner = (
+            getattr(current, "reason", None),
+            getattr(current, "original_error", None),
+            current.__cause__,
+            current.__context__,
+            *current.args,
+        )
+        pending.extend(item for item in inner if isinstance(item, BaseException))
+
+
+def _ssl_text(error: ssl.SSLError) -> str:
+    """OpenSSL's words, without the source location (``(_ssl.c:1006)``)."""
+    text = str(error.args[1]) if len(error.args) > 1 else str(error)
+    return re.sub(r"\s*\(_ssl\.c:\d+\)$", "", text)
+
+
 def _error_from_response(response: requests.Response) -> WristbandError:
     status = response.status_code
     error, description = "", ""
@@ -106,7 +249,13 @@ class WristbandClient:
         self.timeout = (config.connect_timeout, config.read_timeout)
         self.session = requests.Session()
         self.session.headers["Accept"] = "application/json"
-        self.session.trust_env = False  # no proxies or netrc credentials picked up by accident
+        # Never .netrc credentials; the proxy and the CA bundle are resolved explicitly.
+        self.session.trust_env = False
+        self.route = Route.resolve(config, self.base_url)
+        if self.route.proxy is not None:
+            self.session.proxies = {urlsplit(self.base_url).scheme: self.route.proxy}
+        self.session.verify = self.route.ca_bundle or True
+        logger.debug("Calls to Wristband at %s: %s", config.wristband_base_url, self.route)
         adapter = DeadlineAdapter()  # every byte of every answer within the deadline
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -124,6 +273,9 @@ class WristbandClient:
             return self._send(method, path, what, left, **kwargs)
 
     def _send(self, method: str, path: str, what: str, left: float, **kwargs: Any) -> Any:
+        problem = self.route.ca_bundle_problem()
+        if problem is not None:
+            raise self._network_failure("tls_error", f"{what}: {problem}")
         started = time.monotonic()
         connect, read = self.timeout
         try:
@@ -147,9 +299,7 @@ class WristbandClient:
                 raise WristbandTimeoutError(
                     f"{what}: no answer in time", request_sent=True
                 ) from exc
-            raise WristbandUnavailableError(
-                "connection_error", f"{what}: {type(exc).__name__}"
-            ) from exc
+            raise self._failure(exc, what) from exc
         logger.debug(
             "Wristband %s -> HTTP %s in %.0f ms",
             what,
@@ -164,6 +314,69 @@ class WristbandClient:
             return response.json()
         except ValueError as exc:
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
+
+    def _failure(self, exc: requests.RequestException, what: str) -> WristbandUnavailableError:
+        """A failure to connect, named by its cause when it is TLS or the proxy."""
+        proxy_failure = isinstance(
+            exc, (requests.exceptions.ProxyError, requests.exceptions.InvalidProxyURL)
+        ) or (self.route.proxy is not None and isinstance(exc, requests.exceptions.InvalidSchema))
+        if proxy_failure:
+            return self._network_failure("proxy_error", f"{what}: {self._proxy_problem(exc)}")
+        if isinstance(exc, requests.exceptions.SSLError):
+            return self._network_failure("tls_error", f"{what}: {self._tls_problem(exc)}")
+        return WristbandUnavailableError("connection_error", f"{what}: {type(exc).__name__}")
+
+    def _network_failure(self, error: str, description: str) -> WristbandUnavailableError:
+        """A TLS or proxy failure: logged with the route (a setting or the environment is
+        wrong, and the operator must see which), the proxy's credentials redacted."""
+        logger.warning("Calling Wristband failed: %s: %s [%s]", error, description, self.route)
+        return WristbandUnavailableError(error, description)
+
+    def _tls_problem(self, exc: requests.RequestException) -> str:
+        host = self.config.wristband_application_vanity_domain
+        causes = list(_causes(exc))
+        verify = next((c for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
+        if verify is not None:
+            reason = f"certificate verify failed ({verify.verify_message}) for {host}"
+            if verify.verify_code in UNTRUSTED_ISSUER_CODES:
+                return f"{reason}: {self.route.ca_hint()}"
+            if verify.verify_code == HOSTNAME_MISMATCH_CODE:
+                return f"{reason}: is wristband_application_vanity_domain right?"
+            return reason
+        other = next((c for c in causes if isinstance(c, ssl.SSLError)), None)
+        if other is not None:
+            return f"TLS with {host} failed ({_ssl_text(other)})"
+        return f"TLS with {host} failed"
+
+    def _proxy_problem(self, exc: requests.RequestException) -> str:
+        source = self.route.proxy_source
+        causes = list(_causes(exc))
+        for cause in causes:
+            tunnel = _TUNNEL_REFUSED.match(str(cause)) if type(cause) is OSError else None
+            if tunnel is not None:
+                status, reason = tunnel.group(1), tunnel.group(2).strip()
+                hint = (
+                    f"give the proxy's credentials in {source} (http://user:password@host:port)"
+                    if status == "407"
+                    else "does the proxy allow connections to this host and port?"
+                )
+                host = self.config.wristband_application_vanity_domain
+                return (
+                    f"the proxy refused the connection to {host} (CONNECT answered {status} "
+                    f"{reason}): {hint}"
+                )
+        if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+            return f"the proxy refused the connection: is it running, and is {source} right?"
+        if any(isinstance(cause, socket.gaierror) for cause in causes):
+            return f"the proxy's host name does not resolve: is {source} right?"
+        if any(isinstance(cause, TimeoutError) for cause in causes):
+            return "the proxy did not answer in time"
+        tls = next((cause for cause in causes if isinstance(cause, ssl.SSLError)), None)
+        if tls is not None:
+            return f"TLS with the proxy failed ({_ssl_text(tls)}): is {source}'s scheme right?"
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return f"the proxy failed ({type(causes[-1]).__name__})"
+        return f"the proxy URL from {source} is not usable ({type(exc).__name__})"
 
     def _token(self, form: dict[str, str], what: str) -> TokenResponse:
         body = self._call("POST", "/oauth2/token", what=what, data=form, auth=self._client_auth)

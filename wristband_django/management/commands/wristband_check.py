@@ -2,8 +2,10 @@
 
 Validates ``WRISTBAND_AUTH``, runs this app's system checks (deployment ones included),
 resolves the configuration (fetching Wristband's sdk-configuration when auto-configuration
-needs it) and fetches the JWKS. Exits non-zero on any failure. Never
-prints a secret.
+needs it) and fetches the JWKS. Shows the route the calls take (proxy, CA bundle, and the
+setting or environment variable each came from), so that a TLS or proxy failure can be told
+apart from Wristband's own. Exits non-zero on any failure. Never prints a secret (a proxy's
+credentials are redacted).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Wristband application: {config.issuer} (client_id {config.client_id})"
         )
+        self.stdout.write(f"  network: {get_client(config).route}")
         self.system_checks()
         self.sdk_configuration(config)
         self.jwks(config)

@@ -1,0 +1,45 @@
+"""The rolling-session checks: ``session_rolling_interval`` against Django's session settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning
+
+from wristband_django.checks.base import AppConfigs, _config, _id
+
+
+def check_session_rolling(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """E012: ``session_rolling_interval`` not shorter than ``SESSION_COOKIE_AGE``;
+    W007: it is set while ``SESSION_SAVE_EVERY_REQUEST`` is True."""
+    config = _config()
+    interval = config.session_rolling_interval if config is not None else None
+    if interval is None:
+        return []
+    messages: list[CheckMessage] = []
+    age = settings.SESSION_COOKIE_AGE
+    if interval >= age:
+        messages.append(
+            Error(
+                f"session_rolling_interval is {interval} s, not shorter than "
+                f"SESSION_COOKIE_AGE ({age} s).",
+                hint="A session would expire before its expiry is renewed. Set "
+                "session_rolling_interval well below SESSION_COOKIE_AGE (a few minutes, or "
+                "a small fraction of the session's lifetime), or remove it.",
+                id=_id("E012"),
+            )
+        )
+    if settings.SESSION_SAVE_EVERY_REQUEST:
+        messages.append(
+            Warning(
+                "session_rolling_interval is set while SESSION_SAVE_EVERY_REQUEST is True: it "
+                "has no effect.",
+                hint="SESSION_SAVE_EVERY_REQUEST writes every session to the store and sends "
+                "its cookie again after every request. Set it to False to renew Wristband "
+                "sessions once per session_rolling_interval instead, or remove "
+                "session_rolling_interval.",
+                id=_id("W007"),
+            )
+        )
+    return messages

@@ -1,0 +1,122 @@
+"""Rolling sessions: renew a Wristband session's expiry at most once per
+``session_rolling_interval`` seconds, not on every request.
+
+Django's ``SESSION_SAVE_EVERY_REQUEST`` gives a rolling expiry by saving the session after
+every request: a store write and a ``Set-Cookie`` each time. Here the session keeps the time
+it was last saved through the middleware (``EXTENDED_AT``, epoch seconds). After the view,
+when that is ``session_rolling_interval`` seconds ago or more, the session is saved once
+more, which renews its expiry in the store, and the session cookie is sent again with a
+fresh expiry. The requests in between cost nothing more than a look at that timestamp.
+
+Only sessions holding a Wristband login roll, and a rolled save never brings back a session
+that ended: it is made under the session's lock (the one logout, the admin and a failing
+refresh take to end it), from the session read again from the store there, and a session
+gone from the store stays gone. A session the request ends (logout) has no key any more and
+is left alone. A session the request saves anyway (the view changed it) only gets the new
+timestamp, at no extra write.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase, UpdateError
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date
+
+from wristband_django.conf import get_config
+from wristband_django.store import session_entry
+from wristband_django.store.access import load_stored_session
+from wristband_django.store.locks import session_lock
+from wristband_django.store.outages import STORE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+#: The session key holding when the session was last saved through the middleware.
+EXTENDED_AT = "_wristband_extended_at"
+
+
+def roll_session(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """After the view, before ``SessionMiddleware`` saves: renew the session's expiry when it
+    is due. Returns whether this saved the session itself (a write of its own)."""
+    interval = get_config().session_rolling_interval
+    if interval is None or settings.SESSION_SAVE_EVERY_REQUEST:
+        return False  # off, or Django saves every session after every request anyway
+    session: SessionBase | None = getattr(request, "session", None)
+    session_key = session.session_key if session is not None else None
+    if session is None or session_key is None or not session.accessed:
+        return False  # no session, one ended in this request, or one this request never read
+    if response.status_code >= 500:
+        return False  # SessionMiddleware does not save after a server error either
+    now = int(time.time())
+    if session.modified:  # saved anyway by SessionMiddleware, which renews its expiry
+        if session_entry.SESSION_KEY in session:
+            session[EXTENDED_AT] = now
+        return False
+    if not is_due(session.get(EXTENDED_AT), now, interval):
+        return False
+    if session_entry.load(session) is None:
+        return False  # not a Wristband login
+    return _extend(request, response, session_key, now)
+
+
+def is_due(extended_at: object, now: int, interval: int) -> bool:
+    """Whether a session last extended at ``extended_at`` should be extended at ``now``.
+
+    No timestamp (a login from before the setting, or a session saved elsewhere) is due."""
+    if isinstance(extended_at, bool) or not isinstance(extended_at, int):
+        return True
+    return now - extended_at >= interval
+
+
+def _extend(request: HttpRequest, response: HttpResponseBase, session_key: str, now: int) -> bool:
+    """Save the session as the store holds it now, with the new timestamp, under its lock;
+    then send the cookie again. Nothing is written if the session ended meanwhile."""
+    config = get_config()
+    try:
+        # No waiting: the holder (a refresh, a logout) saves or ends the session itself,
+        # and a later request rolls it if it is still there.
+        with session_lock(session_key, ttl=config.refresh_lock_timeout, wait=0) as acquired:
+            if not acquired:
+                return False
+            stored = load_stored_session(session_key)
+            if session_entry.load(stored) is None:
+                return False  # ended meanwhile (logout, the admin, a failed refresh)
+            stored[EXTENDED_AT] = now
+            stored.save()
+    except UpdateError:  # the database row went away meanwhile (it expired)
+        return False
+    except STORE_ERRORS as exc:
+        logger.warning("Could not extend the session's expiry (%s)", type(exc).__name__)
+        return False
+    # Saved: SessionMiddleware must not save it again (outside the lock), and whatever
+    # changes it after this (messages, CSRF) starts from what the store holds.
+    stored.modified = False
+    request.session = stored
+    _send_session_cookie(response, stored)
+    return True
+
+
+def _send_session_cookie(response: HttpResponseBase, session: SessionBase) -> None:
+    """The session cookie with a fresh expiry, as ``SessionMiddleware`` sends it after a save."""
+    if session.get_expire_at_browser_close():
+        max_age: int | None = None
+        expires: str | None = None
+    else:
+        max_age = session.get_expiry_age()
+        expires = http_date(time.time() + max_age)
+    response.set_cookie(
+        settings.SESSION_COOKIE_NAME,
+        session.session_key or "",
+        max_age=max_age,
+        expires=expires,
+        domain=settings.SESSION_COOKIE_DOMAIN,
+        path=settings.SESSION_COOKIE_PATH,
+        secure=bool(settings.SESSION_COOKIE_SECURE),
+        httponly=bool(settings.SESSION_COOKIE_HTTPONLY),
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
+    patch_vary_headers(response, ("Cookie",))

@@ -1,0 +1,110 @@
+"""Tokens outside a request: a Celery task, a management command or a thread that was handed
+a session key (``request.session.session_key``).
+
+```python
+from wristband_django.sessions import SessionEndedError, access_token
+
+@shared_task
+def sync_invoices(session_key: str) -> None:
+    try:
+        token = access_token(session_key)  # refreshed first if it has expired
+    except SessionEndedError:
+        return  # the user logged out, or the session ended: nothing to do for them
+    ...  # call your API with Authorization: Bearer <token>
+```
+
+A refresh here is the middleware's: the same per-session lock (a request and a worker that
+refresh one session at the same moment make one call to Wristband), the same newest-tokens
+record (the browser's next request uses the tokens a worker got, and the reverse), the same
+retries and the same rules for a refresh that cannot succeed (``invalid_grant`` ends the
+session). Sessions are read through the project's ``SESSION_ENGINE``, which must keep them
+server-side (cache, cached_db, db; not signed_cookies), in a store the workers share.
+
+Errors, all ``WristbandError``:
+
+- ``SessionEndedError``: no session under this key (never, logged out, expired, ended by
+  the admin or by a refresh that cannot succeed): the user has to log in again.
+- ``WristbandUnavailableError``: Wristband did not answer, and
+  ``keep_session_when_wristband_unavailable`` kept the session: try again later.
+- ``StoreUnavailableError``: the session store or the lock cache did not answer; nothing
+  was ended.
+
+Signals are sent as in a request, with ``request=None``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from wristband_django import signals
+from wristband_django.conf import get_config
+from wristband_django.errors import WristbandError
+from wristband_django.flows import end_session as end_session_flow
+from wristband_django.flows.refresh import fresh_session_by_key
+from wristband_django.store.access import is_usable_key
+from wristband_django.store.session_entry import WristbandSession
+
+__all__ = ["SessionEndedError", "access_token", "end_session", "get_session"]
+
+SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+
+
+class SessionEndedError(WristbandError):
+    """There is no Wristband session under this key (any more): the user logs in again.
+    (When a refresh that cannot succeed ended it just now, ``refresh_failed`` was sent.)"""
+
+    def __init__(
+        self, error_description: str = "there is no Wristband session under this key"
+    ) -> None:
+        super().__init__("session_ended", error_description)
+
+
+def _checked(session_key: str) -> bool:
+    """Whether ``session_key`` can name a session; refuses a store that cannot be used."""
+    if not isinstance(session_key, str):
+        raise TypeError(f"session_key must be a str, not {type(session_key).__name__}")
+    if settings.SESSION_ENGINE == SIGNED_COOKIES_ENGINE:
+        raise ImproperlyConfigured(
+            "wristband_django.sessions needs sessions kept server-side: SESSION_ENGINE is "
+            "signed_cookies, whose sessions live only in the browser's cookie. Use the cache, "
+            "cached_db or db engine."
+        )
+    return is_usable_key(session_key)
+
+
+def get_session(session_key: str) -> WristbandSession | None:
+    """The session stored under ``session_key`` with a valid access token (refreshed first
+    if it has expired), or ``None`` when there is none (any more).
+
+    Raises ``WristbandUnavailableError`` and ``StoreUnavailableError`` (see the module).
+    """
+    if not _checked(session_key):
+        return None
+    return fresh_session_by_key(get_config(), session_key)
+
+
+def access_token(session_key: str) -> str:
+    """A valid access token of the session stored under ``session_key``, refreshed first if
+    it has expired. Raises ``SessionEndedError`` when there is no session (any more),
+    ``WristbandUnavailableError`` and ``StoreUnavailableError`` (see the module)."""
+    entry = get_session(session_key)
+    if entry is None:
+        raise SessionEndedError()
+    return entry.access_token
+
+
+def end_session(session_key: str) -> None:
+    """Log the session stored under ``session_key`` out, as the Logout endpoint does without
+    the redirect to Wristband: the store entry is deleted (the browser's next request is
+    anonymous, 401 on protected paths) and its newest refresh token revoked at Wristband.
+    A refresh in flight finishes first. Nothing to end is not an error; ``logged_out`` is
+    sent with ``request=None``.
+
+    Raises ``StoreUnavailableError``, having ended nothing, when the store does not answer.
+    """
+    if not _checked(session_key):
+        return
+    entry = end_session_flow.end_session(get_config(), session_key)
+    if entry is not None:
+        signals.logged_out.send(WristbandSession, request=None, user_id=entry.user_id)
