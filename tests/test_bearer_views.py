@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.support.auth_helpers import log_in, stored_entry
+from tests.support.auth_helpers import log_in
 from tests.support.hostile_tokens import HOSTILE_TOKENS, claims_of, sign
 from wristband_django.bearer import InvalidAccessTokenError, validate_access_token
 from wristband_django.testing import FakeWristband
@@ -92,11 +92,9 @@ def test_a_bad_token_is_401_invalid_token(
 
 
 def test_an_id_token_is_not_an_access_token(wristband: FakeWristband) -> None:
-    client = Client()
-    log_in(client, wristband)
-    entry = stored_entry(client)
-    assert entry is not None and entry.id_token is not None
-    response = bearer("/bearer/", entry.id_token)
+    log_in(Client(), wristband)
+    (id_token,) = wristband.issued_id_tokens()  # a real, valid ID token of this application
+    response = bearer("/bearer/", id_token)
     assert response.status_code == 401 and response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
 
 

@@ -44,7 +44,8 @@ def test_full_login_creates_one_namespaced_session(
     assert entry.user_id == "usr_acme_admin" and entry.tenant_id == "tnt_acme"
     assert entry.tenant_name == "acme" and entry.idp_name == "wristband"
     assert entry.userinfo["email"] == "admin@acme.test"
-    assert entry.refresh_token and entry.id_token and entry.access_token
+    assert entry.refresh_token and entry.access_token
+    assert not hasattr(entry, "id_token")  # validated, its claims kept; the token is not
     expected = before + (wristband.access_token_ttl - 60) * 1000
     assert expected - 5000 <= entry.expires_at <= expected + 5000
     session = client.get("/auth/session/").json()

@@ -44,7 +44,7 @@ def test_a_login_creates_a_row_without_any_token(client: Client, wristband: Fake
     assert row.ip_address == "127.0.0.1" and row.user_agent == "Firefox/130"
     assert row.created_at and row.access_token_expires_at and row.last_refreshed_at is None
     everything = " ".join(str(getattr(row, f.name)) for f in LoginSession._meta.fields)
-    secrets = [*tokens_of(client), client.cookies[SESSION_COOKIE].value]
+    secrets = [*tokens_of(client, wristband), client.cookies[SESSION_COOKIE].value]
     assert not [s for s in secrets if s in everything]
 
 

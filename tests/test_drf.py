@@ -133,10 +133,8 @@ def test_bad_tokens_are_401_with_a_generic_message(
 
 
 def test_an_id_token_is_not_an_access_token(wristband: FakeWristband) -> None:
-    client = APIClient()
-    log_in(client, wristband)
-    id_token = stored_entry(client).id_token
-    assert id_token is not None
+    log_in(APIClient(), wristband)
+    (id_token,) = wristband.issued_id_tokens()  # a real, valid ID token of this application
     assert bearer(id_token).status_code == 401
 
 

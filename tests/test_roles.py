@@ -125,7 +125,6 @@ def test_claims_of_the_wrong_type_read_as_absent() -> None:
     entry = WristbandSession(
         access_token="a",
         refresh_token=None,
-        id_token=None,
         expires_at=0,
         user_id="u",
         tenant_id="t",

@@ -172,7 +172,7 @@ def test_no_secret_on_any_error_page(
 ) -> None:
     settings.DEBUG = True  # even Django's debug mode shows nothing: no 500 happens
     log_in(client, wristband)
-    tokens = tokens_of(client)
+    tokens = tokens_of(client, wristband)
     started = start_login(client)
     denied = wristband.authorize(started["Location"], error="access_denied", error_description="d")
     pages = [client.get(denied.replace("http://testserver", ""))]

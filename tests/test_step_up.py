@@ -8,7 +8,7 @@ session matters: it keeps the fake's session cookie, as a person's browser does.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -166,8 +166,10 @@ def test_a_session_stored_before_auth_time_existed_counts_as_too_old(
     log_in(client, wristband)
     store = stored_session(client)
     assert store is not None
-    raw = dict(store[session_entry.SESSION_KEY])
-    del raw["auth_time"]  # what an older release stored
+    earlier = stored_entry(client)
+    assert earlier is not None
+    raw = session_entry.seal_tokens(asdict(earlier))
+    del raw["auth_time"]  # what an older release stored (each token sealed on its own)
     store[session_entry.SESSION_KEY] = raw
     store.save()
     entry = stored_entry(client)

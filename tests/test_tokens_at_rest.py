@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -12,15 +13,17 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 
 from tests.support.auth_helpers import expire_access_token, log_in, stored_entry, stored_session
+from wristband_django.store import session_entry
 from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
 
-def tokens_of(client: Client) -> list[str]:
+def tokens_of(client: Client, fake: FakeWristband) -> list[str]:
+    """The session's tokens, and the ID tokens the fake issued (validated, never kept)."""
     entry = stored_entry(client)
-    assert entry is not None and entry.refresh_token and entry.id_token
-    return [entry.access_token, entry.refresh_token, entry.id_token]
+    assert entry is not None and entry.refresh_token
+    return [entry.access_token, entry.refresh_token, *fake.issued_id_tokens()]
 
 
 def refresh_now(client: Client) -> None:
@@ -35,7 +38,7 @@ def test_redis_holds_no_token(
     settings.CACHES = {"default": redis_cache}
     log_in(client, wristband)
     refresh_now(client)  # also writes the newest-tokens record beside the session
-    tokens = tokens_of(client)
+    tokens = tokens_of(client, wristband)
     server = redis.Redis.from_url(redis_cache["LOCATION"])
     keys = list(server.scan_iter(match=f"{redis_cache['KEY_PREFIX']}:*"))
     assert any(b"tokens" in key for key in keys)  # the newest-tokens record is among them
@@ -56,10 +59,10 @@ def test_session_table_holds_no_token(
 ) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     log_in(client, wristband)
-    tokens = tokens_of(client)
+    tokens = tokens_of(client, wristband)
     row = Session.objects.get(session_key=client.cookies[SESSION_COOKIE].value)
     decoded = repr(row.get_decoded())
-    assert "wbenc1:" in decoded  # the entry is there, sealed
+    assert "wbs2:" in decoded  # the entry is there, sealed
     for token in tokens:
         assert token not in row.session_data
         assert token not in decoded
@@ -91,12 +94,32 @@ def test_default_key_is_django_secret_key_with_its_fallbacks(
     assert client.get("/auth/session/").status_code == 401
 
 
-def test_a_token_cannot_be_moved_to_another_field(client: Client, wristband: FakeWristband) -> None:
+def test_a_tampered_entry_is_no_session(client: Client, wristband: FakeWristband) -> None:
     log_in(client, wristband)
     session = stored_session(client)
     assert session is not None
-    raw = session["_wristband"]
-    raw["refresh_token"] = raw["access_token"]  # sealed for "access_token"
-    session["_wristband"] = raw
+    sealed = bytearray(session["_wristband"])  # the cache engine keeps the sealed bytes
+    sealed[-1] ^= 1
+    session["_wristband"] = bytes(sealed)
+    session.save()
+    assert client.get("/auth/session/").status_code == 401
+
+
+def test_an_entry_written_before_the_whole_entry_format_still_opens(
+    client: Client, wristband: FakeWristband
+) -> None:
+    """A deploy must not log everyone out: the earlier format (each token sealed on its own,
+    the ID token kept) is read, and rewritten in the current one at the next save."""
+    log_in(client, wristband)
+    session = stored_session(client)
+    entry = stored_entry(client)
+    assert session is not None and entry is not None
+    earlier = {**asdict(entry), "id_token": wristband.issued_id_tokens()[-1]}
+    session["_wristband"] = session_entry.seal_tokens(earlier)
+    session.save()
+    assert client.get("/auth/session/").json()["userId"] == entry.user_id
+    moved = dict(session_entry.seal_tokens(earlier))
+    moved["refresh_token"] = moved["access_token"]  # sealed for "access_token"
+    session["_wristband"] = moved
     session.save()
     assert client.get("/auth/session/").status_code == 401

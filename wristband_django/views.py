@@ -32,7 +32,12 @@ from wristband_django.conf import AuthConfig, get_config
 from wristband_django.deadlines import deadline
 from wristband_django.errors import WristbandError, WristbandUnavailableError
 from wristband_django.flows import login_state as login_state_cookie
-from wristband_django.flows.callback import complete_login, failure_reason, start_session
+from wristband_django.flows.callback import (
+    complete_login,
+    failure_reason,
+    new_session_cookie,
+    start_session,
+)
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.login import (
     not_logged_in_url,
@@ -47,6 +52,7 @@ from wristband_django.flows.logout import (
     wristband_logout_url,
 )
 from wristband_django.flows.return_urls import safe_return_url
+from wristband_django.flows.session_cookie import send_session_cookie
 from wristband_django.responses import (
     RETRY_AFTER_SECONDS,
     store_unavailable,
@@ -257,6 +263,8 @@ class CallbackView(WristbandView):
             else:
                 default = self.error_response(error, status=503 if error.retryable else 400)
             response = self._failed(reason, error, default, prompt=prompt)
+        if new_session_cookie(request):
+            send_session_cookie(response, request.session)
         state = request.GET.get("state")
         if state:
             login_state_cookie.clear_cookie(

@@ -24,7 +24,7 @@ def secrets_seen(fake: FakeWristband, clients: Iterable[Client] = ()) -> set[str
         if authorization.startswith("Bearer "):
             found.add(authorization.removeprefix("Bearer "))
     for client in clients:
-        found.update(tokens_of(client))
+        found.update(tokens_of(client, fake))
         cookies: SimpleCookie = client.cookies
         found.update(
             morsel.value
@@ -34,12 +34,13 @@ def secrets_seen(fake: FakeWristband, clients: Iterable[Client] = ()) -> set[str
     return {value for value in found if len(value) >= 8}
 
 
-def tokens_of(client: Client) -> set[str]:
-    """The tokens the client's session holds in the store now."""
+def tokens_of(client: Client, fake: FakeWristband | None = None) -> set[str]:
+    """The tokens the client's session holds in the store now, and the ID tokens ``fake``
+    issued (the app keeps none once validated)."""
     entry = stored_entry(client)
-    if entry is None:
-        return set()
-    return {token for token in (entry.access_token, entry.refresh_token, entry.id_token) if token}
+    held = set() if entry is None else {entry.access_token, entry.refresh_token}
+    issued = set(fake.issued_id_tokens()) if fake is not None else set()
+    return {token for token in held | issued if token}
 
 
 def leaked(text: str, secrets: Iterable[str]) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
@@ -22,6 +23,7 @@ from django.middleware.csrf import rotate_token
 from wristband_django.conf import AuthConfig, hostname_error
 from wristband_django.errors import InvalidGrantError, InvalidIdTokenError, WristbandError
 from wristband_django.flows import login_state as login_state_cookie
+from wristband_django.flows import rolling
 from wristband_django.flows.django_login import log_in_django_user
 from wristband_django.flows.login import (
     auth_time_of,
@@ -49,6 +51,9 @@ from wristband_django.wristband.tenants import (
 )
 
 logger = logging.getLogger(__name__)
+
+SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+NEW_SESSION_COOKIE = "_wristband_new_session_cookie"
 
 #: Wristband errors that mean "log in again" rather than "something is wrong".
 RESTART_ERRORS = frozenset({"login_required"})
@@ -359,7 +364,6 @@ def _exchange(
     return WristbandSession(
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token,
-        id_token=tokens.id_token,
         expires_at=issued + (tokens.expires_in - config.token_expiration_buffer) * 1000,
         user_id=claims["sub"],
         tenant_id=tenant_id,
@@ -380,12 +384,37 @@ def start_session(request: HttpRequest, entry: WristbandSession) -> bool:
     previous = session_entry.load(session)
     if previous is not None and previous.user_id != entry.user_id:
         session.flush()  # another user's data must not carry over
-    else:
+    elif previous_key is not None:
         session.cycle_key()  # a new key: no session fixation
     if not log_in_django_user(request, entry):  # may cycle the key once more
         session.flush()
         return False
     session_entry.store(session, entry)
     rotate_token(request)  # a new CSRF token with the login, as Django's login() does
+    if session.session_key is None:
+        create_with_login(request)
     login_records.record_login(request, entry, previous_key=previous_key)
     return True
+
+
+def create_with_login(request: HttpRequest) -> None:
+    """Create the new session in the store with the login in it: one write (Django's
+    ``create()``: a key nobody holds, added), instead of an empty session created by
+    ``cycle_key`` and then saved again. The view sends the cookie (``new_session_cookie``);
+    ``SessionMiddleware`` saves again only if something changes the session afterwards.
+    A brand-new key has no newest-tokens record, so nothing needs checking before it."""
+    session = request.session
+    if settings.SESSION_ENGINE == SIGNED_COOKIES_ENGINE:
+        return  # no store: the cookie is the session, SessionMiddleware sends it
+    rolling.stamp(session)
+    session.create()
+    session.modified = False
+    setattr(request, NEW_SESSION_COOKIE, True)
+
+
+def new_session_cookie(request: HttpRequest) -> bool:
+    """Whether the response must carry the cookie of a session ``create_with_login`` saved
+    (and nothing changed since, else ``SessionMiddleware`` sends it)."""
+    session = getattr(request, "session", None)
+    created = bool(getattr(request, NEW_SESSION_COOKIE, False))
+    return created and session is not None and not session.modified

@@ -94,43 +94,39 @@ def refresh_tokens(config: AuthConfig, entry: WristbandSession) -> WristbandSess
                     raise
                 logger.info("Token refresh attempt %d failed (%s); retrying", attempt, exc.error)
                 time.sleep(delay)
-        id_token = _checked_id_token(config, tokens.id_token, entry)
+        _check_id_token(config, tokens.id_token, entry)
     refreshed = now_ms()
     return replace(
         entry,
         access_token=tokens.access_token,
         refresh_token=tokens.refresh_token or entry.refresh_token,
-        id_token=id_token,
         expires_at=refreshed + (tokens.expires_in - config.token_expiration_buffer) * 1000,
         refreshed_at=refreshed,
     )
 
 
-def _checked_id_token(
-    config: AuthConfig, id_token: str | None, entry: WristbandSession
-) -> str | None:
-    """The refreshed ID token once checked (OIDC Core 12.2: same iss, sub and aud as at login).
+def _check_id_token(config: AuthConfig, id_token: str | None, entry: WristbandSession) -> None:
+    """Check a refresh's new ID token (OIDC Core 12.2: same iss, sub and aud as at login);
+    the token itself is not kept (see ``store.session_entry``).
 
     If it cannot be checked now (Wristband's keys unavailable, or a key rotated moments ago
-    whose re-fetch is rate-limited), the previous ID token is kept: the new refresh token has
-    already replaced the old one at Wristband, and dropping it would log the user out. A
-    token that fails its checks still ends the session.
+    whose re-fetch is rate-limited), the refresh stands: the new refresh token has already
+    replaced the old one at Wristband, and dropping it would log the user out. A token that
+    fails its checks still ends the session.
     """
     if not id_token:
-        return entry.id_token
+        return
     try:
         validate_id_token(config, id_token, expected_sub=entry.user_id)
     except UnknownKeyIdTokenError:
-        logger.warning("Kept the previous ID token: the new one's signing key is not known yet")
-        return entry.id_token
+        logger.warning("Refreshed without checking the new ID token: its key is not known yet")
     except InvalidIdTokenError:
         raise
     except WristbandError as exc:
         logger.warning(
-            "Kept the previous ID token: Wristband's keys are unavailable (%s)", exc.error
+            "Refreshed without checking the new ID token: Wristband's keys are unavailable (%s)",
+            exc.error,
         )
-        return entry.id_token
-    return id_token
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ import time
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import patch_vary_headers
-from django.utils.http import http_date
 
 from wristband_django.conf import get_config
+from wristband_django.flows.session_cookie import send_session_cookie
 from wristband_django.store import session_entry
 from wristband_django.store.access import load_stored_session
 from wristband_django.store.locks import session_lock
@@ -63,6 +62,12 @@ def roll_session(request: HttpRequest, response: HttpResponseBase) -> bool:
     return _extend(request, response, session_key, now)
 
 
+def stamp(session: SessionBase) -> None:
+    """Mark ``session`` as extended now, when it is about to be saved anyway (a login)."""
+    if get_config().session_rolling_interval is not None:
+        session[EXTENDED_AT] = int(time.time())
+
+
 def is_due(extended_at: object, now: int, interval: int) -> bool:
     """Whether a session last extended at ``extended_at`` should be extended at ``now``.
 
@@ -96,27 +101,5 @@ def _extend(request: HttpRequest, response: HttpResponseBase, session_key: str, 
     # changes it after this (messages, CSRF) starts from what the store holds.
     stored.modified = False
     request.session = stored
-    _send_session_cookie(response, stored)
+    send_session_cookie(response, stored)
     return True
-
-
-def _send_session_cookie(response: HttpResponseBase, session: SessionBase) -> None:
-    """The session cookie with a fresh expiry, as ``SessionMiddleware`` sends it after a save."""
-    if session.get_expire_at_browser_close():
-        max_age: int | None = None
-        expires: str | None = None
-    else:
-        max_age = session.get_expiry_age()
-        expires = http_date(time.time() + max_age)
-    response.set_cookie(
-        settings.SESSION_COOKIE_NAME,
-        session.session_key or "",
-        max_age=max_age,
-        expires=expires,
-        domain=settings.SESSION_COOKIE_DOMAIN,
-        path=settings.SESSION_COOKIE_PATH,
-        secure=bool(settings.SESSION_COOKIE_SECURE),
-        httponly=bool(settings.SESSION_COOKIE_HTTPONLY),
-        samesite=settings.SESSION_COOKIE_SAMESITE,
-    )
-    patch_vary_headers(response, ("Cookie",))

@@ -19,7 +19,7 @@ from wristband_django.store.locks import lock_cache, session_cache_key
 from wristband_django.store.sealing import TokenDecryptionError
 from wristband_django.store.session_entry import WristbandSession, open_tokens, seal_tokens
 
-TOKEN_FIELDS = ("access_token", "refresh_token", "id_token", "expires_at", "refreshed_at")
+TOKEN_FIELDS = ("access_token", "refresh_token", "expires_at", "refreshed_at")
 
 
 def _key(session_key: str) -> str:

@@ -27,9 +27,12 @@ from django.core.signals import setting_changed
 from wristband_django.conf import get_config, register_cache_reset
 
 PREFIX = "wbenc1:"
+#: A whole session entry sealed at once (``session_entry``): the stored text's prefix.
+ENTRY_PREFIX = "wbs2:"
 NONCE_BYTES = 12
 TAG_BYTES = 16
 _TOKENS = b"token-at-rest v1"
+_ENTRIES = b"session-entry-at-rest v2"
 
 
 class TokenDecryptionError(Exception):
@@ -76,6 +79,11 @@ def _secrets() -> tuple[str, ...]:
     return _cached_secrets
 
 
+def current_secrets() -> tuple[str, ...]:
+    """The secrets in use, newest first (a cache key for values opened with them)."""
+    return _secrets()
+
+
 def _forget_secrets() -> None:
     global _cached_secrets
     _cached_secrets = None
@@ -114,3 +122,30 @@ def _open(field_name: str, stored: str, secrets: tuple[str, ...]) -> str:
     if opened is None:
         raise TokenDecryptionError(f"{field_name} cannot be opened with the current keys")
     return opened.decode()
+
+
+def seal_entry(plaintext: bytes) -> bytes:
+    """A whole session entry sealed (newest secret), for a store that keeps bytes."""
+    return seal(plaintext, purpose=_ENTRIES, aad=_ENTRIES, secrets=_secrets())
+
+
+def open_entry(raw: bytes) -> bytes:
+    """The plaintext ``seal_entry`` sealed; ``TokenDecryptionError`` if no secret opens it."""
+    opened = unseal(raw, purpose=_ENTRIES, aad=_ENTRIES, secrets=_secrets())
+    if opened is None:
+        raise TokenDecryptionError("the session entry cannot be opened with the current keys")
+    return opened
+
+
+def entry_to_text(sealed: bytes) -> str:
+    """A sealed entry as text, for stores that serialise sessions as JSON (db, cached_db)."""
+    return ENTRY_PREFIX + base64.b85encode(sealed).decode()
+
+
+def entry_from_text(text: str) -> bytes:
+    if not text.startswith(ENTRY_PREFIX):
+        raise TokenDecryptionError("the session entry is not sealed")
+    try:
+        return base64.b85decode(text[len(ENTRY_PREFIX) :])
+    except ValueError as exc:
+        raise TokenDecryptionError("the session entry is not valid base85") from exc

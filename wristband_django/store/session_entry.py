@@ -1,15 +1,30 @@
-"""The one namespaced entry this app keeps in ``request.session``; tokens encrypted."""
+"""The one namespaced entry this app keeps in ``request.session``, sealed.
+
+The entry is stored as one value: its fields as compact JSON, compressed, then sealed
+(AES-GCM, ``store.sealing``) as a whole, so no field can be read, changed or moved to
+another. The cache session engine keeps Python objects, so it stores the sealed bytes;
+every other engine serialises sessions as JSON, so they store text (base85). The ID token
+is not kept: it is validated at the callback and at each refresh, and what the app needs of
+it (``sub``, ``tnt_id``, ``auth_time``) is kept as fields.
+
+Entries written before this format (a dict with each token sealed on its own, and the ID
+token) are still read, and written in this format the next time the session is saved.
+"""
 
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import time
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
 from wristband_django.store import sealing
@@ -17,7 +32,11 @@ from wristband_django.store import sealing
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "_wristband"
-TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+TOKEN_FIELDS = ("access_token", "refresh_token")
+#: The fields of entries written before the whole-entry format, which sealed each token.
+_V1_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+#: The session engine whose store keeps Python objects: sealed entries are stored as bytes.
+BYTES_ENGINE = "django.contrib.sessions.backends.cache"
 
 
 def now_ms() -> int:
@@ -67,7 +86,6 @@ class WristbandSession:
     user_id: str
     tenant_id: str
     refresh_token: str | None = field(default=None, repr=False)
-    id_token: str | None = field(default=None, repr=False)
     tenant_name: str | None = None
     tenant_custom_domain: str | None = None
     idp_name: str | None = None
@@ -107,7 +125,7 @@ _FIELD_NAMES = frozenset(f.name for f in fields(WristbandSession))
 def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with every token field present encrypted."""
     return {
-        name: sealing.encrypt(name, value) if name in TOKEN_FIELDS and value else value
+        name: sealing.encrypt(name, value) if name in _V1_TOKEN_FIELDS and value else value
         for name, value in values.items()
     }
 
@@ -115,7 +133,7 @@ def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
 def open_tokens(values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with every token field decrypted; ``TokenDecryptionError`` if one cannot be."""
     opened = dict(values)
-    for name in TOKEN_FIELDS:
+    for name in _V1_TOKEN_FIELDS:
         value = values.get(name)
         if value is not None:
             if not isinstance(value, str):
@@ -127,23 +145,62 @@ def open_tokens(values: dict[str, Any]) -> dict[str, Any]:
 def _from_stored(raw: object) -> WristbandSession | None:
     """Rebuild the entry; anything malformed, tampered or sealed with a retired key reads as
     no session (the user logs in again)."""
-    if not isinstance(raw, dict) or not _FIELD_NAMES.issuperset(raw):
-        return None
+    if isinstance(raw, (bytes, str)):
+        return _opened(raw, sealing.current_secrets())
+    if isinstance(raw, dict):
+        return _from_v1(raw)
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _opened(raw: bytes | str, secrets: tuple[str, ...]) -> WristbandSession | None:
+    """A sealed entry, opened once per process and value (it changes only when the session
+    is written: the valid-token path decrypts nothing). Entries are immutable."""
     try:
-        raw = open_tokens(raw)
+        sealed = sealing.entry_from_text(raw) if isinstance(raw, str) else raw
+        values = json.loads(zlib.decompress(sealing.open_entry(sealed)))
     except sealing.TokenDecryptionError as exc:
         logger.info("Ignoring a stored Wristband session: %s", exc)
         return None
-    if not all(isinstance(raw.get(name), str) and raw[name] for name in _REQUIRED_STRINGS):
+    except (zlib.error, ValueError):
         return None
-    if isinstance(raw.get("expires_at"), bool) or not isinstance(raw.get("expires_at"), int):
-        return None
-    if not isinstance(raw.get("userinfo", {}), dict):
+    return _entry_from(values) if isinstance(values, dict) else None
+
+
+def _from_v1(raw: dict[str, Any]) -> WristbandSession | None:
+    """An entry written before the whole-entry format: each token sealed on its own."""
+    if not (_FIELD_NAMES | {"id_token"}).issuperset(raw):
         return None
     try:
-        return WristbandSession(**raw)
+        values = open_tokens(raw)
+    except sealing.TokenDecryptionError as exc:
+        logger.info("Ignoring a stored Wristband session: %s", exc)
+        return None
+    values.pop("id_token", None)
+    return _entry_from(values)
+
+
+def _entry_from(values: dict[str, Any]) -> WristbandSession | None:
+    if not _FIELD_NAMES.issuperset(values):
+        return None
+    if not all(isinstance(values.get(name), str) and values[name] for name in _REQUIRED_STRINGS):
+        return None
+    if isinstance(values.get("expires_at"), bool) or not isinstance(values.get("expires_at"), int):
+        return None
+    if not isinstance(values.get("userinfo", {}), dict):
+        return None
+    try:
+        return WristbandSession(**values)
     except TypeError:
         return None
+
+
+def encode(entry: WristbandSession) -> bytes | str:
+    """``entry`` as stored: compact JSON, compressed, sealed; text unless the store keeps
+    bytes (see the module)."""
+    plain = json.dumps(asdict(entry), separators=(",", ":")).encode()  # userinfo: a dict
+    sealed = sealing.seal_entry(zlib.compress(plain))
+    return sealed if settings.SESSION_ENGINE == BYTES_ENGINE else sealing.entry_to_text(sealed)
 
 
 def load(session: SessionBase) -> WristbandSession | None:
@@ -152,4 +209,4 @@ def load(session: SessionBase) -> WristbandSession | None:
 
 
 def store(session: SessionBase, entry: WristbandSession) -> None:
-    session[SESSION_KEY] = seal_tokens(asdict(entry))  # userinfo as a plain dict
+    session[SESSION_KEY] = encode(entry)

@@ -215,6 +215,7 @@ class ApiEndpoints:
         id_token = self._keys.sign(
             id_claims, settings.id_token_override, hmac_secret=settings.client_secret
         )
+        self._grants.record_id_token(family, id_token)
         body: dict[str, Any] = {
             "access_token": access_token,
             "token_type": "Bearer",

@@ -122,6 +122,11 @@ class FakeControls:
         """Sign with a new key (new kid); the JWKS keeps the old key too unless `keep_old=False`."""
         self._keys.rotate(keep_old=keep_old)
 
+    def issued_id_tokens(self, user_sub: str | None = None) -> list[str]:
+        """The ID tokens the fake issued (to one user), oldest first: the app keeps none
+        once validated, so a test looking for one in logs, pages or the store takes it here."""
+        return self._grants.id_tokens(user_sub)
+
     def revoke_all(self, user_sub: str | None = None) -> None:
         """Revoke every token family (of one user), like an admin ending sessions."""
         self._grants.revoke_all(user_sub)

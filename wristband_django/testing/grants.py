@@ -37,6 +37,8 @@ class TokenFamily:
     auth_time: int
     refresh_token: str | None = None
     revoked: bool = False
+    #: Every ID token issued to this family, oldest first (for tests looking for leaks).
+    id_tokens: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -170,6 +172,19 @@ class Grants:
             family_id = self._refresh_tokens.get(token)
             if family_id is not None:
                 self._families[family_id].revoked = True
+
+    def record_id_token(self, family: TokenFamily, id_token: str) -> None:
+        with self._lock:
+            family.id_tokens.append(id_token)
+
+    def id_tokens(self, user_sub: str | None = None) -> list[str]:
+        with self._lock:
+            return [
+                token
+                for family in self._families.values()
+                if user_sub in (None, family.user.sub)
+                for token in family.id_tokens
+            ]
 
     def revoke_all(self, user_sub: str | None = None) -> None:
         with self._lock:

@@ -1,0 +1,84 @@
+"""What one login costs the session store: Django's own ``create()`` of the new session with
+the login in it (a free key, then one write), the admin's row, nothing more. Counted on a
+Redis of the test's own (``INFO commandstats``) and with Django's query capture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from django.contrib.sessions.backends.base import SessionBase
+from django.db import connection
+from django.dispatch import receiver
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.support.auth_helpers import finish_login, start_login
+from wristband_django import signals
+from wristband_django.testing import FakeWristband
+from wristband_django.types import WristbandSession
+
+pytestmark = pytest.mark.django_db
+
+#: Connection set-up and introspection, not a round trip a login makes.
+NOT_THE_LOGINS = {"hello", "select", "client", "info", "ping"}
+
+
+def commands(server: Any) -> dict[str, int]:
+    stats = redis.Redis.from_url(server.url).info("commandstats")
+    counts = {name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}
+    return {name: count for name, count in counts.items() if name not in NOT_THE_LOGINS}
+
+
+def log_in_counting(client: Client, fake: FakeWristband, server: Any) -> tuple[dict[str, int], int]:
+    started = start_login(client, "tenant_name=acme")
+    before = commands(server)
+    with CaptureQueriesContext(connection) as queries:
+        finish_login(client, fake, started["Location"], None)
+    after = commands(server)
+    spent = {name: after[name] - before.get(name, 0) for name in after}
+    return {name: count for name, count in spent.items() if count}, len(queries)
+
+
+@pytest.fixture
+def redis_sessions(settings: Any, throwaway_redis: Any) -> Any:
+    settings.CACHES = {"default": throwaway_redis.cache_settings()}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    return throwaway_redis
+
+
+def test_a_login_is_one_free_key_and_one_write_plus_the_admin_row(
+    wristband: FakeWristband, redis_sessions: Any
+) -> None:
+    client = Client()
+    spent, queries = log_in_counting(client, wristband, redis_sessions)
+    assert spent == {"exists": 1, "set": 1}  # Django's create(): a free key, SET NX
+    assert queries == 1  # the admin's LoginSession row
+    assert client.get("/auth/session/").status_code == 200  # the cookie names that session
+
+
+@pytest.mark.wristband_auth(track_sessions=False)
+def test_without_the_admin_row_no_sql_at_all(wristband: FakeWristband, redis_sessions: Any) -> None:
+    client = Client()
+    spent, queries = log_in_counting(client, wristband, redis_sessions)
+    assert spent == {"exists": 1, "set": 1} and queries == 0
+    assert client.get("/auth/session/").status_code == 200
+
+
+def test_what_the_app_adds_at_login_is_saved_too(
+    wristband: FakeWristband, redis_sessions: Any
+) -> None:
+    @receiver(signals.login_completed, sender=WristbandSession)
+    def remember_plan(sender: Any, request: Any, session: Any, **kwargs: Any) -> None:
+        request.session["plan"] = "gold"
+
+    try:
+        client = Client()
+        spent, _ = log_in_counting(client, wristband, redis_sessions)
+    finally:
+        signals.login_completed.disconnect(remember_plan, sender=WristbandSession)
+    assert spent["set"] == 2  # the login's create, then SessionMiddleware's save
+    stored: SessionBase = client.session
+    assert stored["plan"] == "gold"
+    assert client.get("/auth/session/").status_code == 200
