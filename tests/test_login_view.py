@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import json
+import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
+import requests
 from django.test import Client
 
 from tests.support.auth_helpers import finish_login, login_cookies, query_of, start_login
@@ -344,3 +347,26 @@ def test_wristband_down_during_auto_configuration_is_a_clear_503(
     response = client.get("/auth/login/?tenant_name=acme")
     assert response.status_code == 503
     assert b"server_error" in response.content
+
+
+def test_the_return_url_survives_tenant_discovery(wristband: FakeWristband) -> None:
+    """Without a tenant the login goes to Wristband's discovery page with the return URL as
+    ``state``; the tenant picked there comes back to the Login endpoint with that ``state``,
+    and the login lands where it was asked to."""
+    client = Client()
+    to_discovery = client.get("/auth/login/?return_url=/reports/7")
+    assert to_discovery["Location"].startswith(f"{wristband.base_url}/login?")
+    page = requests.get(to_discovery["Location"], timeout=5).text
+    (acme_link,) = [link for link in re.findall(r'href="([^"]+)"', html.unescape(page))
+                    if "tenant_name=acme" in link]  # fmt: skip
+    started = client.get(acme_link.replace("http://testserver", ""))
+    assert started.status_code == 302
+    callback = finish_login(client, wristband, started["Location"])
+    assert callback["Location"] == "/reports/7"
+
+
+def test_a_state_pointing_elsewhere_is_not_followed(wristband: FakeWristband) -> None:
+    client = Client()
+    started = client.get("/auth/login/?tenant_name=acme&state=https://evil.test/")
+    callback = finish_login(client, wristband, started["Location"])
+    assert callback["Location"] == "/"  # the default return URL, not the other site

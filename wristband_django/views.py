@@ -166,7 +166,8 @@ class LoginView(WristbandView):
     default_tenant_custom_domain: str | None = None
 
     def get_return_url(self) -> str | None:
-        """Where to land after login; wins over the ``return_url`` parameter. Still checked."""
+        """Where to land after login; wins over the ``return_url`` parameter (and over
+        ``state``, the return URL Wristband's tenant discovery hands back). Still checked."""
         return None
 
     def get_custom_state(self) -> Any:
@@ -189,7 +190,10 @@ class LoginView(WristbandView):
                 self.default_tenant_custom_domain or config.default_tenant_custom_domain
             ),
         )
-        requested = self.get_return_url() or request.GET.get("return_url")
+        # Tenant discovery hands back, as ``state``, the return URL it was given.
+        requested = (
+            self.get_return_url() or request.GET.get("return_url") or request.GET.get("state")
+        )
         start = start_login(
             request,
             config,
