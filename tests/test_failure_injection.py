@@ -193,15 +193,50 @@ def test_redis_stopped_mid_session(
 
 
 @pytest.mark.slow
-# The refresh lock survives the restart and its holder could not release it: the next
-# request waits out its lifetime (issue 17 will shorten that), so keep it short here.
-@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=4)
-def test_redis_stops_during_a_refresh(
+@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=10, store_retry_window=6)
+def test_redis_restarts_during_a_refresh(
     wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:
-    """The one failure that costs a session: Wristband rotated the refresh token, and the
-    store died before the new one could be written. Nothing can keep it; the user sees 503
-    now and has to log in again once the store is back."""
+    """Wristband rotated the refresh token, and the store went down before the new tokens
+    could be written: the refresh keeps them and writes them when the store is back within
+    ``store_retry_window``. The user waits, then gets 200; the session goes on."""
+    settings.CACHES = {"default": throwaway_redis.cache_settings()}
+    client = Client()
+    log_in(client, wristband)
+    expire_access_token(client)
+    refresh = wristband.inject("token", hold=True, grant_type="refresh_token")
+    responses: list[Any] = []
+    refreshing = threading.Thread(target=lambda: responses.append(client.get("/api/whoami/")))
+    refreshing.start()
+    assert refresh.arrived.wait(5)  # Wristband has the refresh grant
+    throwaway_redis.stop_keeping_data()
+    refresh.release()  # and rotates the refresh token; the store is gone meanwhile
+    time.sleep(1.0)
+    throwaway_redis.start()  # back, with its data, inside the window
+    refreshing.join(15)
+    (response,) = responses
+    assert response.status_code == 200
+    expire_access_token(client)
+    after = client.get("/api/whoami/")
+    assert after.status_code == 200  # the next refresh presents the new refresh token
+    record(
+        "Redis restarts during a refresh (rotation on), back within store_retry_window",
+        caplog,
+        wristband,
+        [client],
+        [response, after],
+        user_sees="200 once Redis answers again (the request waits for it)",
+        session="kept: the new tokens are written when Redis is back; the next refresh works",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=4, store_retry_window=0.5)
+def test_redis_stops_during_a_refresh_for_longer_than_the_window(
+    wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
+) -> None:
+    """Past ``store_retry_window`` (and the lock's life) the new tokens cannot be kept: the
+    user sees 503 now and has to log in again once the store is back."""
     settings.CACHES = {"default": throwaway_redis.cache_settings()}
     client = Client()
     log_in(client, wristband)
@@ -221,7 +256,7 @@ def test_redis_stops_during_a_refresh(
     assert after.status_code == 401  # the stored refresh token was rotated away at Wristband
     assert log_in(client, wristband)["Location"] == "/"
     record(
-        "Redis stops during a refresh (rotation on)",
+        "Redis down during a refresh for longer than store_retry_window (rotation on)",
         caplog,
         wristband,
         [client],

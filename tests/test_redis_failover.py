@@ -4,11 +4,12 @@ loop while their access tokens keep expiring, and the primary SIGKILLed (a machi
 while a refresh is at Wristband.
 
 What a user notices: during the failover, 503 with Retry-After (never a 500, never a hang);
-afterwards, the site works again for every session but those whose refresh was in flight when
-the primary died. Those lose their session today: the refresh's new tokens were never written
-(the primary was gone), the session kept the refresh token Wristband had just rotated, and
-presenting it again revokes the token family (issue 17). benchmarks/scale.py measures the same
-scenario for docs/PERFORMANCE.md.
+afterwards, every session works, the one whose refresh was in flight at the kill included.
+That refresh's new tokens could not be written (the primary was gone): it keeps them and
+retries (``store_retry_window``) until the new primary answers, then releases its lock there,
+so no request waits for the lock to expire and no refresh token is presented twice (which
+would make Wristband revoke the family). benchmarks/scale.py measures the same scenario for
+docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -22,15 +23,11 @@ from tests.support.scale_harness import deployment, missing_binaries
 
 pytestmark = [pytest.mark.slow, pytest.mark.proxy, pytest.mark.sentinel]
 
-#: Shorter than the defaults (10 and 15 s) to keep the test short: a refresh lock the dead
-#: primary's holder could not release blocks its session until it expires.
-AUTH = {"refresh_timeout": 2, "refresh_lock_timeout": 5}
-#: A refresh that reached Wristband longer ago than this before the kill has written its
-#: tokens and the replica has copied them. The fake answers after 100 ms; the app writes the
-#: answer and the replica copies it within milliseconds on an idle machine, but the lost
-#: refreshes benchmarks/scale.py measured on a busy 2-core one had reached Wristband up to
-#: 0.3 s before the kill, and this test may share its cores with the rest of the suite.
-UNDER_WAY_S = 3.0
+#: Shorter than the defaults (10 s, 15 s and 10 s) to keep the test short; the retry window
+#: still outlasts the failover (Sentinels down-after 1 s: promoted about 2.5 s after the kill).
+AUTH = {"refresh_timeout": 2, "refresh_lock_timeout": 10, "store_retry_window": 7}
+#: Issue 17's bound: no request is held for the lock a dead primary's holder took.
+LONGEST_WAIT_S = 5.0
 
 
 @pytest.fixture
@@ -44,9 +41,7 @@ def run(tmp_path: Path) -> FailoverRun:
         )
 
 
-def test_a_failover_answers_503_then_every_session_works_but_those_refreshing_at_the_kill(
-    run: FailoverRun,
-) -> None:
+def test_a_failover_mid_refresh_answers_503_then_every_session_works(run: FailoverRun) -> None:
     # One test, so that the suite's parallel workers run the scenario once.
     assert run.in_flight_at_kill >= 1  # the scenario: a refresh at Wristband at the kill
 
@@ -57,13 +52,12 @@ def test_a_failover_answers_503_then_every_session_works_but_those_refreshing_at
     assert run.window_s is not None and run.window_s < 10
     assert set(run.by_status(run.in_window())) <= {"200", "503 + Retry-After"}
 
-    # Afterwards, every session works but those whose token family Wristband revoked (a
-    # refresh token presented twice)...
-    assert run.usable_after == run.sessions - run.families_revoked
-    assert run.sessions_answered(401) <= run.families_revoked
-    # ...and only a refresh under way when the primary died left a session with a refresh
-    # token Wristband had already rotated: one that reached Wristband just before the kill,
-    # or after it, holding a lock taken before it. Refreshes after the failover are safe.
-    promoted = run.promoted_at - run.killed_at
-    lost = run.lost_refreshes_at
-    assert all(-UNDER_WAY_S <= at <= promoted for at in lost), (lost, promoted)
+    # The refresh in flight at the kill kept its tokens: no refresh token was presented
+    # twice, so Wristband revoked no family, and every session works afterwards.
+    assert run.lost_refreshes_at == [] and run.families_revoked == 0
+    assert run.usable_after == run.sessions
+    assert run.final_statuses == [200] * run.sessions
+
+    # Its lock was released on the new primary: nobody waited for it to expire.
+    longest = max(answer.received - answer.sent for answer in run.answers)
+    assert longest <= LONGEST_WAIT_S, longest

@@ -56,6 +56,9 @@ class AuthConfig:
     #: How long a refresh lock lives; must outlast the refresh's whole deadline (default:
     #: ``refresh_timeout`` + ``DEFAULT_LOCK_MARGIN_SECONDS``).
     refresh_lock_timeout: float = 15.0
+    #: Seconds a refresh keeps retrying to store the new tokens (and release its lock)
+    #: while the store does not answer, e.g. during a Redis failover.
+    store_retry_window: float = 10.0
     lock_cache_alias: str | None = None
     #: Seconds between two extensions of a session's expiry; ``None``: no rolling expiry.
     session_rolling_interval: int | None = None

@@ -355,6 +355,15 @@ SETTINGS: dict[str, Setting] = {
         "Checks with Wristband per process and minute for domains not remembered; beyond "
         "that a domain counts as unconfirmed.",
     ),
+    "store_retry_window": Setting(
+        _positive_number,
+        "Seconds a refresh that got new tokens from Wristband keeps retrying to store them "
+        "(the newest-tokens record, then the session) and to release its lock while the store "
+        "does not answer, e.g. during a Redis Sentinel failover or a restart; never past the "
+        "lock's expiry. Wristband has already rotated the refresh token, so dropping the new "
+        "tokens would log the user out at the next refresh. Make it longer than your "
+        "failover (Sentinel's `down-after-milliseconds` plus the promotion).",
+    ),
     "lock_cache_alias": Setting(
         _optional_string,
         "Cache for the refresh lock and the newest-tokens record (default: the session cache "

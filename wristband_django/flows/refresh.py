@@ -48,7 +48,12 @@ from wristband_django.store import (
     session_entry,
 )
 from wristband_django.store.access import load_stored_session
-from wristband_django.store.locks import session_lock
+from wristband_django.store.locks import (
+    RELEASE_MARGIN_SECONDS,
+    RELEASE_RETRY_FIRST_SECONDS,
+    RELEASE_RETRY_MAX_SECONDS,
+    session_lock,
+)
 from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession, now_ms
 from wristband_django.wristband.client import get_client
@@ -153,7 +158,9 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
     ``keep_session_when_wristband_unavailable`` keeps the session.
     """
     lifetime = config.refresh_lock_timeout  # outlives the refresh's whole deadline
-    with session_lock(session_key, ttl=lifetime, wait=lifetime) as acquired:
+    window = config.store_retry_window
+    with session_lock(session_key, ttl=lifetime, wait=lifetime, release_retry=window) as acquired:
+        locked_until = time.monotonic() + lifetime - RELEASE_MARGIN_SECONDS
         if not acquired:  # never refresh without the lock: 503, the user stays logged in
             raise StoreUnavailableError("the session's refresh lock was not released in time")
         stored = load_stored_session(session_key)
@@ -179,16 +186,44 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
                 raise
             except WristbandError as exc:
                 return _failed(config, session_key, current, exc)
-        session_entry.store(stored, refreshed)
         try:
-            stored.save()
+            _keep(
+                session_key, stored, refreshed, until=min(time.monotonic() + window, locked_until)
+            )
         except UpdateError:  # the database row went away meanwhile (it expired)
             revoke(config, refreshed.refresh_token)  # nothing holds the new tokens any more
             end_session(config, session_key, lock_held=True)
             return RefreshResult(None)
-        newest_tokens.publish(session_key, refreshed)
     login_records.record_refresh(session_key, refreshed)
     return RefreshResult(refreshed, saved=stored)
+
+
+def _keep(
+    session_key: str, stored: SessionBase, refreshed: WristbandSession, *, until: float
+) -> None:
+    """Store the tokens a refresh got: Wristband has rotated the refresh token, so these are
+    the only ones that work. The session, then the newest-tokens record (which waits for a
+    replica, where there is one); a store that does not answer (a Redis failover, a
+    restart) is retried until ``until`` (monotonic: ``store_retry_window``, and never past
+    the lock's expiry) before the error goes up."""
+    delay = RELEASE_RETRY_FIRST_SECONDS
+    saved = False
+    session_entry.store(stored, refreshed)
+    while True:
+        try:
+            if not saved:
+                stored.save()
+                saved = True
+            newest_tokens.publish(session_key, refreshed)
+            return
+        except STORE_ERRORS as exc:
+            if isinstance(exc, UpdateError) or time.monotonic() + delay >= until:
+                raise
+            logger.warning(
+                "Could not store a refresh's new tokens (%s); retrying", type(exc).__name__
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, RELEASE_RETRY_MAX_SECONDS)
 
 
 def _failed(

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
 
 from wristband_django.conf import get_config
+from wristband_django.store.outages import STORE_ERRORS
 
 CACHE_SESSION_ENGINES = (
     "django.contrib.sessions.backends.cache",
@@ -38,6 +39,10 @@ POLL_SECONDS = 0.02
 #: ``get`` and ``delete`` of its release both reach the cache before it can have expired
 #: (Memcached counts expiry in whole seconds and may drop a key up to 1 s early).
 RELEASE_MARGIN_SECONDS = 2.0
+#: Retrying a lock release (or a write) the store did not answer: the first pause, doubling
+#: up to the last (a Sentinel failover takes seconds).
+RELEASE_RETRY_FIRST_SECONDS = 0.1
+RELEASE_RETRY_MAX_SECONDS = 1.0
 
 logger = logging.getLogger(__name__)
 
@@ -57,28 +62,41 @@ def session_cache_key(purpose: str, session_key: str) -> str:
 
 
 @contextmanager
-def session_lock(session_key: str, *, ttl: float, wait: float) -> Iterator[bool]:
+def session_lock(
+    session_key: str, *, ttl: float, wait: float, release_retry: float = 0.0
+) -> Iterator[bool]:
     """Hold the session's lock; yields False if it could not be had within ``wait`` seconds.
 
-    ``ttl`` bounds how long a crashed holder can keep it.
+    ``ttl`` bounds how long a crashed holder can keep it; ``release_retry``: see
+    ``cache_lock``.
     """
-    with cache_lock(lock_cache(), session_cache_key("lock", session_key), ttl=ttl, wait=wait) as ok:
+    key = session_cache_key("lock", session_key)
+    with cache_lock(lock_cache(), key, ttl=ttl, wait=wait, release_retry=release_retry) as ok:
         yield ok
 
 
 @contextmanager
-def cache_lock(cache: BaseCache, key: str, *, ttl: float, wait: float) -> Iterator[bool]:
+def cache_lock(
+    cache: BaseCache, key: str, *, ttl: float, wait: float, release_retry: float = 0.0
+) -> Iterator[bool]:
     """Hold the lock ``key`` in ``cache``: redis-py's on django-redis, an atomic ``cache.add``
     with an owner elsewhere (Django's own ``RedisCache`` included). Yields False if it could
-    not be had within ``wait`` seconds; ``ttl`` bounds how long a crashed holder can keep it."""
+    not be had within ``wait`` seconds; ``ttl`` bounds how long a crashed holder can keep it.
+
+    On django-redis, a release the store does not answer (a Redis failover: the lock was
+    replicated to the new primary) is retried for up to ``release_retry`` seconds, while
+    the lock cannot have expired, so the session is not blocked for the lock's lifetime.
+    """
     if hasattr(cache, "lock"):  # django-redis (Django's own RedisCache has no lock())
         lock = cache.lock(key, timeout=ttl, sleep=POLL_SECONDS, blocking_timeout=wait)
         acquired = bool(lock.acquire())
+        expires_at = time.monotonic() + ttl
         try:
             yield acquired
         finally:
             if acquired:
-                _release_redis_lock(lock)
+                until = min(time.monotonic() + release_retry, expires_at - RELEASE_MARGIN_SECONDS)
+                _release_redis_lock(lock, retry_until=until)
         return
     owner = secrets.token_hex(16)
     lifetime = math.ceil(ttl)
@@ -112,8 +130,19 @@ def _release_added_lock(cache: BaseCache, key: str, owner: str, *, until: float)
         )
 
 
-def _release_redis_lock(lock: object) -> None:
+def _release_redis_lock(lock: object, *, retry_until: float = 0.0) -> None:
     from redis.exceptions import LockError
 
-    with suppress(LockError):  # expired meanwhile: someone else may hold it now, leave it be
-        lock.release()  # type: ignore[attr-defined]
+    token = lock.local.token  # type: ignore[attr-defined]
+    delay = RELEASE_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            with suppress(LockError):  # expired meanwhile: someone else may hold it, leave it
+                lock.do_release(token)  # type: ignore[attr-defined]  # (release() forgets it)
+            return
+        except STORE_ERRORS as exc:
+            if time.monotonic() + delay >= retry_until:
+                raise
+            logger.warning("Could not release a lock (%s); retrying", type(exc).__name__)
+            time.sleep(delay)
+            delay = min(delay * 2, RELEASE_RETRY_MAX_SECONDS)
