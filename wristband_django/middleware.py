@@ -75,8 +75,18 @@ class WristbandAuthMiddleware:
         if early is not None:
             return early
         response = await self.get_response(request)  # type: ignore[misc]
-        await sync_to_async(self.after_view, thread_sensitive=True)(request, response)
+        if self.has_work_after_view(request):  # a thread switch only when there is work
+            await sync_to_async(self.after_view, thread_sensitive=True)(request, response)
         return response  # type: ignore[no-any-return]
+
+    @staticmethod
+    def has_work_after_view(request: HttpRequest) -> bool:
+        """Whether ``after_view`` can do anything: a session to roll or about to be saved."""
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None:
+            return False
+        rolls = get_config().session_rolling_interval is not None
+        return rolls or session.modified or settings.SESSION_SAVE_EVERY_REQUEST
 
     def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
         """Refresh if needed; on protected paths, answer 401/403/503 (see ``guards``)."""
