@@ -6,13 +6,9 @@ refresh-token reuse. And the ``cache.add`` lock's release, on Django's own Redis
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +16,7 @@ import pytest
 import requests
 from django.core.cache.backends.redis import RedisCache
 
+from tests.support.gunicorn_server import gunicorn_server
 from tests.support.network import free_port
 from wristband_django.store.locks import RELEASE_MARGIN_SECONDS, cache_lock
 from wristband_django.testing import FakeWristband
@@ -30,30 +27,9 @@ CONCURRENT_REQUESTS = 20
 pytestmark = pytest.mark.slow  # two gunicorn servers
 
 
-@contextmanager
-def gunicorn(port: int, env: dict[str, str]) -> Iterator[str]:
+def gunicorn(port: int, env: dict[str, str]) -> Any:
     """One gunicorn master with one threaded worker process on 127.0.0.1:port."""
-    command = [
-        sys.executable, "-m", "gunicorn", "tests.support.server_wsgi:application",
-        "--workers", "1", "--threads", "16", "--bind", f"127.0.0.1:{port}",
-        "--graceful-timeout", "2", "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:  # the first request imports the app: seconds on a busy machine
-                requests.get(f"{base}/auth/session/", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
+    return gunicorn_server(port, env, threads=16)
 
 
 def log_in(base: str, fake: FakeWristband) -> requests.Session:

@@ -67,7 +67,8 @@ class WristbandAuthMiddleware:
         if early is not None:
             return early
         response = self.get_response(request)
-        self.after_view(request, cast(HttpResponseBase, response))
+        if self.has_work_after_view(request):
+            self.after_view(request, cast(HttpResponseBase, response))
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:

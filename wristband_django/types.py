@@ -73,6 +73,9 @@ def _user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Where ``WristbandUser.from_session`` keeps the user it built for an entry.
+_SESSION_USER = "_wristband_user"
+
 #: ``WristbandUser`` attribute → userinfo claim, for the text claims Wristband documents.
 _TEXT_CLAIMS = (
     ("email", "email"),
@@ -167,14 +170,21 @@ class WristbandUser:
 
     @classmethod
     def from_session(cls, entry: WristbandSession) -> WristbandUser:
+        """The session's user, built once per entry (entries are immutable, and the store
+        hands out one object per stored version: the valid-token path builds nothing)."""
+        cached = entry.__dict__.get(_SESSION_USER)
+        if isinstance(cached, cls):
+            return cached
         claims = _user_claims(entry.userinfo)
         claims["idp_name"] = entry.idp_name or claims["idp_name"]
-        return cls(
+        user = cls(
             user_id=entry.user_id,
             tenant_id=entry.tenant_id,
             tenant_name=entry.tenant_name,
             **claims,
         )
+        entry.__dict__[_SESSION_USER] = user  # beside the fields: not in eq, asdict or repr
+        return user
 
     @classmethod
     def from_access_token(cls, token: AccessTokenClaims) -> WristbandUser:

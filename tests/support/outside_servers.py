@@ -8,42 +8,20 @@ import os
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from tests.support.gunicorn_server import gunicorn_server
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-@contextmanager
-def app_server(port: int, env: dict[str, str]) -> Iterator[str]:
+def app_server(port: int, env: dict[str, str]) -> Any:
     """One gunicorn master with one threaded worker process on 127.0.0.1:port; yields its
-    base URL once it answers (a first answer may be slow on a busy machine: waited for)."""
-    command = [
-        sys.executable, "-m", "gunicorn", "tests.support.server_wsgi:application",
-        "--workers", "1", "--threads", "8", "--bind", f"127.0.0.1:{port}",
-        "--graceful-timeout", "2", "--log-level", "warning",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{base}/auth/session/", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
+    base URL once it answers."""
+    return gunicorn_server(port, env, threads=8)
 
 
 class Worker:

@@ -1,0 +1,52 @@
+"""A gunicorn app server of the test's own: one master, one threaded worker process, on
+127.0.0.1. Shared by the cross-process tests (refresh concurrency, tokens outside a request,
+M2M tokens)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@contextmanager
+def gunicorn_server(
+    port: int,
+    env: dict[str, str],
+    *,
+    threads: int = 16,
+    ready_path: str = "/auth/session/",
+    start_timeout: float = 30.0,
+) -> Iterator[str]:
+    """Start ``tests.support.server_wsgi`` with ``env`` (e.g. ``DJANGO_SETTINGS_MODULE``) and
+    yield its base URL once ``ready_path`` answers; stop it afterwards. The first request
+    imports the app, which takes seconds on a busy machine: it is waited for."""
+    command = [
+        sys.executable, "-m", "gunicorn", "tests.support.server_wsgi:application",
+        "--workers", "1", "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+        "--graceful-timeout", "2", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                requests.get(f"{base}{ready_path}", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
