@@ -9,8 +9,9 @@ import shutil
 import sys
 import time
 
+from bench import asgi, rolling
 from bench.infra import BENCH_DIR, RedisServer, TlsFront, self_signed_certificate
-from bench.report import machine, render, write_doc
+from bench.report import ROLLING_END, ROLLING_START, machine, render, write_doc
 from bench.scenarios import PACKAGES, STORES, Bench, Options, storm, throughput
 from wristband_django.testing import FakeWristband
 
@@ -28,7 +29,38 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--stores", nargs="*", choices=STORES, default=list(STORES))
     parser.add_argument("--profile", action="store_true", help="py-spy each view once more")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/PERFORMANCE.md")
-    return parser.parse_args(argv)
+    rolling_runs = parser.add_mutually_exclusive_group()
+    rolling_runs.add_argument(
+        "--no-rolling", action="store_true", help="skip f (the rolling-session variants)"
+    )
+    rolling_runs.add_argument(
+        "--only-rolling", action="store_true", help="run f alone; rewrite only its section"
+    )
+    parser.add_argument(
+        "--asgi-stores",
+        nargs="*",
+        choices=STORES,
+        default=["redis"],
+        help="session stores of a under uvicorn (alone: only the ASGI storm)",
+    )
+    parser.add_argument(
+        "--asgi-sync-view",
+        action="store_true",
+        help="under uvicorn, measure the sync view too (Django runs it in a thread)",
+    )
+    asgi_runs = parser.add_mutually_exclusive_group()
+    asgi_runs.add_argument(
+        "--no-asgi", action="store_true", help="skip a and b under uvicorn (ASGI)"
+    )
+    asgi_runs.add_argument(
+        "--only-asgi",
+        action="store_true",
+        help="run a and b under uvicorn alone; rewrite only their section",
+    )
+    args = parser.parse_args(argv)
+    if args.only_asgi and args.only_rolling:
+        parser.error("--only-asgi and --only-rolling: pick one (or neither, for everything)")
+    return args
 
 
 def main(argv: list[str]) -> int:
@@ -47,6 +79,9 @@ def main(argv: list[str]) -> int:
     work = BENCH_DIR / "results" / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    run_main = not (args.only_rolling or args.only_asgi)
+    run_asgi = not (args.no_asgi or args.only_rolling)
+    run_rolling = not (args.no_rolling or args.only_asgi)
     started = time.monotonic()
     cert, key = self_signed_certificate(work)
     store = RedisServer(work)
@@ -55,23 +90,40 @@ def main(argv: list[str]) -> int:
             tls = TlsFront(fake.port, cert, key)
             bench = Bench(fake, tls, cert, store, work, secrets.token_urlsafe(32), options)
             runs = []
-            for store_name in args.stores:
-                for package in PACKAGES:
-                    print(f"… {package} on {store_name}", file=sys.stderr, flush=True)
-                    runs.append(throughput(bench, package, store_name))
             storms = []
-            for package in PACKAGES:
-                print(f"… {package} refresh storm", file=sys.stderr, flush=True)
-                storms.append(storm(bench, package))
+            if run_main:
+                for store_name in args.stores:
+                    for package in PACKAGES:
+                        print(f"… {package} on {store_name}", file=sys.stderr, flush=True)
+                        runs.append(throughput(bench, package, store_name))
+                for package in PACKAGES:
+                    print(f"… {package} refresh storm", file=sys.stderr, flush=True)
+                    storms.append(storm(bench, package))
+            served_asgi = None
+            if run_asgi:
+                views = [asgi.ASYNC_VIEW] + ([asgi.SYNC_VIEW] if args.asgi_sync_view else [])
+                served_asgi = asgi.run(bench, args.asgi_stores, views)
+            rolled = []
+            if run_rolling:
+                print("… ours, rolling sessions", file=sys.stderr, flush=True)
+                rolled = rolling.rolling(bench)
             tls.close()
-        section = render(machine(store), options, runs, storms)
+        machine_line = machine(store)
+        section = render(machine_line, options, runs, storms) if run_main else ""
+        asgi_section = asgi.render(machine_line, options, served_asgi) if served_asgi else ""
+        rolling_section = rolling.render(machine_line, options, rolled) if rolled else ""
     finally:
         store.stop()
-    print(section)
+    print(section + asgi_section + rolling_section)
     print(f"(took {time.monotonic() - started:.0f} s)", file=sys.stderr)
-    (BENCH_DIR / "results" / "last.md").write_text(section)
+    (BENCH_DIR / "results" / "last.md").write_text(section + asgi_section + rolling_section)
     if not args.no_doc:
-        write_doc(section)
+        if section:
+            write_doc(section)
+        if asgi_section:
+            write_doc(asgi_section, asgi.ASGI_START, asgi.ASGI_END)
+        if rolling_section:
+            write_doc(rolling_section, ROLLING_START, ROLLING_END)
     return 0
 
 

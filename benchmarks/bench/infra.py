@@ -1,5 +1,5 @@
-"""The processes a run needs: a Redis of its own, gunicorn servers, TLS in front of the fake
-Wristband (the official package speaks https only), and wrk."""
+"""The processes a run needs: a Redis of its own, gunicorn and uvicorn servers, TLS in front of
+the fake Wristband (the official package speaks https only), and wrk."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import json
 import os
 import select
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +77,15 @@ class RedisServer:
 @dataclass(frozen=True)
 class Server:
     base: str  # http://127.0.0.1:port
-    pid: int  # gunicorn's master
+    pid: int  # gunicorn's master, or uvicorn's process
+    #: True when ``pid`` serves requests itself (uvicorn with one worker), False when it
+    #: is a master whose children do (gunicorn, uvicorn with ``--workers`` > 1).
+    in_process: bool = False
 
     def workers_cpu_seconds(self) -> float:
         """User + system CPU time its workers have used so far (less noisy than req/s)."""
+        if self.in_process:
+            return cpu_seconds(self.pid)  # every thread of the process: loop and executors
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
         return sum(cpu_seconds(int(pid)) for pid in children)
 
@@ -99,6 +105,58 @@ def gunicorn(
         "--worker-class", "sync", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
         "--preload", "--graceful-timeout", "2", "--log-level", "warning",
     ]  # fmt: skip
+    with _serving("gunicorn", package, command, env, port, log) as server:
+        yield server
+
+
+@contextmanager
+def uvicorn(
+    package: str, port: int, env: dict[str, str], workers: int, log: Path
+) -> Iterator[Server]:
+    """benchsite.asgi under uvicorn on 127.0.0.1:port, with uvloop and httptools (what
+    ``uvicorn[standard]`` runs). One worker: uvicorn serves in its own process; more:
+    ``--workers`` processes, each importing the app itself (uvicorn has no ``--preload``),
+    and the server counts as started once every one of them has."""
+    ready = log.with_suffix(".ready")
+    shutil.rmtree(ready, ignore_errors=True)
+    ready.mkdir(parents=True)
+    command = [
+        str(VENVS[package] / "bin" / "python"), "-m", "uvicorn", "benchsite.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--loop", "uvloop", "--http", "httptools", "--lifespan", "off", "--no-access-log",
+        "--timeout-graceful-shutdown", "2", "--log-level", "warning",
+    ]  # fmt: skip
+    env = {**env, "BENCH_READY_DIR": str(ready)}
+    with _serving(
+        "uvicorn",
+        package,
+        command,
+        env,
+        port,
+        log,
+        in_process=workers == 1,
+        ready=lambda: len(list(ready.iterdir())) >= workers,
+    ) as server:
+        yield server
+
+
+#: The servers a scenario can run under: WSGI (benchsite.wsgi) and ASGI (benchsite.asgi).
+SERVERS = {"gunicorn": gunicorn, "uvicorn": uvicorn}
+
+
+@contextmanager
+def _serving(
+    name: str,
+    package: str,
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    *,
+    in_process: bool = False,
+    ready: Callable[[], bool] = lambda: True,
+) -> Iterator[Server]:
+    """Start ``command``, wait until it answers (and ``ready()``), stop it afterwards."""
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603
             command, cwd=BENCH_DIR, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -108,16 +166,32 @@ def gunicorn(
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{base}/plain/hello/", timeout=5)
-                break
+                if ready():
+                    requests.get(f"{base}/plain/hello/", timeout=5)
+                    break
             except (requests.ConnectionError, requests.Timeout):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn ({package}) did not start; see {log}") from None
-                time.sleep(0.1)
-        yield Server(base, process.pid)
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} ({package}) did not start; see {log}")
+            time.sleep(0.1)
+        yield Server(base, process.pid, in_process)
     finally:
+        workers = _children(process.pid)
         process.terminate()
-        process.wait(15)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+            for pid in workers:  # a master that was killed leaves its workers running
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    with suppress(OSError):
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
 
 
 def django_admin(package: str, env: dict[str, str], *args: str) -> None:

@@ -15,9 +15,13 @@ from bench.scenarios import Options, Storm, Throughput, ViewStats
 
 DOC = REPO_DIR / "docs" / "PERFORMANCE.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+#: f (rolling sessions) has markers of its own, so that ``--only-rolling`` rewrites it alone.
+ROLLING_START, ROLLING_END = "<!-- benchmark-rolling:start -->", "<!-- benchmark-rolling:end -->"
 STORE_NAMES = {"locmem": "LocMem", "redis": "Redis (django-redis)", "db": "db (SQLite)"}
 PACKAGE_NAMES = {"ours": "wristband-django", "official": "wristband-django-auth 1.1.0"}
 OVERHEAD_TARGET = 0.10
+#: Issue 16, point 7: the valid-token path keeps ≥ 0.95 of the plain session read's req/s.
+VALID_TOKEN_TARGET = 0.95
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
@@ -59,7 +63,7 @@ def render(machine_line: str, options: Options, runs: list[Throughput], storms: 
         *storm_section(options, storms),
         *login_section(runs),
         *bytes_section(runs),
-        "### Targets (wristband-django on Redis)",
+        "### Targets (wristband-django on Redis, gunicorn: WSGI)",
         "",
         *targets(ours_redis, ours_storm),
     ]
@@ -218,30 +222,50 @@ def _calls(calls: Mapping[str, float]) -> str:
     return ", ".join(f"{name} {n:g}" for name, n in calls.items())
 
 
-def targets(run: Throughput | None, storm: Storm | None) -> list[str]:
+def targets(run: Throughput | None, storm: Storm | None, label: str = "") -> list[str]:
+    """The target lines; ``label`` (e.g. " (async view)") follows each name of ``run``'s."""
     lines: list[str] = []
 
     def check(name: str, met: bool, measured: str) -> None:
         lines.append(f"- {name}: {measured}, {'met' if met else '**missed**'}")
 
     if run is not None:
-        cost = 1 - run.protected.rps / run.plain.rps
-        check("throughput cost of the middleware ≤ 10%", cost <= OVERHEAD_TARGET, f"{cost:.1%}")
+        ratio = run.protected.rps / run.plain.rps
+        cost = 1 - ratio
+        check(
+            f"throughput cost of the middleware ≤ 10%{label}",
+            cost <= OVERHEAD_TARGET,
+            f"{cost:.1%}",
+        )
+        # The worker's CPU per request gives the same ratio with less of a shared machine's
+        # noise in it (a CPU-bound worker's req/s is 1 / its CPU per request): shown beside.
+        cpu_ratio = run.plain.cpu_us_per_request / run.protected.cpu_us_per_request
+        check(
+            f"valid-token path ≥ {VALID_TOKEN_TARGET:g} of the plain session read's req/s{label}",
+            ratio >= VALID_TOKEN_TARGET,
+            f"{ratio:.3f} (from worker CPU per request: {cpu_ratio:.3f})",
+        )
         added = round(run.protected.round_trips - run.plain.round_trips, 2) + 0.0  # no "-0.00"
-        check("store round trips added ≤ 1 per request", added <= 1.0, f"{added:+.2f}")
-        check("outbound calls = 0", run.protected.idp_calls == 0, str(run.protected.idp_calls))
+        check(f"store round trips added ≤ 1 per request{label}", added <= 1.0, f"{added:+.2f}")
+        check(
+            f"outbound calls = 0{label}",
+            run.protected.idp_calls == 0,
+            str(run.protected.idp_calls),
+        )
     if storm is not None:
         check("storm: token calls = 1", storm.token_calls == 1, str(storm.token_calls))
         non_200 = storm.requests - storm.statuses[200]
         check("storm: non-200 answers = 0", non_200 == 0, str(non_200))
+        after = storm.next_refresh_status
+        check("storm: the session's next refresh = 200", after == 200, str(after))
     return lines
 
 
-def write_doc(section: str) -> None:
-    """Replace the generated section of docs/PERFORMANCE.md (between the markers)."""
-    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{START}\n{END}\n"
-    if START not in text or END not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    DOC.write_text(f"{head}{START}\n{section}{END}{tail}")
+def write_doc(section: str, start: str = START, end: str = END) -> None:
+    """Replace a generated section of docs/PERFORMANCE.md (between its markers)."""
+    text = DOC.read_text() if DOC.exists() else f"# Performance\n\n{start}\n{end}\n"
+    if start not in text or end not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    DOC.write_text(f"{head}{start}\n{section}{end}{tail}")

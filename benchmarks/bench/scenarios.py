@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -18,13 +19,13 @@ import requests
 from bench.infra import (
     BENCH_DIR,
     REPO_DIR,
+    SERVERS,
     RedisServer,
     Server,
     TlsFront,
     WrkResult,
     django_admin,
     free_port,
-    gunicorn,
     py_spy,
     wrk,
 )
@@ -62,23 +63,39 @@ class Bench:
     secret_key: str
     options: Options
 
-    def server_env(self, package: str, store: str, port: int) -> dict[str, str]:
+    def server_env(
+        self,
+        package: str,
+        store: str,
+        port: int,
+        *,
+        name: str | None = None,
+        auth: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """The server's environment; ``name`` (its SQLite file, default: the package),
+        ``auth`` (more WRISTBAND_AUTH keys, ours only) and ``env`` (more BENCH_* variables)
+        are for servers that run side by side with other settings."""
         base = f"http://127.0.0.1:{port}"
         urls = {"login_url": f"{base}/auth/login/", "redirect_uri": f"{base}/auth/callback/"}
-        env = {
+        environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "benchsite.settings",
             "BENCH_PACKAGE": package,
             "BENCH_STORE": store,
             "BENCH_SECRET_KEY": self.secret_key,
-            "BENCH_SQLITE_PATH": str(self.work / f"{package}.sqlite3"),
+            "BENCH_SQLITE_PATH": str(self.work / f"{name or package}.sqlite3"),
             "BENCH_REDIS_URL": self.redis.url,
+            **(env or {}),
         }
         if package == "ours":
             auth = self.fake.auth_settings(
-                **urls, protected_paths=["/api/"], dangerously_disable_secure_cookies=True
+                **urls,
+                protected_paths=["/api/"],
+                dangerously_disable_secure_cookies=True,
+                **(auth or {}),
             )
-            env["PYTHONPATH"] = os.pathsep.join([str(BENCH_DIR), str(REPO_DIR)])
+            environment["PYTHONPATH"] = os.pathsep.join([str(BENCH_DIR), str(REPO_DIR)])
         else:  # the official package: https only, so through the TLS front
             auth = {
                 "client_id": self.fake.client_id,
@@ -87,17 +104,20 @@ class Bench:
                 **urls,
                 "dangerously_disable_secure_cookies": True,
             }
-            env["PYTHONPATH"] = str(BENCH_DIR)
-            env["SSL_CERT_FILE"] = str(self.cert)
-        env["BENCH_WRISTBAND_AUTH"] = json.dumps(auth)
-        return env
+            environment["PYTHONPATH"] = str(BENCH_DIR)
+            environment["SSL_CERT_FILE"] = str(self.cert)
+        environment["BENCH_WRISTBAND_AUTH"] = json.dumps(auth)
+        return environment
 
-    def server(self, package: str, store: str, workers: int) -> tuple[dict[str, str], int]:
+    def server(
+        self, package: str, store: str, workers: int, **extra: Any
+    ) -> tuple[dict[str, str], int]:
+        """A free port and the environment of a server on it (``extra``: ``server_env``'s)."""
         port = free_port()
-        env = self.server_env(package, store, port)
+        env = self.server_env(package, store, port, **extra)
         # A fresh, migrated SQLite database for every server: the session table for db
         # sessions, and whatever tables the package itself uses.
-        (self.work / f"{package}.sqlite3").unlink(missing_ok=True)
+        Path(env["BENCH_SQLITE_PATH"]).unlink(missing_ok=True)
         django_admin(package, env, "migrate", "--noinput", "-v0")
         return env, port
 
@@ -148,7 +168,7 @@ class ViewStats:
     runs: list[WrkResult] = field(default_factory=list)
     commands: Counter[str] = field(default_factory=Counter)
     idp_calls: int = 0
-    cpu_seconds: float = 0.0  # the gunicorn worker's, during the measured runs
+    cpu_seconds: float = 0.0  # the server's worker's, during the measured runs
     queries_per_request: float = 0.0  # sampled over 20 sequential requests
 
     @property
@@ -210,17 +230,19 @@ class Throughput:
     protected: ViewStats
     login: LoginStats | None = None
     session_bytes: SessionBytes | None = None
+    server: str = "gunicorn"  # or "uvicorn" (ASGI)
+    view: str = "hello"  # or "ahello", the async view (ASGI)
 
 
-def check_views(base: str, cookie: str) -> None:
+def check_views(base: str, cookie: str, view: str = "hello") -> None:
     """Both views answer the user's id with the cookie, and /api/ is protected without it."""
-    for path in ("/plain/hello/", "/api/hello/"):
+    for path in (f"/plain/{view}/", f"/api/{view}/"):
         answer = requests.get(f"{base}{path}", cookies={"sessionid": cookie}, timeout=10)
         if answer.status_code != 200 or answer.json() != {"hello": USER_ID}:
             raise RuntimeError(f"{path} answered {answer.status_code}: {answer.text[:300]}")
-    anonymous = requests.get(f"{base}/api/hello/", timeout=10)
+    anonymous = requests.get(f"{base}/api/{view}/", timeout=10)
     if anonymous.status_code != 401:
-        raise RuntimeError(f"/api/hello/ without a session answered {anonymous.status_code}")
+        raise RuntimeError(f"/api/{view}/ without a session answered {anonymous.status_code}")
 
 
 def queries_per_request(base: str, path: str, cookie: str, samples: int = 20) -> float:
@@ -235,24 +257,34 @@ def queries_per_request(base: str, path: str, cookie: str, samples: int = 20) ->
     return sum(counts) / samples
 
 
-def throughput(bench: Bench, package: str, store: str) -> Throughput:
+def throughput(
+    bench: Bench,
+    package: str,
+    store: str,
+    *,
+    server_kind: str = "gunicorn",
+    view: str = "hello",
+    logins: bool = True,
+) -> Throughput:
+    """a (and on Redis d and e, with ``logins``): one worker, ``server_kind`` (gunicorn or
+    uvicorn), the plain and the protected ``view`` (``hello``, or ``ahello`` under ASGI)."""
     options = bench.options
     env, port = bench.server(package, store, workers=1)
-    log = bench.work / f"gunicorn-{package}-{store}.log"
-    with gunicorn(package, port, env, workers=1, log=log) as server:
+    log = bench.work / f"{server_kind}-{package}-{store}.log"
+    with SERVERS[server_kind](package, port, env, workers=1, log=log) as server:
         base = server.base
         bench.redis.client.flushdb()
         bench.fake.reset_records()
         first = log_in(bench, base)
         first_calls = Counter(r.endpoint for r in bench.fake.requests if r.endpoint != "authorize")
-        result = Throughput(package, store, ViewStats(), ViewStats())
-        if store == "redis":
+        result = Throughput(package, store, ViewStats(), ViewStats(), server=server_kind, view=view)
+        if store == "redis" and logins:
             result.session_bytes = stored_bytes(bench.redis)
-        check_views(base, first.cookie)
+        check_views(base, first.cookie, view)
         for round_number in range(options.rounds):
             variants = [("plain", result.plain), ("api", result.protected)]
             for prefix, stats in variants if round_number % 2 == 0 else variants[::-1]:
-                url = f"{base}/{prefix}/hello/"
+                url = f"{base}/{prefix}/{view}/"
                 wrk(url, first.cookie, options.warmup, options.connections)
                 bench.fake.reset_records()
                 before, cpu_before = bench.redis.command_calls(), server.workers_cpu_seconds()
@@ -263,11 +295,13 @@ def throughput(bench: Bench, package: str, store: str) -> Throughput:
                 stats.idp_calls += len(bench.fake.requests)
         for prefix, stats in (("plain", result.plain), ("api", result.protected)):
             stats.commands -= Counter()  # drop the zeros
-            stats.queries_per_request = queries_per_request(base, f"/{prefix}/hello/", first.cookie)
-        if options.profile:
+            stats.queries_per_request = queries_per_request(
+                base, f"/{prefix}/{view}/", first.cookie
+            )
+        if options.profile and server_kind == "gunicorn":  # profiles.py reads WSGI stacks
             for prefix in ("plain", "api"):
                 profile(bench, server, f"{package}-{store}-{prefix}", first.cookie, prefix)
-        if store == "redis":
+        if store == "redis" and logins:
             result.login = login_stats(bench, base, first_calls)
     return result
 
@@ -334,6 +368,8 @@ class Storm:
     p50_ms: float
     p99_ms: float
     next_refresh_status: int
+    server: str = "gunicorn"  # or "uvicorn" (ASGI)
+    view: str = "hello"
 
 
 STORM_TOKEN_VALIDITY_S = 5  # tokens issued during the storm expire 5 s later
@@ -373,22 +409,26 @@ def concurrent_gets(port: int, path: str, cookie: str, count: int) -> list[tuple
     return answers
 
 
-def storm(bench: Bench, package: str) -> Storm:
-    """``storm_requests`` concurrent requests on one session whose access token has expired."""
+def storm(
+    bench: Bench, package: str, *, server_kind: str = "gunicorn", view: str = "hello"
+) -> Storm:
+    """``storm_requests`` concurrent requests on one session whose access token has expired,
+    on ``storm_workers`` processes of ``server_kind`` (gunicorn or uvicorn)."""
     options, fake = bench.options, bench.fake
     env, port = bench.server(package, "redis", workers=options.storm_workers)
-    log = bench.work / f"gunicorn-{package}-storm.log"
-    with gunicorn(package, port, env, workers=options.storm_workers, log=log) as server:
+    log = bench.work / f"{server_kind}-{package}-storm.log"
+    serve = SERVERS[server_kind]
+    with serve(package, port, env, workers=options.storm_workers, log=log) as server:
         base = server.base
         bench.redis.client.flushdb()
         fake.access_token_ttl = TOKEN_BUFFER_S  # minus the buffer: expired when issued
         cookie = log_in(bench, base).cookie
         fake.access_token_ttl = TOKEN_BUFFER_S + STORM_TOKEN_VALIDITY_S
         for _ in range(2):  # every worker serves a request or two first: warm, as in production
-            concurrent_gets(port, "/plain/hello/", cookie, options.storm_requests)
+            concurrent_gets(port, f"/plain/{view}/", cookie, options.storm_requests)
         fake.inject("token", delay=options.refresh_delay, grant_type="refresh_token", times=None)
         fake.reset_records()
-        answers = concurrent_gets(port, "/api/hello/", cookie, options.storm_requests)
+        answers = concurrent_gets(port, f"/api/{view}/", cookie, options.storm_requests)
         fake.clear_faults()
         calls = fake.calls("token", grant_type="refresh_token")
         presented = [call.form.get("refresh_token") for call in calls]
@@ -397,7 +437,7 @@ def storm(bench: Bench, package: str) -> Storm:
         last_issued = max((call.at for call in calls), default=time.time()) + options.refresh_delay
         time.sleep(max(0.0, last_issued + STORM_TOKEN_VALIDITY_S + 0.5 - time.time()))
         fake.access_token_ttl = 3600
-        url = f"{base}/api/hello/"
+        url = f"{base}/api/{view}/"
         after = requests.get(url, cookies={"sessionid": cookie}, timeout=30).status_code
     latencies = sorted(ms for _, ms in answers)
     return Storm(
@@ -409,4 +449,6 @@ def storm(bench: Bench, package: str) -> Storm:
         p50_ms=statistics.median(latencies),
         p99_ms=latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))],
         next_refresh_status=after,
+        server=server_kind,
+        view=view,
     )

@@ -2,6 +2,8 @@
 
 BENCH_PACKAGE: ``ours`` (wristband_django) or ``official`` (wristband-django-auth).
 BENCH_STORE: ``locmem``, ``redis`` (django-redis) or ``db`` (SQLite) sessions.
+BENCH_SAVE_EVERY_REQUEST: ``1`` sets Django's ``SESSION_SAVE_EVERY_REQUEST``.
+BENCH_LOCK_REDIS_URL: a cache ``locks`` on that Redis (django-redis), for ``lock_cache_alias``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ SESSION_ENGINE = (
     if STORE == "db"
     else "django.contrib.sessions.backends.cache"
 )
+SESSION_SAVE_EVERY_REQUEST = os.environ.get("BENCH_SAVE_EVERY_REQUEST") == "1"
+if "BENCH_LOCK_REDIS_URL" in os.environ:
+    CACHES["locks"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["BENCH_LOCK_REDIS_URL"],
+    }
 
 #: Each package reads its own settings: ours the dict, theirs through benchsite.official.
 WRISTBAND_AUTH = json.loads(os.environ["BENCH_WRISTBAND_AUTH"])

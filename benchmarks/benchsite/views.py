@@ -8,9 +8,14 @@ from django.http import HttpRequest, JsonResponse
 
 
 def user_id_in(session: Any) -> str | None:
-    """Ours keeps one ``_wristband`` entry, theirs flat keys (``session_from_callback``)."""
-    entry = session.get("_wristband")
-    user_id = entry.get("user_id") if isinstance(entry, dict) else session.get("user_id")
+    """Ours keeps one sealed ``_wristband`` entry, theirs flat keys (``session_from_callback``).
+    The same read the plain and the protected view make, so the ratio is the middleware's."""
+    if "_wristband" in session:
+        from wristband_django.store import session_entry  # only in our venv
+
+        entry = session_entry.load(session)
+        return entry.user_id if entry is not None else None
+    user_id = session.get("user_id")
     return user_id if isinstance(user_id, str) else None
 
 

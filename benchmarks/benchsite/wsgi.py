@@ -3,11 +3,13 @@
 One process serves both so that the baseline reads the very same session (a LocMem cache
 lives in one process only). Every response carries ``Server-Timing: app;dur=<ms>``, the
 time Django took, so that the runner can time logins server-side, and ``X-Bench-Queries``,
-the SQL queries the request made.
+the SQL queries the request made. ``/bench/counters/`` (answered here, not by Django) gives
+the process's counts so far: requests, and responses that set the session cookie.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -31,6 +33,9 @@ with override_settings(MIDDLEWARE=settings.PLAIN_MIDDLEWARE):
     plain_handler = WSGIHandler()  # loads its middleware chain from the overridden list
 
 StartResponse = Callable[..., Any]
+SESSION_COOKIE_PREFIX = f"{settings.SESSION_COOKIE_NAME}="
+#: This process's counts (one sync worker per measured server: one process, one thread).
+COUNTERS = {"requests": 0, "session_cookies": 0}
 
 
 class QueryCounter:
@@ -43,11 +48,19 @@ class QueryCounter:
 
 
 def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    if environ["PATH_INFO"] == "/bench/counters/":
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(COUNTERS).encode()]
     handler = plain_handler if environ["PATH_INFO"].startswith("/plain/") else protected_handler
     queries = QueryCounter()
     started = time.perf_counter()
 
     def timed_start_response(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+        COUNTERS["requests"] += 1
+        COUNTERS["session_cookies"] += any(
+            name == "Set-Cookie" and value.lstrip().startswith(SESSION_COOKIE_PREFIX)
+            for name, value in headers
+        )
         extra = [
             ("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}"),
             ("X-Bench-Queries", str(queries.count)),
