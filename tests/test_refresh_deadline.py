@@ -86,7 +86,7 @@ def test_a_slow_key_fetch_during_a_refresh_keeps_the_new_tokens(
 ) -> None:
     """Wristband rotated its signing key: the refreshed ID token names a new kid, and the
     key fetch trickles past the refresh deadline. The new refresh token is already the only
-    valid one, so it is kept (with the previous ID token): the user stays logged in."""
+    valid one, so it is kept (the new ID token goes unchecked): the user stays logged in."""
     user = expired_session(wristband, settings, refresh_timeout=2, refresh_lock_timeout=5)
     wristband.rotate_signing_key()
     wristband.inject("jwks", trickle=6.0)
