@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponseBase
 from wristband_django.conf import get_config
 from wristband_django.errors import WristbandUnavailableError
 from wristband_django.flows import rolling
-from wristband_django.flows.authentication import BEARER, checked_strategies
+from wristband_django.flows.authentication import BEARER, Strategy
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.guards import denial
 from wristband_django.responses import unauthorized
@@ -93,7 +93,8 @@ class WristbandAuthMiddleware:
         """Refresh if needed; on protected paths, answer 401/403/503 (see ``guards``)."""
         config = get_config()
         if is_protected(request.path_info, config.protected_paths):
-            strategies = checked_strategies(config.protected_paths_strategies)
+            # Checked when the settings were parsed (conf.parsing.STRATEGIES).
+            strategies = cast(tuple[Strategy, ...], config.protected_paths_strategies)
             return denial(
                 request,
                 strategies,

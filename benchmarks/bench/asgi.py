@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
-from bench.report import STORE_NAMES, _ratio, _store_ops, table, targets
+from bench.report import STORE_NAMES, plain_vs_protected, table, targets
 from bench.scenarios import Bench, Options, Storm, Throughput, storm, throughput
 
 ASGI_START, ASGI_END = "<!-- benchmark-asgi:start -->", "<!-- benchmark-asgi:end -->"
@@ -77,16 +77,7 @@ def views_section(options: Options, runs: list[Throughput]) -> list[str]:
         [
             STORE_NAMES[run.store],
             VIEW_NAMES[run.view],
-            f"{run.plain.rps:,.0f}",
-            f"{run.protected.rps:,.0f}",
-            _ratio(run.protected.rps, run.plain.rps),
-            f"{run.plain.p50_ms:.2f} → {run.protected.p50_ms:.2f}",
-            f"{run.plain.p99_ms:.2f} → {run.protected.p99_ms:.2f}",
-            f"{run.plain.cpu_us_per_request:.0f} → {run.protected.cpu_us_per_request:.0f} "
-            f"({run.protected.cpu_us_per_request - run.plain.cpu_us_per_request:+.0f})",
-            f"{_store_ops(run.plain)} → {_store_ops(run.protected)}",
-            run.protected.idp_calls,
-            run.plain.failures + run.protected.failures,
+            *plain_vs_protected(run),
         ]
         for run in runs
     ]

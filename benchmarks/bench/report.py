@@ -70,6 +70,23 @@ def render(machine_line: str, options: Options, runs: list[Throughput], storms: 
     return "\n".join(lines) + "\n"
 
 
+def plain_vs_protected(run: Throughput) -> list[object]:
+    """Table a's measured cells for one run, the plain view against the protected one."""
+    plain, protected = run.plain, run.protected
+    return [
+        f"{plain.rps:,.0f}",
+        f"{protected.rps:,.0f}",
+        _ratio(protected.rps, plain.rps),
+        f"{plain.p50_ms:.2f} → {protected.p50_ms:.2f}",
+        f"{plain.p99_ms:.2f} → {protected.p99_ms:.2f}",
+        f"{plain.cpu_us_per_request:.0f} → {protected.cpu_us_per_request:.0f} "
+        f"({protected.cpu_us_per_request - plain.cpu_us_per_request:+.0f})",
+        f"{_store_ops(plain)} → {_store_ops(protected)}",
+        protected.idp_calls,
+        plain.failures + protected.failures,
+    ]
+
+
 def views_section(options: Options, runs: list[Throughput]) -> list[str]:
     header = [
         "package", "sessions", "plain req/s", "protected req/s", "protected / plain",
@@ -81,16 +98,7 @@ def views_section(options: Options, runs: list[Throughput]) -> list[str]:
         [
             PACKAGE_NAMES[run.package],
             STORE_NAMES[run.store],
-            f"{run.plain.rps:,.0f}",
-            f"{run.protected.rps:,.0f}",
-            _ratio(run.protected.rps, run.plain.rps),
-            f"{run.plain.p50_ms:.2f} → {run.protected.p50_ms:.2f}",
-            f"{run.plain.p99_ms:.2f} → {run.protected.p99_ms:.2f}",
-            f"{run.plain.cpu_us_per_request:.0f} → {run.protected.cpu_us_per_request:.0f} "
-            f"({run.protected.cpu_us_per_request - run.plain.cpu_us_per_request:+.0f})",
-            f"{_store_ops(run.plain)} → {_store_ops(run.protected)}",
-            run.protected.idp_calls,
-            run.plain.failures + run.protected.failures,
+            *plain_vs_protected(run),
         ]
         for run in runs
     ]

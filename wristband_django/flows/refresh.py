@@ -48,13 +48,12 @@ from wristband_django.store import (
     session_entry,
 )
 from wristband_django.store.access import load_stored_session
-from wristband_django.store.locks import (
-    RELEASE_MARGIN_SECONDS,
-    RELEASE_RETRY_FIRST_SECONDS,
-    RELEASE_RETRY_MAX_SECONDS,
-    session_lock,
+from wristband_django.store.locks import RELEASE_MARGIN_SECONDS, session_lock
+from wristband_django.store.outages import (
+    STORE_ERRORS,
+    StoreUnavailableError,
+    retry_until_answered,
 )
-from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession, now_ms
 from wristband_django.wristband.client import get_client
 from wristband_django.wristband.id_tokens import UnknownKeyIdTokenError, validate_id_token
@@ -206,24 +205,13 @@ def _keep(
     replica, where there is one); a store that does not answer (a Redis failover, a
     restart) is retried until ``until`` (monotonic: ``store_retry_window``, and never past
     the lock's expiry) before the error goes up."""
-    delay = RELEASE_RETRY_FIRST_SECONDS
-    saved = False
     session_entry.store(stored, refreshed)
-    while True:
-        try:
-            if not saved:
-                stored.save()
-                saved = True
-            newest_tokens.publish(session_key, refreshed)
-            return
-        except STORE_ERRORS as exc:
-            if isinstance(exc, UpdateError) or time.monotonic() + delay >= until:
-                raise
-            logger.warning(
-                "Could not store a refresh's new tokens (%s); retrying", type(exc).__name__
-            )
-            time.sleep(delay)
-            delay = min(delay * 2, RELEASE_RETRY_MAX_SECONDS)
+    retry_until_answered(stored.save, until=until, what="store a refresh's session")
+    retry_until_answered(
+        lambda: newest_tokens.publish(session_key, refreshed),
+        until=until,
+        what="publish a refresh's tokens",
+    )
 
 
 def _failed(

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
 
 from wristband_django.conf import get_config
-from wristband_django.store.outages import STORE_ERRORS
+from wristband_django.store.outages import retry_until_answered
 
 CACHE_SESSION_ENGINES = (
     "django.contrib.sessions.backends.cache",
@@ -39,10 +39,6 @@ POLL_SECONDS = 0.02
 #: ``get`` and ``delete`` of its release both reach the cache before it can have expired
 #: (Memcached counts expiry in whole seconds and may drop a key up to 1 s early).
 RELEASE_MARGIN_SECONDS = 2.0
-#: Retrying a lock release (or a write) the store did not answer: the first pause, doubling
-#: up to the last (a Sentinel failover takes seconds).
-RELEASE_RETRY_FIRST_SECONDS = 0.1
-RELEASE_RETRY_MAX_SECONDS = 1.0
 
 logger = logging.getLogger(__name__)
 
@@ -133,16 +129,10 @@ def _release_added_lock(cache: BaseCache, key: str, owner: str, *, until: float)
 def _release_redis_lock(lock: object, *, retry_until: float = 0.0) -> None:
     from redis.exceptions import LockError
 
-    token = lock.local.token  # type: ignore[attr-defined]
-    delay = RELEASE_RETRY_FIRST_SECONDS
-    while True:
-        try:
-            with suppress(LockError):  # expired meanwhile: someone else may hold it, leave it
-                lock.do_release(token)  # type: ignore[attr-defined]  # (release() forgets it)
-            return
-        except STORE_ERRORS as exc:
-            if time.monotonic() + delay >= retry_until:
-                raise
-            logger.warning("Could not release a lock (%s); retrying", type(exc).__name__)
-            time.sleep(delay)
-            delay = min(delay * 2, RELEASE_RETRY_MAX_SECONDS)
+    token = lock.local.token  # type: ignore[attr-defined]  # (release() forgets it)
+
+    def release() -> None:
+        with suppress(LockError):  # expired meanwhile: someone else may hold it, leave it
+            lock.do_release(token)  # type: ignore[attr-defined]
+
+    retry_until_answered(release, until=retry_until, what="release a lock")

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import DatabaseError
 
 from wristband_django.errors import StoreUnavailableError
 
-__all__ = ["STORE_ERRORS", "StoreSkippedError", "StoreUnavailableError"]
+__all__ = ["STORE_ERRORS", "StoreSkippedError", "StoreUnavailableError", "retry_until_answered"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Retrying a store that did not answer: the first pause, doubling up to the last (a Redis
+#: Sentinel failover takes seconds).
+FIRST_RETRY_SECONDS = 0.1
+MAX_RETRY_SECONDS = 1.0
 
 
 def _optional(module: str, name: str) -> type[BaseException] | None:
@@ -50,3 +62,19 @@ class StoreSkippedError(ConnectionError):
     failed within the last ``retry_timeout`` seconds: it returns the default instead. Read
     as "no session", that would log the user out during (and just after) an outage.
     """
+
+
+def retry_until_answered(action: Callable[[], T], *, until: float, what: str) -> T:
+    """``action()``, retried while the store does not answer (one of ``STORE_ERRORS``) and
+    the next try would start before ``until`` (``time.monotonic()``); then the error goes up.
+    For writes that must not be dropped because the store blinked (a failover, a restart)."""
+    delay = FIRST_RETRY_SECONDS
+    while True:
+        try:
+            return action()
+        except STORE_ERRORS as exc:
+            if time.monotonic() + delay >= until:
+                raise
+            logger.warning("Could not %s (%s); retrying", what, type(exc).__name__)
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_SECONDS)
