@@ -1,8 +1,8 @@
 """``WristbandClient``: the only module that speaks HTTP to Wristband.
 
-One ``requests.Session`` per configuration, explicit connect/read timeouts, a total
-deadline per call (``call_timeout``, tightened by any enclosing ``deadline()``), and
-every failure mapped to a ``WristbandError`` subclass. Nothing here logs a
+One connection pool (a ``requests`` adapter) per configuration, explicit connect/read
+timeouts, a total deadline per call (``call_timeout``, tightened by any enclosing
+``deadline()``), and every failure mapped to a ``WristbandError`` subclass. Nothing here logs a
 request or response body: they carry codes, tokens and secrets.
 
 The proxy and the CA bundle are resolved once per client (``Route``): the settings
@@ -26,7 +26,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from urllib.request import getproxies
 
 import requests
-from requests.utils import should_bypass_proxies
+from requests.auth import AuthBase, HTTPBasicAuth
+from requests.utils import default_user_agent, should_bypass_proxies
 
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
@@ -41,6 +42,13 @@ from wristband_django.errors import (
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION_LENGTH = 300
+#: What a ``requests.Session`` would send on every call, and JSON answers asked for.
+DEFAULT_HEADERS = {
+    "User-Agent": default_user_agent(),
+    "Accept-Encoding": "gzip, deflate",
+    "Accept": "application/json",
+    "Connection": "keep-alive",
+}
 
 
 @dataclass(frozen=True)
@@ -247,19 +255,21 @@ class WristbandClient:
         self.config = config
         self.base_url = f"{config.wristband_base_url}/api/v1"
         self.timeout = (config.connect_timeout, config.read_timeout)
-        self.session = requests.Session()
-        self.session.headers["Accept"] = "application/json"
-        # Never .netrc credentials; the proxy and the CA bundle are resolved explicitly.
-        self.session.trust_env = False
         self.route = Route.resolve(config, self.base_url)
-        if self.route.proxy is not None:
-            self.session.proxies = {urlsplit(self.base_url).scheme: self.route.proxy}
-        self.session.verify = self.route.ca_bundle or True
+        self._proxies = (
+            {} if self.route.proxy is None else {urlsplit(self.base_url).scheme: self.route.proxy}
+        )
+        self._verify: str | bool = self.route.ca_bundle or True
         logger.debug("Calls to Wristband at %s: %s", config.wristband_base_url, self.route)
-        adapter = DeadlineAdapter()  # every byte of every answer within the deadline
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
-        self._client_auth = (config.client_id, config.client_secret)
+        # Requests are sent through the adapter itself, without a ``requests.Session``: no
+        # cookie jar, hooks or settings to merge on every call (half a millisecond each).
+        # Never .netrc credentials; the proxy and the CA bundle are resolved above.
+        self.adapter = DeadlineAdapter()  # every byte of every answer within the deadline
+        self._client_auth = HTTPBasicAuth(config.client_id, config.client_secret)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.adapter.close()
 
     def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
         """One request, all of it (connect, send, every byte of the answer) within
@@ -279,13 +289,13 @@ class WristbandClient:
         started = time.monotonic()
         connect, read = self.timeout
         try:
-            response = self.session.request(
-                method,
-                f"{self.base_url}{path}",
+            response = self.adapter.send(
+                self._prepare(method, path, **kwargs),
                 timeout=(min(connect, left), min(read, left)),
-                allow_redirects=False,
-                **kwargs,
+                verify=self._verify,
+                proxies=self._proxies,
             )
+            response.content  # noqa: B018 - the whole body, within the deadline
         except requests.ConnectTimeout as exc:
             raise WristbandTimeoutError(
                 f"{what}: no connection in time", request_sent=False
@@ -314,6 +324,27 @@ class WristbandClient:
             return response.json()
         except ValueError as exc:
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: AuthBase | None = None,
+        **body: Any,
+    ) -> requests.PreparedRequest:
+        """The request, as ``requests.Session`` would prepare it (``data`` is form-encoded,
+        ``json`` JSON-encoded, ``auth`` applied)."""
+        request = requests.PreparedRequest()
+        request.prepare(
+            method=method,
+            url=f"{self.base_url}{path}",
+            headers={**DEFAULT_HEADERS, **(headers or {})},
+            auth=auth,
+            **body,
+        )
+        return request
 
     def _failure(self, exc: requests.RequestException, what: str) -> WristbandUnavailableError:
         """A failure to connect, named by its cause when it is TLS or the proxy."""
@@ -462,7 +493,7 @@ def get_client(config: AuthConfig) -> WristbandClient:
         client = _clients.get(config)
         if client is None:
             while len(_clients) >= MAX_CACHED_CLIENTS:  # settings changed (tests): drop the oldest
-                _clients.pop(next(iter(_clients))).session.close()
+                _clients.pop(next(iter(_clients))).close()
             client = _clients[config] = WristbandClient(config)
     return client
 
@@ -470,7 +501,7 @@ def get_client(config: AuthConfig) -> WristbandClient:
 def _close_clients() -> None:
     with _clients_lock:
         while _clients:
-            _clients.popitem()[1].session.close()
+            _clients.popitem()[1].close()
 
 
 register_cache_reset(_close_clients)
