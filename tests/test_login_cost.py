@@ -1,5 +1,5 @@
-"""What one login costs the session store: Django's own ``create()`` of the new session with
-the login in it (a free key, then one write), the admin's row, nothing more. Counted on a
+"""What one login costs the session store: one write of the new session with the login in
+it (a fresh key that must not exist: SET NX), the admin's row, nothing more. Counted on a
 Redis of the test's own (``INFO commandstats``) and with Django's query capture."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tests.support.auth_helpers import finish_login, start_login
+from tests.support.refusing_cache import REFUSALS
 from wristband_django import signals
 from wristband_django.testing import FakeWristband
 from wristband_django.types import WristbandSession
@@ -48,12 +49,12 @@ def redis_sessions(settings: Any, throwaway_redis: Any) -> Any:
     return throwaway_redis
 
 
-def test_a_login_is_one_free_key_and_one_write_plus_the_admin_row(
+def test_a_login_is_one_write_plus_the_admin_row(
     wristband: FakeWristband, redis_sessions: Any
 ) -> None:
     client = Client()
     spent, queries = log_in_counting(client, wristband, redis_sessions)
-    assert spent == {"exists": 1, "set": 1}  # Django's create(): a free key, SET NX
+    assert spent == {"set": 1}  # SET NX of a fresh key: no EXISTS first, as create() asks
     assert queries == 1  # the admin's LoginSession row
     assert client.get("/auth/session/").status_code == 200  # the cookie names that session
 
@@ -62,7 +63,7 @@ def test_a_login_is_one_free_key_and_one_write_plus_the_admin_row(
 def test_without_the_admin_row_no_sql_at_all(wristband: FakeWristband, redis_sessions: Any) -> None:
     client = Client()
     spent, queries = log_in_counting(client, wristband, redis_sessions)
-    assert spent == {"exists": 1, "set": 1} and queries == 0
+    assert spent == {"set": 1} and queries == 0
     assert client.get("/auth/session/").status_code == 200
 
 
@@ -82,3 +83,38 @@ def test_what_the_app_adds_at_login_is_saved_too(
     stored: SessionBase = client.session
     assert stored["plan"] == "gold"
     assert client.get("/auth/session/").status_code == 200
+
+
+@pytest.fixture
+def refusing_sessions(settings: Any) -> dict[str, Any]:
+    settings.CACHES = {
+        "default": {"BACKEND": "tests.support.refusing_cache.RefusingLocMemCache"},
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    REFUSALS.update(adds=0, keys=[])
+    return REFUSALS
+
+
+def test_a_taken_key_is_drawn_again(
+    wristband: FakeWristband, refusing_sessions: dict[str, Any]
+) -> None:
+    client = Client()
+    started = start_login(client, "tenant_name=acme")
+    refusing_sessions.update(adds=1, keys=[])  # the first key drawn is "taken"
+    finish_login(client, wristband, started["Location"], None)
+    tried = refusing_sessions["keys"]
+    assert len(tried) == 2 and tried[0] != tried[1]
+    assert client.get("/auth/session/").status_code == 200
+    assert tried[1].endswith(client.cookies["sessionid"].value)
+
+
+def test_a_store_that_takes_no_new_session_answers_503(
+    wristband: FakeWristband, refusing_sessions: dict[str, Any]
+) -> None:
+    client = Client()
+    started = start_login(client, "tenant_name=acme")
+    refusing_sessions.update(adds=1000)  # a cache that fails silently: every add refused
+    response = finish_login(client, wristband, started["Location"], None)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert not client.cookies.get("sessionid") or not client.cookies["sessionid"].value
+    assert client.get("/auth/session/").status_code == 401

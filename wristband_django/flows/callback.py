@@ -16,12 +16,19 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
+from django.utils.crypto import get_random_string
 
 from wristband_django.conf import AuthConfig, hostname_error
-from wristband_django.errors import InvalidGrantError, InvalidIdTokenError, WristbandError
+from wristband_django.errors import (
+    InvalidGrantError,
+    InvalidIdTokenError,
+    StoreUnavailableError,
+    WristbandError,
+)
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows import rolling
 from wristband_django.flows.django_login import log_in_django_user
@@ -53,6 +60,8 @@ from wristband_django.wristband.tenants import (
 logger = logging.getLogger(__name__)
 
 SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+#: Fresh keys tried before giving up (a collision of 32 random characters never happens).
+MAX_NEW_KEY_ATTEMPTS = 10
 NEW_SESSION_COOKIE = "_wristband_new_session_cookie"
 
 #: Wristband errors that mean "log in again" rather than "something is wrong".
@@ -398,18 +407,29 @@ def start_session(request: HttpRequest, entry: WristbandSession) -> bool:
 
 
 def create_with_login(request: HttpRequest) -> None:
-    """Create the new session in the store with the login in it: one write (Django's
-    ``create()``: a key nobody holds, added), instead of an empty session created by
-    ``cycle_key`` and then saved again. The view sends the cookie (``new_session_cookie``);
-    ``SessionMiddleware`` saves again only if something changes the session afterwards.
-    A brand-new key has no newest-tokens record, so nothing needs checking before it."""
+    """Create the new session in the store with the login in it: one write of a fresh random
+    key that must not exist yet (``save(must_create=True)``: SET NX on a cache, INSERT on the
+    database; a taken key raises ``CreateError`` and another is drawn). Django's
+    ``create()`` first asks the store whether the key is free, a round trip the atomic write
+    makes redundant; ``cycle_key`` would write an empty session and then this one again. The
+    view sends the cookie (``new_session_cookie``); ``SessionMiddleware`` saves again only if
+    something changes the session afterwards. A brand-new key has no newest-tokens record,
+    so nothing needs checking before it. A store that takes none of the keys: 503."""
     session = request.session
     if settings.SESSION_ENGINE == SIGNED_COOKIES_ENGINE:
         return  # no store: the cookie is the session, SessionMiddleware sends it
     rolling.stamp(session)
-    session.create()
-    session.modified = False
-    setattr(request, NEW_SESSION_COOKIE, True)
+    for _ in range(MAX_NEW_KEY_ATTEMPTS):
+        session._session_key = get_random_string(32, VALID_KEY_CHARS)  # what create() draws
+        try:
+            session.save(must_create=True)
+        except CreateError:
+            continue
+        session.modified = False
+        setattr(request, NEW_SESSION_COOKIE, True)
+        return
+    # Only a store that refuses every write (a cache that fails silently) gets here.
+    raise StoreUnavailableError("The session store accepted no new session.")
 
 
 def new_session_cookie(request: HttpRequest) -> bool:
