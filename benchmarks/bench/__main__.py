@@ -9,7 +9,7 @@ import shutil
 import sys
 import time
 
-from bench import asgi, rolling
+from bench import asgi, logins, rolling
 from bench.infra import BENCH_DIR, RedisServer, TlsFront, self_signed_certificate
 from bench.report import ROLLING_END, ROLLING_START, machine, render, write_doc
 from bench.scenarios import PACKAGES, STORES, Bench, Options, storm, throughput
@@ -22,7 +22,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per run")
     parser.add_argument("--rounds", type=int, default=2, help="measured runs per view")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections")
-    parser.add_argument("--logins", type=int, default=20, help="logins timed per package")
+    parser.add_argument("--logins", type=int, default=40, help="logins timed per row of d")
+    parser.add_argument(
+        "--postgres",
+        default=logins.POSTGRES_URL,
+        help="a database URL of the PostgreSQL server for d's admin-row-on-PostgreSQL row",
+    )
     parser.add_argument("--storm-requests", type=int, default=50)
     parser.add_argument("--storm-workers", type=int, default=8)
     parser.add_argument("--refresh-delay", type=float, default=0.1, help="fake's refresh latency")
@@ -91,6 +96,7 @@ def main(argv: list[str]) -> int:
             bench = Bench(fake, tls, cert, store, work, secrets.token_urlsafe(32), options)
             runs = []
             storms = []
+            login_runs, postgres_problem = [], None
             if run_main:
                 for store_name in args.stores:
                     for package in PACKAGES:
@@ -99,6 +105,8 @@ def main(argv: list[str]) -> int:
                 for package in PACKAGES:
                     print(f"… {package} refresh storm", file=sys.stderr, flush=True)
                     storms.append(storm(bench, package))
+                print("… logins, every variant in turn", file=sys.stderr, flush=True)
+                login_runs, postgres_problem = logins.run(bench, args.postgres)
             served_asgi = None
             if run_asgi:
                 views = [asgi.ASYNC_VIEW] + ([asgi.SYNC_VIEW] if args.asgi_sync_view else [])
@@ -109,7 +117,11 @@ def main(argv: list[str]) -> int:
                 rolled = rolling.rolling(bench)
             tls.close()
         machine_line = machine(store)
-        section = render(machine_line, options, runs, storms) if run_main else ""
+        section = (
+            render(machine_line, options, runs, storms, login_runs, postgres_problem)
+            if run_main
+            else ""
+        )
         asgi_section = asgi.render(machine_line, options, served_asgi) if served_asgi else ""
         rolling_section = rolling.render(machine_line, options, rolled) if rolled else ""
     finally:

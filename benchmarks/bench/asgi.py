@@ -42,7 +42,9 @@ def run(bench: Bench, stores: Sequence[str], views: Sequence[str]) -> AsgiResult
         for view in views:
             print(f"… {PACKAGE} on {store}, ASGI, {view}", file=sys.stderr, flush=True)
             results.runs.append(
-                throughput(bench, PACKAGE, store, server_kind=SERVER, view=view, logins=False)
+                throughput(
+                    bench, PACKAGE, store, server_kind=SERVER, view=view, session_bytes=False
+                )
             )
     print(f"… {PACKAGE} refresh storm, ASGI", file=sys.stderr, flush=True)
     results.storm = storm(bench, PACKAGE, server_kind=SERVER, view=ASYNC_VIEW)

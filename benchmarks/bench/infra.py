@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import redis
 import requests
 from cryptography import x509
@@ -192,6 +194,20 @@ def _children(pid: int) -> list[int]:
     with suppress(OSError):
         return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     return []
+
+
+def postgres_database(server_url: str, name: str) -> tuple[str | None, str | None]:
+    """A fresh, empty database ``name`` on the PostgreSQL server of ``server_url`` (a URL of
+    one of its databases): (its URL, None), or (None, why not) when the server does not answer
+    or refuses."""
+    parts = urlsplit(server_url)
+    try:
+        with psycopg.connect(server_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        return None, f"PostgreSQL at {parts.hostname}:{parts.port}: {type(exc).__name__}"
+    return urlunsplit(parts._replace(path=f"/{name}")), None
 
 
 def django_admin(package: str, env: dict[str, str], *args: str) -> None:

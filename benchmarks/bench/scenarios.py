@@ -206,17 +206,6 @@ class ViewStats:
 
 
 @dataclass(frozen=True)
-class LoginStats:
-    redis_commands: int  # over all the logins
-    sql_queries: int
-    count: int
-    server_ms_mean: float
-    server_ms_p50: float
-    calls_per_login: dict[str, float]
-    first_login_extra: dict[str, int]
-
-
-@dataclass(frozen=True)
 class SessionBytes:
     keys: int
     value_bytes: int
@@ -228,7 +217,6 @@ class Throughput:
     store: str
     plain: ViewStats
     protected: ViewStats
-    login: LoginStats | None = None
     session_bytes: SessionBytes | None = None
     server: str = "gunicorn"  # or "uvicorn" (ASGI)
     view: str = "hello"  # or "ahello", the async view (ASGI)
@@ -264,9 +252,9 @@ def throughput(
     *,
     server_kind: str = "gunicorn",
     view: str = "hello",
-    logins: bool = True,
+    session_bytes: bool = True,
 ) -> Throughput:
-    """a (and on Redis d and e, with ``logins``): one worker, ``server_kind`` (gunicorn or
+    """a (and on Redis e, with ``session_bytes``): one worker, ``server_kind`` (gunicorn or
     uvicorn), the plain and the protected ``view`` (``hello``, or ``ahello`` under ASGI)."""
     options = bench.options
     env, port = bench.server(package, store, workers=1)
@@ -276,9 +264,8 @@ def throughput(
         bench.redis.client.flushdb()
         bench.fake.reset_records()
         first = log_in(bench, base)
-        first_calls = Counter(r.endpoint for r in bench.fake.requests if r.endpoint != "authorize")
         result = Throughput(package, store, ViewStats(), ViewStats(), server=server_kind, view=view)
-        if store == "redis" and logins:
+        if store == "redis" and session_bytes:
             result.session_bytes = stored_bytes(bench.redis)
         check_views(base, first.cookie, view)
         for round_number in range(options.rounds):
@@ -301,8 +288,6 @@ def throughput(
         if options.profile and server_kind == "gunicorn":  # profiles.py reads WSGI stacks
             for prefix in ("plain", "api"):
                 profile(bench, server, f"{package}-{store}-{prefix}", first.cookie, prefix)
-        if store == "redis" and logins:
-            result.login = login_stats(bench, base, first_calls)
     return result
 
 
@@ -322,37 +307,6 @@ def stored_bytes(store: RedisServer) -> SessionBytes:
     """Everything one login left in Redis (the run's own Redis, flushed before the login)."""
     keys = list(store.client.scan_iter())
     return SessionBytes(len(keys), sum(int(store.client.strlen(key)) for key in keys))
-
-
-# --- d: logins ------------------------------------------------------------------------------
-
-
-def login_stats(bench: Bench, base: str, first_calls: Counter[str]) -> LoginStats:
-    times: list[float] = []
-    calls: Counter[str] = Counter()
-    queries = 0
-    before = bench.redis.command_calls()
-    for _ in range(bench.options.logins):
-        bench.fake.reset_records()
-        login = log_in(bench, base)
-        times.append(login.server_ms)
-        queries += login.queries
-        calls.update(r.endpoint for r in bench.fake.requests if r.endpoint != "authorize")
-    after = bench.redis.command_calls()
-    count = bench.options.logins
-    return LoginStats(
-        redis_commands=sum(after.values()) - sum(before.values()),
-        sql_queries=queries,
-        count=count,
-        server_ms_mean=statistics.mean(times),
-        server_ms_p50=statistics.median(times),
-        calls_per_login={name: n / count for name, n in sorted(calls.items())},
-        first_login_extra={
-            name: n - round(calls[name] / count)
-            for name, n in sorted(first_calls.items())
-            if n > round(calls[name] / count)
-        },
-    )
 
 
 # --- b: the refresh storm ---------------------------------------------------------------------

@@ -4,6 +4,8 @@ BENCH_PACKAGE: ``ours`` (wristband_django) or ``official`` (wristband-django-aut
 BENCH_STORE: ``locmem``, ``redis`` (django-redis) or ``db`` (SQLite) sessions.
 BENCH_SAVE_EVERY_REQUEST: ``1`` sets Django's ``SESSION_SAVE_EVERY_REQUEST``.
 BENCH_LOCK_REDIS_URL: a cache ``locks`` on that Redis (django-redis), for ``lock_cache_alias``.
+BENCH_POSTGRES_URL: ``postgresql://user@host:port/name``: the database is PostgreSQL's, not
+SQLite's (d compares logins whose admin row goes to either).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 PACKAGE = os.environ["BENCH_PACKAGE"]
 STORE = os.environ["BENCH_STORE"]
@@ -35,9 +38,19 @@ if PACKAGE == "ours":
     INSTALLED_APPS.append("wristband_django")
     MIDDLEWARE.append("wristband_django.middleware.WristbandAuthMiddleware")
 
-DATABASES = {
+DATABASES: dict[str, Any] = {
     "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_SQLITE_PATH"]}
 }
+if "BENCH_POSTGRES_URL" in os.environ:
+    postgres = urlsplit(os.environ["BENCH_POSTGRES_URL"])
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": postgres.path.lstrip("/"),
+        "USER": postgres.username,
+        "HOST": postgres.hostname,
+        "PORT": postgres.port,
+        "CONN_MAX_AGE": None,  # one connection per worker, as deployments keep them
+    }
 CACHES: dict[str, Any] = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if STORE == "redis":
     CACHES["default"] = {
