@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase
 from django.core.cache import caches
 from django.core.cache.backends.memcached import PyMemcacheCache
 
@@ -61,6 +61,31 @@ def test_a_forgotten_key_is_no_session(engine: str) -> None:
     session["new"] = 1
     session.save()
     assert session.session_key not in (None, key)
+
+
+def test_a_new_key_is_drawn_as_create_draws_it_and_written_once(engine: str) -> None:
+    session = session_store()
+    session["new"] = 1
+    django_internals.save_under_new_key(session)
+    key = session.session_key
+    assert key is not None and len(key) == 32 and set(key) <= set(VALID_KEY_CHARS)
+    assert dict(session_store(key).items()) == {"new": 1}
+    again = session_store()
+    again["other"] = 2
+    django_internals.save_under_new_key(again)
+    assert again.session_key not in (None, key)
+
+
+def test_a_taken_key_is_refused_not_overwritten(engine: str) -> None:
+    """What ``save_under_new_key`` relies on: ``save(must_create=True)`` of a key that exists
+    raises ``CreateError`` and leaves the stored session alone."""
+    key = saved_session({"stored": 1}).session_key
+    assert key is not None
+    intruder = session_store(key)
+    django_internals.set_loaded_session(intruder, {"intruder": 1})
+    with pytest.raises(CreateError):
+        intruder.save(must_create=True)
+    assert dict(session_store(key).items()) == {"stored": 1}
 
 
 @pytest.mark.parametrize("session_engine", CACHE_ENGINES)

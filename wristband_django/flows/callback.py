@@ -16,11 +16,10 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
+from django.contrib.sessions.backends.base import CreateError
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
-from django.utils.crypto import get_random_string
 
 from wristband_django.conf import AuthConfig, hostname_error
 from wristband_django.errors import (
@@ -40,7 +39,7 @@ from wristband_django.flows.login import (
 )
 from wristband_django.flows.login_state import LoginState
 from wristband_django.signals import LoginFailure
-from wristband_django.store import login_records, session_entry
+from wristband_django.store import django_internals, login_records, session_entry
 from wristband_django.store.session_entry import WristbandSession, now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.browser_urls import (
@@ -408,21 +407,19 @@ def start_session(request: HttpRequest, entry: WristbandSession) -> bool:
 
 def create_with_login(request: HttpRequest) -> None:
     """Create the new session in the store with the login in it: one write of a fresh random
-    key that must not exist yet (``save(must_create=True)``: SET NX on a cache, INSERT on the
-    database; a taken key raises ``CreateError`` and another is drawn). Django's
-    ``create()`` first asks the store whether the key is free, a round trip the atomic write
-    makes redundant; ``cycle_key`` would write an empty session and then this one again. The
-    view sends the cookie (``new_session_cookie``); ``SessionMiddleware`` saves again only if
-    something changes the session afterwards. A brand-new key has no newest-tokens record,
-    so nothing needs checking before it. A store that takes none of the keys: 503."""
+    key that must not exist yet (SET NX on a cache, INSERT on the database; a taken key is
+    drawn again). Django's ``create()`` would ask the store first whether the key is free,
+    and ``cycle_key`` would write an empty session and then this one again. The view sends
+    the cookie (``new_session_cookie``); ``SessionMiddleware`` saves again only if something
+    changes the session afterwards. A brand-new key has no newest-tokens record, so nothing
+    needs checking before it. A store that takes none of the keys: 503."""
     session = request.session
     if settings.SESSION_ENGINE == SIGNED_COOKIES_ENGINE:
         return  # no store: the cookie is the session, SessionMiddleware sends it
     rolling.stamp(session)
     for _ in range(MAX_NEW_KEY_ATTEMPTS):
-        session._session_key = get_random_string(32, VALID_KEY_CHARS)  # what create() draws
         try:
-            session.save(must_create=True)
+            django_internals.save_under_new_key(session)
         except CreateError:
             continue
         session.modified = False

@@ -1,7 +1,8 @@
 """The few Django internals this app relies on, behind typed functions, in one place.
 
 Reading a session strictly (``store.access``) needs to hand Django's session backends data
-we read ourselves, and to find the cache key and cache client they use. Django has no public
+we read ourselves, and to find the cache key and cache client they use; a login writes its
+new session under a key of its own drawing. Django has no public
 API for that, so every private attribute we touch is named here and nowhere else;
 ``tests/test_django_internals.py`` checks each function against the installed Django (tox
 runs it on every supported version), so a change in Django fails there first.
@@ -12,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
 from django.core.cache import BaseCache, caches
+from django.utils.crypto import get_random_string
 
 
 def set_loaded_session(session: SessionBase, data: dict[str, Any]) -> None:
@@ -26,6 +28,15 @@ def forget_session_key(session: SessionBase) -> None:
     """Drop the session's key, as the backends do for a key the store does not know
     (``SessionBase._session_key``); a new key is made if the session is saved."""
     session._session_key = None
+
+
+def save_under_new_key(session: SessionBase) -> None:
+    """Save the session under a fresh random key, as ``create()`` draws one
+    (``SessionBase._session_key``), in one write that must make a new entry
+    (``save(must_create=True)``: ``CreateError`` when the key is taken). ``create()`` first
+    asks the store whether the key is free: a round trip this atomic write makes redundant."""
+    session._session_key = get_random_string(32, VALID_KEY_CHARS)
+    session.save(must_create=True)
 
 
 def session_cache(session: SessionBase) -> BaseCache:
