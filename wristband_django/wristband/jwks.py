@@ -13,11 +13,16 @@ Wristband.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 
@@ -183,12 +188,33 @@ class UnknownSigningKeyError(UnusableJwtError):
     """The JWT names a ``kid`` the cached JWKS lacks, and no re-fetch is allowed right now."""
 
 
+#: A JWS header, base64url (padding tolerated, as PyJWT tolerates it); Wristband's (alg, kid,
+#: typ) is under 200 characters.
+_HEADER_SEGMENT = re.compile(r"([A-Za-z0-9_-]{2,1024})={0,2}")
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """The header of a compact JWS, unverified: only to pick the key that must verify it
+    (PyJWT then decodes and checks the whole token). Decodes the header segment alone:
+    ``jwt.get_unverified_header`` decodes all three, a tenth of a millisecond per token."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise UnusableJwtError("is not a JWT")
+    match = _HEADER_SEGMENT.fullmatch(token.partition(".")[0])
+    if match is None:
+        raise UnusableJwtError("is not a JWT")
+    segment = match.group(1)
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error) as exc:  # UnicodeDecodeError is a ValueError
+        raise UnusableJwtError("is not a JWT") from exc
+    if not isinstance(header, dict):
+        raise UnusableJwtError("is not a JWT")
+    return header
+
+
 def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
     """The Wristband key that signed ``token`` (RS256 only), from the cached JWKS."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise UnusableJwtError("is not a JWT") from exc
+    header = unverified_header(token)
     if header.get("alg") != ALGORITHM:
         raise UnusableJwtError(f"must be signed with {ALGORITHM}")
     kid = header.get("kid")
