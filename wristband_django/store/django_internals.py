@@ -2,8 +2,8 @@
 
 Reading a session strictly (``store.access``) needs to hand Django's session backends data
 we read ourselves, and to find the cache key and cache client they use; a login writes its
-new session under a key of its own drawing. Django has no public
-API for that, so every private attribute we touch is named here and nowhere else;
+new session under a key it draws itself. Django has no public API for that, so every
+private attribute we touch is named here and nowhere else;
 ``tests/test_django_internals.py`` checks each function against the installed Django (tox
 runs it on every supported version), so a change in Django fails there first.
 """

@@ -2,8 +2,8 @@
 
 One connection pool (a ``requests`` adapter) per configuration, explicit connect/read
 timeouts, a total deadline per call (``call_timeout``, tightened by any enclosing
-``deadline()``), and every failure mapped to a ``WristbandError`` subclass. Nothing here logs a
-request or response body: they carry codes, tokens and secrets.
+``deadline()``), and every failure mapped to a ``WristbandError`` subclass. Nothing here
+logs a request or response body: they carry codes, tokens and secrets.
 
 The proxy and the CA bundle are resolved once per client (``Route``): the settings
 ``proxy_url`` and ``ca_bundle`` win; without them, the environment's variables as requests
@@ -27,7 +27,7 @@ from urllib.request import getproxies
 
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
-from requests.utils import default_user_agent, should_bypass_proxies
+from requests.utils import default_headers, should_bypass_proxies
 
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
@@ -42,13 +42,8 @@ from wristband_django.errors import (
 logger = logging.getLogger(__name__)
 
 MAX_DESCRIPTION_LENGTH = 300
-#: What a ``requests.Session`` would send on every call, and JSON answers asked for.
-DEFAULT_HEADERS = {
-    "User-Agent": default_user_agent(),
-    "Accept-Encoding": "gzip, deflate",
-    "Accept": "application/json",
-    "Connection": "keep-alive",
-}
+#: What a ``requests.Session`` sends on every call, with JSON answers asked for.
+DEFAULT_HEADERS = {**default_headers(), "Accept": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -262,8 +257,8 @@ class WristbandClient:
         self._verify: str | bool = self.route.ca_bundle or True
         logger.debug("Calls to Wristband at %s: %s", config.wristband_base_url, self.route)
         # Requests are sent through the adapter itself, without a ``requests.Session``: no
-        # cookie jar, hooks or settings to merge on every call (half a millisecond each).
-        # Never .netrc credentials; the proxy and the CA bundle are resolved above.
+        # cookie jar, hooks or settings to merge on every call, and never .netrc
+        # credentials; the proxy and the CA bundle are resolved above.
         self.adapter = DeadlineAdapter()  # every byte of every answer within the deadline
         self._client_auth = HTTPBasicAuth(config.client_id, config.client_secret)
 
@@ -331,7 +326,7 @@ class WristbandClient:
         path: str,
         *,
         headers: dict[str, str] | None = None,
-        auth: AuthBase | None = None,
+        auth: AuthBase | tuple[str, str] | None = None,
         **body: Any,
     ) -> requests.PreparedRequest:
         """The request, as ``requests.Session`` would prepare it (``data`` is form-encoded,
