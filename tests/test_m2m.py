@@ -21,10 +21,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tests.support.m2m_server import m2m_server
 from tests.support.redis_server import ThrowawayRedis
-from wristband_django import m2m
 from wristband_django.errors import StoreUnavailableError, WristbandError, WristbandUnavailableError
 from wristband_django.m2m import MachineTokenProvider
 from wristband_django.testing import FakeWristband
+from wristband_django.wristband import backoff
 
 MACHINE_ID = "m2m-reports"
 MACHINE_SECRET = "m2m-secret-c0ffee0123456789abcdef"
@@ -47,7 +47,7 @@ def fake(wristband: FakeWristband) -> FakeWristband:
 
 @pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> float:
-    monkeypatch.setattr(m2m, "FIRST_BACKOFF_SECONDS", 0.3)
+    monkeypatch.setattr(backoff, "FIRST_BACKOFF_SECONDS", 0.3)
     return 0.3
 
 
@@ -151,7 +151,7 @@ def test_a_5xx_raises_then_backs_off_in_the_shared_cache(
 def test_a_failed_refresh_serves_the_token_until_it_expires(
     fake: FakeWristband, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(m2m, "FIRST_BACKOFF_SECONDS", 10.0)
+    monkeypatch.setattr(backoff, "FIRST_BACKOFF_SECONDS", 10.0)
     tokens = provider()  # refresh after 0.5 s (half the life), expiry after 1 s
     current = tokens.get_token()
     time.sleep(0.55)

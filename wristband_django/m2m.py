@@ -43,14 +43,12 @@ from wristband_django.errors import (
 from wristband_django.store.locks import cache_lock
 from wristband_django.store.outages import STORE_ERRORS
 from wristband_django.store.sealing import TokenDecryptionError, decrypt, encrypt
+from wristband_django.wristband.backoff import MAX_BACKOFF_SECONDS, backoff_seconds
 from wristband_django.wristband.client import get_client
 
 __all__ = ["MachineTokenProvider"]
 
 logger = logging.getLogger(__name__)
-
-FIRST_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -220,7 +218,7 @@ class MachineTokenProvider:
         self, cache: BaseCache, keys: _Keys, previous: _Failure | None, exc: WristbandError
     ) -> float:
         failures = (previous.failures if previous is not None else 0) + 1
-        delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2.0 ** (failures - 1))
+        delay = backoff_seconds(failures)
         failure = _Failure(
             failures=failures,
             retry_at=time.time() + delay,

@@ -24,12 +24,10 @@ from wristband_django.conf import (
     register_cache_reset,
 )
 from wristband_django.errors import InvalidResponseError, WristbandError, WristbandUnavailableError
+from wristband_django.wristband.backoff import backoff_seconds
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
-
-FIRST_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -155,7 +153,7 @@ class _Resolver:
 
     def _record_failure(self, config: AuthConfig, exc: WristbandError) -> None:
         self.failures += 1
-        delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (self.failures - 1))
+        delay = backoff_seconds(self.failures)
         self.retry_at = time.monotonic() + delay
         self.last_error, self.failed_config = exc, config
         logger.warning(

@@ -29,6 +29,7 @@ import jwt
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import remaining
 from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.wristband.backoff import backoff_seconds
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -37,8 +38,6 @@ ALGORITHM = "RS256"
 #: Unknown kids trigger at most one JWKS re-fetch in this interval (no fetch storms).
 MIN_REFETCH_INTERVAL_SECONDS = 10.0
 #: Backoff after a failed JWKS fetch: doubles from the first to the maximum (as discovery's).
-FIRST_BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 60.0
 
 
 @dataclass
@@ -139,7 +138,7 @@ class _JwksCache:
         except WristbandError as exc:
             with self.lock:
                 state.failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (state.failures - 1))
+                delay = backoff_seconds(state.failures)
                 state.retry_at = time.monotonic() + delay
                 state.last_error = flight.error = exc
             logger.warning(

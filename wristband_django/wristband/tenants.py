@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from wristband_django.conf import DNS_LABEL, AuthConfig, hostname_error, register_cache_reset
 from wristband_django.errors import WristbandError
-from wristband_django.wristband.auto_configuration import FIRST_BACKOFF_SECONDS, MAX_BACKOFF_SECONDS
+from wristband_django.wristband.backoff import backoff_seconds
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ class _Confirmations:
         except WristbandError as exc:
             with self.lock:
                 self.failures += 1
-                delay = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (self.failures - 1))
+                delay = backoff_seconds(self.failures)
                 self.retry_at = time.monotonic() + delay
             logger.warning(
                 "Could not confirm a tenant custom domain with Wristband (%s); "
