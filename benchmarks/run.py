@@ -22,10 +22,16 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 VENVS = {".venv-ours": "requirements-ours.txt", ".venv-official": "requirements-official.txt"}
 APT_PACKAGES = {"wrk": "wrk", "redis-server": "redis-server"}
+SBIN = ("/usr/sbin", "/sbin")  # where Debian puts some daemons (haproxy); not on every PATH
 
 
-def ensure_tools() -> None:
-    missing = [package for binary, package in APT_PACKAGES.items() if not shutil.which(binary)]
+def installed(binary: str) -> bool:
+    return bool(shutil.which(binary)) or any(os.access(f"{d}/{binary}", os.X_OK) for d in SBIN)
+
+
+def ensure_tools(packages: dict[str, str] = APT_PACKAGES) -> None:
+    """Install with apt the packages (binary: Debian package) whose binary is missing."""
+    missing = [package for binary, package in packages.items() if not installed(binary)]
     if not missing:
         return
     apt = shutil.which("apt-get")

@@ -14,8 +14,6 @@ copy into ``results/scale.md``. Takes about four minutes; every process it start
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -23,30 +21,13 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 APT_PACKAGES = {"redis-server": "redis-server", "redis-sentinel": "redis-sentinel",
                 "haproxy": "haproxy"}  # fmt: skip
-SBIN = ("/usr/sbin", "/sbin")  # where Debian puts haproxy; not on every PATH
-
-
-def installed(binary: str) -> bool:
-    return bool(shutil.which(binary)) or any(os.access(f"{d}/{binary}", os.X_OK) for d in SBIN)
-
-
-def ensure_tools() -> None:
-    missing = [package for binary, package in APT_PACKAGES.items() if not installed(binary)]
-    if not missing:
-        return
-    apt = shutil.which("apt-get")
-    if apt is None:
-        sys.exit(f"install {', '.join(missing)} first (no apt-get here)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([apt, "update", "-qq"], check=True, env=env)  # noqa: S603
-    subprocess.run([apt, "install", "-y", "-qq", *missing], check=True, env=env)  # noqa: S603
 
 
 def main() -> None:
-    ensure_tools()
     sys.path.insert(0, str(BENCH_DIR))
-    from run import ensure_venv  # the very virtualenv benchmarks/run.py uses
+    from run import ensure_tools, ensure_venv  # run.py's apt step and its very virtualenv
 
+    ensure_tools(APT_PACKAGES)
     python = ensure_venv(".venv-ours", "requirements-ours.txt") / "bin" / "python"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(REPO_DIR)])}
     os.execve(python, [str(python), "-m", "bench.scale", *sys.argv[1:]], env)  # noqa: S606
