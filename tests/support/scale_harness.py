@@ -296,6 +296,18 @@ class SentinelRedis:
         return time.time()
 
 
+def wait_answering(process: Process, url: str, name: str, timeout: float = STARTUP_SECONDS) -> None:
+    """Wait until the app at ``url`` answers (401 for a request without a session)."""
+
+    def answers() -> bool:
+        process.check_running()
+        with suppress(requests.RequestException):
+            return requests.get(f"{url}/auth/session/", timeout=2).status_code == 401
+        return False
+
+    wait_until(answers, f"{name} to answer", timeout=timeout)
+
+
 class AppServer:
     """One gunicorn master (gthread workers) serving tests.support.scale_wsgi: a "machine"."""
 
@@ -319,13 +331,7 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self) -> None:
-        def answers() -> bool:
-            self.process.check_running()
-            with suppress(requests.RequestException):
-                return requests.get(f"{self.url}/auth/session/", timeout=2).status_code == 401
-            return False
-
-        wait_until(answers, f"{self.name} (gunicorn) to answer", timeout=60)
+        wait_answering(self.process, self.url, f"{self.name} (gunicorn)", timeout=60)
 
     def access_count(self, path: str) -> int:
         """Requests for ``path`` this server's access log holds."""
@@ -365,13 +371,7 @@ class Proxy:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self) -> None:
-        def answers() -> bool:
-            self.process.check_running()
-            with suppress(requests.RequestException):
-                return requests.get(f"{self.url}/auth/session/", timeout=2).status_code == 401
-            return False
-
-        wait_until(answers, "haproxy to answer")
+        wait_answering(self.process, self.url, "haproxy")
 
 
 @dataclass
