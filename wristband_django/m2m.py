@@ -5,10 +5,11 @@
     reports_api = MachineTokenProvider(M2M_CLIENT_ID, M2M_CLIENT_SECRET)
     headers = {"Authorization": f"Bearer {reports_api.get_token()}"}
 
-The token is kept in a Django cache, sealed like the session tokens, under a key derived
-from the issuer and the client id. Every process and machine sharing that cache (Redis,
-Memcached, a database cache) shares one token and one refresh: the caller holding the
-cache's lock requests the new token, the others wait for it. A LocMem cache is per process:
+The token is kept in a Django cache, sealed like the session tokens, under a key bound to
+the issuer, the client id and the client secret (``flows.machine_tokens``): a provider with
+another secret shares nothing with this one. Every process and machine sharing that cache
+(Redis, Memcached, a database cache) shares one token and one refresh: the caller holding
+the cache's lock requests the new token, the others wait for it. A LocMem cache is per process:
 each process then requests its own token. A failed request backs off (1 s, doubling up to
 60 s) in the same cache, so an outage costs one request per backoff window, whatever the
 number of callers. The Wristband-side settings (timeouts, ``dangerously_allow_http_idp``,
@@ -18,15 +19,12 @@ secret.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
 import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 from asgiref.sync import sync_to_async
 from django.core.cache import BaseCache, caches
@@ -40,58 +38,22 @@ from wristband_django.errors import (
     WristbandError,
     WristbandUnavailableError,
 )
+from wristband_django.flows.machine_tokens import (
+    CachedToken,
+    CacheKeys,
+    cache_keys,
+    read_failure,
+    read_token,
+    record_failure,
+    write_token,
+)
 from wristband_django.store.locks import cache_lock
 from wristband_django.store.outages import STORE_ERRORS
-from wristband_django.store.sealing import TokenDecryptionError, decrypt, encrypt
-from wristband_django.wristband.backoff import MAX_BACKOFF_SECONDS, backoff_seconds
 from wristband_django.wristband.client import get_client
 
 __all__ = ["MachineTokenProvider"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Keys:
-    """The cache keys of one client: they reveal neither the client id nor its secret."""
-
-    token: str
-    lock: str
-    backoff: str
-
-
-@dataclass(frozen=True)
-class _CachedToken:
-    value: str = field(repr=False)
-    expires_at: float  # epoch seconds: shared by processes, so wall-clock time
-    refresh_at: float
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """The last failed request, kept in the cache until the backoff has long passed."""
-
-    failures: int
-    retry_at: float
-    error: str
-    error_description: str
-    status: int | None
-    retryable: bool
-
-    @classmethod
-    def load(cls, raw: Any) -> _Failure | None:
-        try:
-            return cls(**raw) if isinstance(raw, dict) else None
-        except TypeError:
-            return None
-
-    def as_error(self) -> WristbandError:
-        error_class = WristbandUnavailableError if self.retryable else WristbandError
-        left = max(0.0, self.retry_at - time.time())
-        description = (
-            f"the last token request failed; no new one for {left:.1f} s: {self.error_description}"
-        )
-        return error_class(self.error, description, status=self.status)
 
 
 class MachineTokenProvider:
@@ -114,6 +76,8 @@ class MachineTokenProvider:
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("MachineTokenProvider needs the M2M client's id and secret")
+        if not f"{client_id}{client_secret}".isascii():
+            raise ValueError("the M2M client's id and secret are ASCII (HTTP Basic credentials)")
         if not refresh_margin >= 0:  # also refuses NaN
             raise ValueError("refresh_margin must be a number of seconds >= 0")
         self.client_id = client_id
@@ -140,14 +104,14 @@ class MachineTokenProvider:
         config, cache = self._config(), self._token_cache()
         keys = self._keys(config)
         with self._cache_errors():
-            cached = self._read(cache, keys)
+            cached = read_token(cache, keys)
             if cached is not None and time.time() < cached.refresh_at:
                 return cached.value
             left = remaining()
             wait = config.call_timeout if left is None else max(0.0, min(config.call_timeout, left))
             ttl = config.call_timeout + LOCK_MARGIN_SECONDS  # outlives the holder's request
             with cache_lock(cache, keys.lock, ttl=ttl, wait=wait) as acquired:
-                cached = self._read(cache, keys)  # the previous holder may have refreshed it
+                cached = read_token(cache, keys)  # the previous holder may have refreshed it
                 if cached is not None and time.time() < cached.refresh_at:
                     return cached.value
                 if not acquired:
@@ -165,7 +129,7 @@ class MachineTokenProvider:
         keys = self._keys(config)
         with self._cache_errors():
             if token is not None:
-                cached = self._read(cache, keys)
+                cached = read_token(cache, keys)
                 if cached is None or not secrets.compare_digest(
                     cached.value.encode(), token.encode()
                 ):
@@ -182,16 +146,17 @@ class MachineTokenProvider:
         await sync_to_async(self.clear_token, thread_sensitive=False)(token)
 
     def _request(
-        self, config: AuthConfig, cache: BaseCache, keys: _Keys, cached: _CachedToken | None
+        self, config: AuthConfig, cache: BaseCache, keys: CacheKeys, cached: CachedToken | None
     ) -> str:
         """Request a new token (holding the lock), unless backing off; cache it."""
-        failure = _Failure.load(cache.get(keys.backoff))
-        if failure is not None and time.time() < failure.retry_at:
-            return self._unexpired(cached, failure.as_error())
+        failure = read_failure(cache, keys)
+        now = time.time()
+        if failure is not None and failure.holds_back(now):
+            return self._unexpired(cached, failure.as_error(now))
         try:
             response = get_client(config).client_credentials(self.client_id, self._client_secret)
         except WristbandError as exc:
-            delay = self._back_off(cache, keys, failure, exc)
+            delay = record_failure(cache, keys, failure, exc)
             logger.warning(
                 "Wristband M2M token request for client %s failed (%s); next attempt in %.0f s",
                 self.client_id,
@@ -200,38 +165,14 @@ class MachineTokenProvider:
             )
             return self._unexpired(cached, exc)
         lifetime = response.expires_in
-        now = time.time()
-        entry = {
-            "sealed": encrypt(keys.token, response.access_token),
-            "expires_at": now + lifetime,
-            "refresh_at": now + lifetime - min(self.refresh_margin, lifetime / 2),
-        }
-        cache.set(keys.token, entry, timeout=lifetime)
-        if failure is not None:
-            cache.delete(keys.backoff)
+        write_token(cache, keys, response.access_token, lifetime, self.refresh_margin)
+        cache.delete(keys.backoff)  # also any record this client cannot open
         logger.info(
             "Wristband M2M token for client %s requested (valid %d s)", self.client_id, lifetime
         )
         return response.access_token
 
-    def _back_off(
-        self, cache: BaseCache, keys: _Keys, previous: _Failure | None, exc: WristbandError
-    ) -> float:
-        failures = (previous.failures if previous is not None else 0) + 1
-        delay = backoff_seconds(failures)
-        failure = _Failure(
-            failures=failures,
-            retry_at=time.time() + delay,
-            error=exc.error,
-            error_description=exc.error_description,
-            status=exc.status,
-            retryable=exc.retryable,
-        )
-        # Kept beyond the delay, so that the next failure doubles it.
-        cache.set(keys.backoff, asdict(failure), timeout=math.ceil(delay + MAX_BACKOFF_SECONDS))
-        return delay
-
-    def _unexpired(self, cached: _CachedToken | None, error: WristbandError) -> str:
+    def _unexpired(self, cached: CachedToken | None, error: WristbandError) -> str:
         """The cached token if it has not expired yet (inside the margin), else ``error``."""
         if cached is None or time.time() >= cached.expires_at:
             raise error
@@ -243,23 +184,9 @@ class MachineTokenProvider:
         )
         return cached.value
 
-    def _read(self, cache: BaseCache, keys: _Keys) -> _CachedToken | None:
-        raw = cache.get(keys.token)
-        if not isinstance(raw, dict):
-            return None
-        try:  # sealed with the key as associated data: it opens under this key only
-            value = decrypt(keys.token, raw["sealed"])
-            return _CachedToken(value, float(raw["expires_at"]), float(raw["refresh_at"]))
-        except (KeyError, TypeError, ValueError, TokenDecryptionError):
-            return None  # not ours, or sealed under a secret since rotated away
-
-    def _keys(self, config: AuthConfig) -> _Keys:
-        digest = hashlib.sha256(f"{config.issuer}\n{self.client_id}".encode()).hexdigest()[:32]
-        return _Keys(
-            token=f"wristband:m2m:token:{digest}",
-            lock=f"wristband:m2m:lock:{digest}",
-            backoff=f"wristband:m2m:backoff:{digest}",
-        )
+    def _keys(self, config: AuthConfig) -> CacheKeys:
+        """This client's cache keys: bound to its secret, so another secret shares none."""
+        return cache_keys(config.issuer, self.client_id, self._client_secret)
 
     def _token_cache(self) -> BaseCache:
         cache = caches[self.cache_alias]
