@@ -1,17 +1,20 @@
 """Bearer access tokens for code outside views: a Celery task, a websocket consumer, a
 management command, another framework's auth hook.
 
-``validate_access_token(token)`` checks a Wristband access token exactly as the decorator,
-the mixin, the middleware and the DRF and django-ninja classes do (see
+``validate_access_token(token, request)`` checks a Wristband access token exactly as the
+decorator, the mixin, the middleware and the DRF and django-ninja classes do (see
 ``wristband_django.wristband.access_tokens``) and returns its typed claims.
 ``bearer_token(request)`` reads ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
 
+from django.http import HttpRequest
+
 from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError, WristbandUnavailableError
 from wristband_django.flows.authentication import bearer_token
+from wristband_django.flows.tenant_hosts import check_token_host
 from wristband_django.wristband import access_tokens
 from wristband_django.wristband.access_tokens import AccessTokenClaims, InvalidAccessTokenError
 
@@ -25,12 +28,19 @@ __all__ = [
 ]
 
 
-def validate_access_token(token: str) -> AccessTokenClaims:
-    """The claims of a valid Wristband access token for this application.
+def validate_access_token(token: str, request: HttpRequest | None = None) -> AccessTokenClaims:
+    """Return the claims of a valid Wristband access token for this application.
 
+    Given the ``request`` the token came with, the token must also be of the tenant that the
+    request's host names, where it names one (a tenant subdomain or custom domain, as for
+    every view this app protects).
     Raises ``InvalidAccessTokenError`` (forged, expired, another issuer or audience, a client
-    not in ``allowed_bearer_client_ids``, not a JWT...; its message never contains the
-    token) or ``WristbandUnavailableError`` when Wristband's keys cannot be fetched (retry
-    later: this is not proof that the token is bad).
+    not in ``allowed_bearer_client_ids``, not a JWT, another tenant than the host's...; its
+    message never contains the token) or ``WristbandUnavailableError`` when Wristband's keys
+    cannot be fetched (retry later: this is not proof that the token is bad).
     """
-    return access_tokens.validate_access_token(get_config(), token)
+    config = get_config()
+    claims = access_tokens.validate_access_token(config, token)
+    if request is not None:
+        check_token_host(request, config, claims)
+    return claims

@@ -50,6 +50,11 @@ def wristband_required(
     this long ago (step-up): else a page (``redirect_to_login``) goes through a login with
     ``max_age`` and back, an API caller gets 401 ``login_required`` with that login URL, a
     bearer caller 401 ``insufficient_user_authentication`` (RFC 9470).
+
+    CSRF is checked per caller: Django's check for a session (and for any request that
+    carries a session cookie), none for a request authenticated by a bearer token alone, so
+    a view that accepts both needs no ``@csrf_exempt`` (which would drop the check for
+    session callers too).
     """
     chosen = checked_strategies(strategies)
     if isinstance(roles, str):
@@ -66,6 +71,7 @@ def wristband_required(
                 request, chosen, redirect_to_login=redirect_to_login, login_url=login_url
             ),
             max_age=required_age,
+            check_csrf=True,
             stale_login=lambda user: step_up_answer(
                 request,
                 user,
@@ -83,12 +89,14 @@ def wristband_required(
                 denied = await sync_to_async(deny, thread_sensitive=True)(request)
                 return denied or await view_func(request, *args, **kwargs)
 
+            async_view.csrf_exempt = True  # type: ignore[attr-defined]  # checked in deny()
             return async_view  # type: ignore[return-value]
 
         @wraps(view_func)
         def sync_view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             return deny(request) or view_func(request, *args, **kwargs)
 
+        sync_view.csrf_exempt = True  # type: ignore[attr-defined]  # checked in deny()
         return sync_view  # type: ignore[return-value]
 
     return decorator(view) if view is not None else decorator

@@ -11,13 +11,17 @@ import logging
 from collections.abc import Callable, Collection, Iterable
 from typing import cast
 
-from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 
 from wristband_django import responses
+from wristband_django.checks.base import CSRF_MIDDLEWARE
 from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
 from wristband_django.flows.login import authenticated_within
+from wristband_django.store import django_internals
 from wristband_django.store.outages import StoreUnavailableError
 from wristband_django.types import WristbandRequest, WristbandUser
 from wristband_django.wristband.access_tokens import InvalidAccessTokenError
@@ -35,6 +39,7 @@ def denial(
     missing_role: Callable[[WristbandUser], HttpResponseBase] = lambda user: responses.forbidden(),
     max_age: int | None = None,
     stale_login: Callable[[WristbandUser], HttpResponseBase] | None = None,
+    check_csrf: bool = False,
 ) -> HttpResponseBase | None:
     """``None`` when the request may pass, else the answer to send.
 
@@ -43,6 +48,11 @@ def denial(
     ``max_age``, a caller whose last authentication is older (or unknown):
     ``stale_login(user)``, by default ``step_up_answer``'s 401. The session store or
     Wristband's keys unavailable: 503 with ``Retry-After``.
+
+    CSRF follows the strategy that authenticated (``csrf_applies``): a request a bearer token
+    authenticated that carries no session cookie skips ``CsrfViewMiddleware``; any other
+    gets Django's CSRF check, here when ``check_csrf`` (the decorator and the mixin, whose
+    views ``CsrfViewMiddleware`` leaves to them), else from ``CsrfViewMiddleware`` itself.
     """
     try:
         user = authenticate(request, strategies)
@@ -57,6 +67,12 @@ def denial(
         return responses.wristband_unavailable()
     if user is None:
         return no_credentials()
+    if not csrf_applies(request, user):
+        django_internals.skip_csrf_middleware(request)
+    elif check_csrf:
+        refused = csrf_refusal(request)
+        if refused is not None:
+            return refused
     if roles and not user.has_any_role(roles):
         logger.info("Refused %s: none of the required roles", request.path)
         return missing_role(user)
@@ -66,6 +82,24 @@ def denial(
             return stale_login(user)
         return step_up_answer(request, user, max_age, redirect_to_login=False)
     return None
+
+
+def csrf_applies(request: HttpRequest, user: WristbandUser) -> bool:
+    """Whether Django's CSRF check applies: to every caller but one a bearer token
+    authenticated on a request without a session cookie, which no browser sends by itself."""
+    has_session_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+    return user.authenticated_by != BEARER or has_session_cookie
+
+
+def csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
+    """Django's own CSRF check of ``request`` (``CsrfViewMiddleware``, as DRF runs it for its
+    session authentication), when the project has that middleware: ``None`` when the request
+    passes, else Django's CSRF failure answer (403)."""
+    if CSRF_MIDDLEWARE not in settings.MIDDLEWARE:
+        return None
+    check = CsrfViewMiddleware(lambda request: HttpResponse())
+    check.process_request(request)
+    return check.process_view(request, lambda request: HttpResponse(), (), {})
 
 
 def authenticated_recently(request: HttpRequest, user: WristbandUser, max_age: int) -> bool:

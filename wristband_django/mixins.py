@@ -32,6 +32,7 @@ class WristbandRequiredMixin:
     (the answer when there are no credentials), ``handle_missing_role()`` and
     ``handle_step_up()`` (the answer to a login older than ``max_age``).
     ``request.wristband``, ``request.wristband_token`` and ``request.wristband_user`` are set.
+    CSRF is checked per caller, as by ``@wristband_required``.
     """
 
     request: HttpRequest
@@ -48,6 +49,14 @@ class WristbandRequiredMixin:
     #: Seconds: the caller must have entered credentials at most this long ago (``None``:
     #: any login will do).
     max_age: int | None = None
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        """The view, left alone by ``CsrfViewMiddleware``: ``dispatch`` checks CSRF per
+        caller (Django's check unless a bearer token alone authenticated the request)."""
+        view = super().as_view(**initkwargs)  # type: ignore[misc]
+        view.csrf_exempt = True
+        return view
 
     def get_login_url(self) -> str:
         """The absolute URL of the Login endpoint for this request."""
@@ -98,6 +107,7 @@ class WristbandRequiredMixin:
             missing_role=self.handle_missing_role,
             max_age=check_max_age(self.max_age) if self.max_age is not None else None,
             stale_login=self.handle_step_up,
+            check_csrf=True,
         )
 
     async def _async_dispatch(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import exceptions
@@ -21,15 +21,18 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError, WristbandUnavailableError
-from wristband_django.flows.authentication import bearer_token
-from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.flows.authentication import BEARER, SESSION, authenticate
 from wristband_django.responses import RETRY_AFTER_SECONDS
 from wristband_django.store.outages import StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession
-from wristband_django.types import AccessTokenClaims, WristbandUser, role_names
-from wristband_django.wristband.access_tokens import InvalidAccessTokenError, validate_access_token
+from wristband_django.types import (
+    AccessTokenClaims,
+    WristbandRequest,
+    WristbandUser,
+    role_names,
+)
+from wristband_django.wristband.access_tokens import InvalidAccessTokenError
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +78,15 @@ class WristbandSessionAuthentication(SessionAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, WristbandSession] | None:
         try:
-            entry = resolve_wristband_session(request._request)
+            found = authenticate(request._request, (SESSION,))  # refused on another tenant's host
         except StoreUnavailableError as exc:
             logger.error("Session store unavailable (%s)", exc)
             raise SessionStoreUnavailable() from exc
         except WristbandUnavailableError as exc:  # keep_session_when_wristband_unavailable
             logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
             raise WristbandUnavailable() from exc
-        if entry is None:
+        entry = cast(WristbandRequest, request._request).wristband
+        if found is None or entry is None:
             return None
         django_user = getattr(request._request, "user", None)
         if django_user is not None and django_user.is_authenticated:
@@ -112,17 +116,21 @@ class WristbandBearerAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[WristbandUser, AccessTokenClaims] | None:
         try:
-            token = bearer_token(request._request)
-            if token is None:
-                return None
-            claims = validate_access_token(get_config(), token)
+            # The token's tenant must be the host's, and a session beside it the same user's.
+            user = authenticate(request._request, (BEARER,))
         except InvalidAccessTokenError as exc:
             logger.info("Rejected a bearer token: %s", exc.error_description)
             raise exceptions.AuthenticationFailed(REJECTED_DETAIL) from exc
+        except StoreUnavailableError as exc:
+            logger.error("Session store unavailable (%s)", exc)
+            raise SessionStoreUnavailable() from exc
         except WristbandError as exc:
             logger.error("Could not validate a bearer token (%s)", exc.error)
             raise WristbandUnavailable() from exc
-        return WristbandUser.from_access_token(claims), claims
+        claims = cast(WristbandRequest, request._request).wristband_token
+        if user is None or claims is None:
+            return None
+        return user, claims
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="{self.www_authenticate_realm}"'

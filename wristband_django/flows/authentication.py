@@ -12,10 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, cast
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from wristband_django.conf import get_config
 from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.flows.django_login import show_token_caller
+from wristband_django.flows.tenant_hosts import check_token_host
+from wristband_django.store.session_entry import WristbandSession
 from wristband_django.types import AccessTokenClaims, WristbandRequest, WristbandUser
 from wristband_django.wristband.access_tokens import InvalidAccessTokenError, validate_access_token
 
@@ -52,15 +56,16 @@ def bearer_token(request: HttpRequest) -> str | None:
 
 
 def _bearer_claims(request: HttpRequest) -> AccessTokenClaims | None:
-    """The validated bearer token's claims, ``None`` without one; remembered per request."""
+    """Return the validated bearer token's claims, ``None`` without a token; the answer is
+    remembered for the rest of the request. A token of another tenant than the host's is an
+    ``InvalidAccessTokenError`` like any token that is no good here."""
     cached = request.__dict__.get(_BEARER_RESULT)
     if cached is not None:
         if isinstance(cached, InvalidAccessTokenError):
             raise cached
         return cached if isinstance(cached, AccessTokenClaims) else None
     try:
-        token = bearer_token(request)
-        claims = None if token is None else validate_access_token(get_config(), token)
+        claims = _validated_for_host(request)
     except InvalidAccessTokenError as exc:
         request.__dict__[_BEARER_RESULT] = exc
         raise
@@ -68,17 +73,52 @@ def _bearer_claims(request: HttpRequest) -> AccessTokenClaims | None:
     return claims
 
 
+def _validated_for_host(request: HttpRequest) -> AccessTokenClaims | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    config = get_config()
+    claims = validate_access_token(config, token)
+    check_token_host(request, config, claims)
+    return claims
+
+
+def _session_of_same_caller(
+    request: HttpRequest, claims: AccessTokenClaims
+) -> WristbandSession | None:
+    """Return the request's Wristband session if it has one, which must be the token's user's.
+
+    A request whose session and bearer token name different users (or tenants) is refused
+    (``InvalidAccessTokenError``): the view must see one caller, not a session of one user
+    beside a token of another.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    entry = resolve_wristband_session(request)
+    if entry is not None and (entry.user_id, entry.tenant_id) != (claims.user_id, claims.tenant_id):
+        raise InvalidAccessTokenError("the bearer token and the session are different users'")
+    return entry
+
+
 def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> WristbandUser | None:
-    """The caller, trying ``strategies`` in order; ``None`` when none applies.
+    """Return the caller, trying ``strategies`` in order; ``None`` when none applies.
 
     The first strategy that finds credentials decides: a session found wins; a bearer token
     found is validated, and a bad one is refused (``InvalidAccessTokenError``), never
-    skipped in favour of the next strategy. Raises ``StoreUnavailableError`` when the
+    skipped in favour of the next strategy. A credential of another tenant than the one the
+    request's host names does not count here (``flows.tenant_hosts``): a session is then
+    not found (and kept), a token is refused. A bearer token sent with a session of another
+    user is refused too.
+
+    Every attribute the view sees then describes that one caller: ``request.wristband`` (the
+    session, ``None`` when a token decided), ``request.wristband_token`` (the token's
+    claims, ``None`` when the session decided), ``request.wristband_user``, and, when a
+    token decided, ``request.user`` (the caller's ``WristbandUser``, unless the request's
+    session is the same user's Django login). Raises ``StoreUnavailableError`` when the
     session store is down and ``WristbandError`` when Wristband's keys cannot be had.
     """
     wristband_request = cast(WristbandRequest, request)
-    wristband_request.wristband_token = None
-    user = None
+    user = entry = claims = None
     for strategy in strategies:
         if strategy == SESSION:
             entry = resolve_wristband_session(request)
@@ -88,10 +128,11 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
         else:
             claims = _bearer_claims(request)
             if claims is not None:
-                wristband_request.wristband_token = claims
                 user = WristbandUser.from_access_token(claims)
+                show_token_caller(request, user, _session_of_same_caller(request, claims))
                 break
-    if not hasattr(request, "wristband"):
-        wristband_request.wristband = None
+    by_token = user is not None and user.authenticated_by == BEARER
+    wristband_request.wristband = None if by_token else entry
+    wristband_request.wristband_token = claims if by_token else None
     wristband_request.wristband_user = user
     return user

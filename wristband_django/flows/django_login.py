@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
 from wristband_django.conf import get_config
+from wristband_django.store import django_internals
 from wristband_django.store.session_entry import WristbandSession
 
 BACKEND = "wristband_django.backends.WristbandBackend"
@@ -44,3 +45,25 @@ def end_django_login(request: HttpRequest) -> None:
         logout(request)  # flushes the session, sends user_logged_out
     else:
         request.session.flush()
+
+
+def hide_django_user(request: HttpRequest) -> None:
+    """Make ``request.user`` anonymous for this request when Wristband logged it in: for a
+    session refused on another tenant's host, which stays as it is. A Django login of
+    another backend (the admin's password login) is left."""
+    session = getattr(request, "session", None)
+    if session is None or not is_django_login(session):
+        return
+    from django.contrib.auth.models import AnonymousUser
+
+    django_internals.set_request_user(request, AnonymousUser())
+
+
+def show_token_caller(request: HttpRequest, user: object, session_entry: object) -> None:
+    """Make ``user``, the caller a bearer token authenticated, the request's ``request.user``,
+    unless the request's session (``session_entry``, already checked to be the same user's)
+    logged that user in as a Django user."""
+    session = getattr(request, "session", None)
+    if session_entry is not None and session is not None and is_django_login(session):
+        return
+    django_internals.set_request_user(request, user)

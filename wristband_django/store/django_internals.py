@@ -2,8 +2,9 @@
 
 Reading a session strictly (``store.access``) needs to hand Django's session backends data
 we read ourselves, and to find the cache key and cache client they use; a login writes its
-new session under a key it draws itself. Django has no public API for that, so every
-private attribute we touch is named here and nowhere else;
+new session under a key it draws itself; a session refused on another tenant's host hides
+its Django user; a bearer-only request skips ``CsrfViewMiddleware``. Django has no public
+API for that, so every private attribute we touch is named here and nowhere else;
 ``tests/test_django_internals.py`` checks each function against the installed Django (tox
 runs it on every supported version), so a change in Django fails there first.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
 from django.core.cache import BaseCache, caches
+from django.http import HttpRequest
 from django.utils.crypto import get_random_string
 
 
@@ -60,3 +62,19 @@ def cache_client(cache: BaseCache) -> object | None:
     dict."""
     client: object | None = vars(cache).get("_cache")
     return client
+
+
+def set_request_user(request: HttpRequest, user: Any) -> None:
+    """Make ``user`` the request's ``request.user`` and what ``request.auser()`` returns,
+    whether ``AuthenticationMiddleware`` ran before this or runs after it: its lazy user
+    and ``auser()`` read the request's ``_cached_user`` / ``_acached_user`` first."""
+    request.user = user
+    request._cached_user = user  # type: ignore[attr-defined]
+    request._acached_user = user  # type: ignore[attr-defined]
+
+
+def skip_csrf_middleware(request: HttpRequest) -> None:
+    """Tell ``CsrfViewMiddleware`` not to check this request (``_dont_enforce_csrf_checks``,
+    the flag Django's test client and DRF use): for a request authenticated by a bearer token
+    alone, which no browser sends on its own."""
+    request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
