@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase
 from django.core.cache import caches
 from django.core.cache.backends.memcached import PyMemcacheCache
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.test import RequestFactory
 
 from wristband_django.store import django_internals
 from wristband_django.store.access import session_store
@@ -24,7 +30,15 @@ CACHE_ENGINES = [
 ]
 KEYED_ENGINES = [*CACHE_ENGINES, "django.contrib.sessions.backends.db"]
 #: The private names only django_internals.py may use.
-PRIVATE_NAMES = {"_session_cache", "_session_key", "_cache", "cache_key_prefix"}
+PRIVATE_NAMES = {
+    "_session_cache",
+    "_session_key",
+    "_cache",
+    "cache_key_prefix",
+    "_cached_user",
+    "_acached_user",
+    "_dont_enforce_csrf_checks",
+}
 
 
 @pytest.fixture(params=KEYED_ENGINES)
@@ -125,6 +139,34 @@ def test_the_memcached_client_is_found_once_made_and_not_made_by_looking(setting
     assert client is not None
     # store.access reads pymemcache's HashClient bookkeeping of failed and dead servers.
     assert isinstance(client._failed_clients, dict) and isinstance(client._dead_clients, dict)  # type: ignore[attr-defined]
+
+
+def test_the_user_set_is_what_authentication_middleware_and_auser_give(
+    rf: RequestFactory,
+) -> None:
+    """Set before Django's AuthenticationMiddleware runs (or after), the user stays."""
+    request = rf.get("/")
+    request.session = session_store()
+    user = AnonymousUser()
+    django_internals.set_request_user(request, user)
+    AuthenticationMiddleware(lambda request: HttpResponse()).process_request(request)
+    assert request.user.is_anonymous and request.user == user
+    assert async_to_sync(request.auser)() is user
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_a_request_told_to_skip_the_csrf_middleware_is_not_checked(
+    rf: RequestFactory, method: str
+) -> None:
+    request = rf.generic(method, "/")
+    view = lambda request: HttpResponse()  # noqa: E731
+    middleware = CsrfViewMiddleware(view)
+    middleware.process_request(request)
+    assert middleware.process_view(request, view, (), {}).status_code == 403
+    request = rf.generic(method, "/")
+    django_internals.skip_csrf_middleware(request)
+    middleware.process_request(request)
+    assert middleware.process_view(request, view, (), {}) is None
 
 
 def _private_names(path: Path) -> set[str]:

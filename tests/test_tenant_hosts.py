@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.support import figures
 from tests.support.auth_helpers import log_in
+from tests.support.network import free_port
 from wristband_django.testing import FakeTenant, FakeWristband
 
 pytestmark = pytest.mark.urls("tests.support.tenant_host_urls")
@@ -245,3 +246,28 @@ def test_fuzz_the_host_header_no_credential_crosses_tenants(
     assert (response.status_code == 200) == (names_acme or names_no_tenant), host
     if response.status_code == 200:
         assert response.json()["user"][1] == "tnt_acme"
+
+
+@pytest.mark.fake_wristband(**SUBDOMAIN_MODE)
+@pytest.mark.wristband_auth(**AUTH, lock_cache_alias="locks")
+def test_a_tenant_directory_that_does_not_answer_is_503_for_tokens_never_a_pass(
+    wristband: FakeWristband, settings: Any
+) -> None:
+    """The lock cache (where a host's tenant id is kept) down: a token on a tenant host
+    cannot be checked, so 503 (``WristbandUnavailableError`` from ``validate_access_token``),
+    never 200 and never 500; a session on its own host needs no directory and still works."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "locks": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    acme = logged_in(wristband, "acme", True, "usr_acme_member")
+    token = token_of(acme, True)
+    bearer = {"HTTP_HOST": "acme.testserver", "HTTP_AUTHORIZATION": f"Bearer {token}"}
+    for path in ("/decorated/", "/drf/", "/ninja/either", "/api/protected/", "/validating/"):
+        assert Client().get(path, **bearer).status_code == 503, path
+    assert acme.get("/decorated/", HTTP_HOST="acme.testserver").status_code == 200
+    assert acme.get("/decorated/", HTTP_HOST="globex.testserver").status_code == 401

@@ -12,7 +12,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from wristband_django.conf import get_config
-from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.errors import (
+    StoreUnavailableError,
+    WristbandError,
+    WristbandUnavailableError,
+)
 from wristband_django.flows.authentication import bearer_token
 from wristband_django.flows.tenant_hosts import check_token_host
 from wristband_django.wristband import access_tokens
@@ -42,5 +46,8 @@ def validate_access_token(token: str, request: HttpRequest | None = None) -> Acc
     config = get_config()
     claims = access_tokens.validate_access_token(config, token)
     if request is not None:
-        check_token_host(request, config, claims)
+        try:
+            check_token_host(request, config, claims)
+        except StoreUnavailableError as exc:  # the host's tenant id could not be read
+            raise WristbandUnavailableError(exc.error, exc.error_description) from exc
     return claims
