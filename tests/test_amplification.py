@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from tests.support.auth_helpers import log_in
 from wristband_django.testing import FakeTenant, FakeWristband
-from wristband_django.wristband.tenants import MAX_CHECK_BURST
+from wristband_django.wristband.check_budget import MAX_CHECK_BURST
 
 pytestmark = pytest.mark.urls("tests.support.drf_urls")
 

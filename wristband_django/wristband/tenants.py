@@ -7,28 +7,13 @@ configured allow-list or by Wristband's ``custom-domains/validate`` endpoint.
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from wristband_django.conf import DNS_LABEL, AuthConfig, hostname_error, register_cache_reset
-from wristband_django.errors import WristbandError
-from wristband_django.wristband.backoff import backoff_seconds
-from wristband_django.wristband.client import get_client
-
-logger = logging.getLogger(__name__)
-
-#: At most this many custom domains' answers (confirmed or rejected) are kept per process.
-MAX_CACHED_DOMAINS = 1024
-#: The token bucket's size: uncached checks one burst of requests may trigger at once.
-MAX_CHECK_BURST = 10
-#: "Treated as unconfirmed without asking" is logged at most once in this interval.
-WARNING_INTERVAL_SECONDS = 60.0
+from wristband_django.conf import DNS_LABEL, AuthConfig, hostname_error
+from wristband_django.wristband.check_budget import client_key
+from wristband_django.wristband.custom_domains import custom_domain_checks
 
 
 @dataclass(frozen=True)
@@ -72,109 +57,12 @@ def subdomain_tenant(request: HttpRequest, root_domain: str | None) -> str | Non
     return clean_tenant_name(host[: -len(suffix)]) if host.endswith(suffix) else None
 
 
-class _Confirmations:
-    """Per-process memory of Wristband's answers about tenant custom domains, and the limits
-    on asking: anonymous requests choose the domain, so they must not choose how often this
-    process calls Wristband.
-
-    Confirmations and rejections are kept ``custom_domain_cache_ttl`` seconds (at most
-    ``MAX_CACHED_DOMAINS``, oldest evicted). Uncached checks take a token from a bucket
-    refilled at ``custom_domain_checks_per_minute`` (burst ``MAX_CHECK_BURST`` at most);
-    after a failed check, checks back off (1 s doubling to 60 s). An empty bucket or a
-    backoff makes the domain unconfirmed without a call. ``lock`` is never held during I/O.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.clear()
-
-    def clear(self) -> None:
-        with self.lock:
-            #: (vanity domain, custom domain) -> (expires at, Wristband's answer)
-            self.answers: OrderedDict[tuple[str, str], tuple[float, bool]] = OrderedDict()
-            self.tokens: float | None = None  # None: a full bucket on first use
-            self.filled_at = 0.0
-            self.failures = 0
-            self.retry_at = 0.0
-            self.warned_at = -math.inf
-
-    def is_confirmed(self, config: AuthConfig, domain: str) -> bool:
-        key = (config.wristband_application_vanity_domain, domain)
-        with self.lock:
-            now = time.monotonic()
-            cached = self.answers.get(key)
-            if cached is not None:
-                if now < cached[0]:
-                    return cached[1]
-                del self.answers[key]
-            if now < self.retry_at:
-                refused = "Wristband's domain check failed recently and is backing off"
-            elif not self._take_token(config, now):
-                refused = (
-                    "more than custom_domain_checks_per_minute "
-                    f"({config.custom_domain_checks_per_minute}) uncached checks"
-                )
-            else:
-                refused = ""
-            warn = bool(refused) and now - self.warned_at >= WARNING_INTERVAL_SECONDS
-            if warn:
-                self.warned_at = now
-        if refused:
-            if warn:
-                logger.warning(
-                    "Tenant custom domain %s treated as unconfirmed without asking Wristband: "
-                    "%s (this warning is shown at most once a minute)",
-                    domain,
-                    refused,
-                )
-            return False
-        try:
-            valid = get_client(config).is_tenant_custom_domain_valid(domain)
-        except WristbandError as exc:
-            with self.lock:
-                self.failures += 1
-                delay = backoff_seconds(self.failures)
-                self.retry_at = time.monotonic() + delay
-            logger.warning(
-                "Could not confirm a tenant custom domain with Wristband (%s); "
-                "next check in %.0f s",
-                exc.error,
-                delay,
-            )
-            return False
-        with self.lock:
-            self.failures = 0
-            self.answers[key] = (time.monotonic() + config.custom_domain_cache_ttl, valid)
-            self.answers.move_to_end(key)
-            while len(self.answers) > MAX_CACHED_DOMAINS:
-                self.answers.popitem(last=False)
-        return valid
-
-    def _take_token(self, config: AuthConfig, now: float) -> bool:
-        """Take one check from the token bucket (call with ``lock`` held)."""
-        rate = config.custom_domain_checks_per_minute
-        capacity = float(min(MAX_CHECK_BURST, rate))
-        if self.tokens is None:
-            self.tokens = capacity
-        else:
-            refill = (now - self.filled_at) * rate / 60.0
-            self.tokens = min(capacity, self.tokens + refill)
-        self.filled_at = now
-        if self.tokens < 1.0:
-            return False
-        self.tokens -= 1.0
-        return True
-
-
-_confirmations = _Confirmations()
-register_cache_reset(_confirmations.clear)
-
-
-def clean_custom_domain(config: AuthConfig, value: str | None) -> str | None:
+def clean_custom_domain(config: AuthConfig, value: str | None, request: HttpRequest) -> str | None:
     """``value`` if it is a tenant custom domain Wristband (or the allow-list) confirms.
 
-    Without an allow-list, Wristband is asked within the limits of ``_Confirmations``: a
-    domain that cannot be checked right now counts as unconfirmed (``None``)."""
+    Without an allow-list, Wristband is asked within the budget of ``check_budget`` (the
+    process's, and the one of ``request``'s client address): a domain neither remembered
+    (``custom_domains``) nor checkable right now counts as unconfirmed (``None``)."""
     if not value:
         return None
     domain = value.strip().lower()
@@ -182,7 +70,8 @@ def clean_custom_domain(config: AuthConfig, value: str | None) -> str | None:
         return None
     if config.tenant_custom_domains is not None:
         return domain if domain in config.tenant_custom_domains else None
-    return domain if _confirmations.is_confirmed(config, domain) else None
+    client = client_key(request.META.get("REMOTE_ADDR"))
+    return domain if custom_domain_checks.is_confirmed(config, domain, client) else None
 
 
 def resolve_login_tenant(
@@ -197,7 +86,7 @@ def resolve_login_tenant(
     subdomain, ``tenant_name`` param (or legacy ``tenant_domain``), the default custom
     domain, the default name. An empty ``Tenant`` means the application-level login page."""
     subdomain = subdomain_tenant(request, root_domain)
-    custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"))
+    custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"), request)
     if custom_domain:
         return Tenant(name=subdomain, custom_domain=custom_domain)
     if subdomain:
@@ -217,7 +106,7 @@ def resolve_logout_tenant(
     ``tenant_custom_domain`` param, the host subdomain, the ``tenant_name`` param."""
     if stored:
         return stored
-    custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"))
+    custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"), request)
     if custom_domain:
         return Tenant(custom_domain=custom_domain)
     name = subdomain_tenant(request, root_domain) or requested_tenant_name(request)
