@@ -96,11 +96,12 @@ def _audience_ok(aud: Any, *client_ids: str) -> bool:
 
 
 def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
-    """The claims of a valid access token; ``InvalidAccessTokenError`` otherwise.
+    """Return the claims of a valid access token; raise ``InvalidAccessTokenError`` otherwise.
 
     A key Wristband does not publish (an unknown ``kid``) is an ``InvalidAccessTokenError``
-    like any bad token; a ``WristbandError`` (usually ``WristbandUnavailableError``) means
-    the JWKS could not be fetched, now or recently (the cache backs off after failures).
+    like any bad token. ``WristbandUnavailableError``, the only other exception, means no
+    usable keys could be had (now, or recently: the cache backs off after failures), or an
+    unknown ``kid`` could not be looked up because the re-fetch failed: see ``jwks``.
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")

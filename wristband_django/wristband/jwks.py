@@ -8,7 +8,14 @@ cache does not know (key rotation), at most once per ``MIN_REFETCH_INTERVAL_SECO
 Concurrent callers share one fetch and wait for it no longer than their own deadline
 (``call_timeout`` at most); no lock is held during network I/O. Failed fetches back off
 exponentially (1 s doubling to 60 s): meanwhile callers fail at once, without calling
-Wristband.
+Wristband, and an unknown ``kid`` is re-fetched on that schedule, not every 10 s.
+
+Every way of not having keys is a ``WristbandUnavailableError`` (retry later; never proof
+that a token is bad): no complete answer in time, a refused or dropped connection, any
+status but 2xx, a body that is not a JWKS (a proxy's HTML login page, JSON of another
+shape, an empty or truncated body), and a JWKS without one usable RS256 public key. A
+token whose ``kid`` is missing from a JWKS that was fetched is the token's fault; one whose
+``kid`` is unknown while a re-fetch fails cannot be judged, so it is unavailable too.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import remaining
@@ -37,7 +45,6 @@ logger = logging.getLogger(__name__)
 ALGORITHM = "RS256"
 #: Unknown kids trigger at most one JWKS re-fetch in this interval (no fetch storms).
 MIN_REFETCH_INTERVAL_SECONDS = 10.0
-#: Backoff after a failed JWKS fetch: doubles from the first to the maximum (as discovery's).
 
 
 @dataclass
@@ -46,7 +53,7 @@ class _Flight:
 
     done: threading.Event = field(default_factory=threading.Event)
     keys: dict[str, jwt.PyJWK] | None = None
-    error: WristbandError | None = None
+    error: WristbandUnavailableError | None = None
 
 
 @dataclass
@@ -58,7 +65,7 @@ class _IssuerKeys:
     refetched_at: float = -math.inf  # the last re-fetch for an unknown kid
     failures: int = 0
     retry_at: float = 0.0
-    last_error: WristbandError | None = None
+    last_error: WristbandUnavailableError | None = None
     flight: _Flight | None = None
 
 
@@ -77,14 +84,27 @@ class _JwksCache:
             self.issuers: dict[str, _IssuerKeys] = {}
 
     def _fetch(self, config: AuthConfig) -> dict[str, jwt.PyJWK]:
+        """Return the usable keys Wristband publishes, by kid; raise
+        ``WristbandUnavailableError`` when there are none to be had."""
+        try:
+            published = get_client(config).jwks()["keys"]
+        except WristbandUnavailableError:
+            raise
+        except WristbandError as exc:  # a 4xx, or a 2xx that is no JWKS (a proxy's page)
+            raise WristbandUnavailableError(
+                exc.error,
+                f"Wristband's JWKS is unusable: {exc.error_description}",
+                status=exc.status,
+            ) from exc
         keys: dict[str, jwt.PyJWK] = {}
-        for data in get_client(config).jwks()["keys"]:
-            if not isinstance(data, dict) or data.get("kty") != "RSA" or not data.get("kid"):
-                continue
-            try:
-                keys[str(data["kid"])] = jwt.PyJWK(data, algorithm=ALGORITHM)
-            except jwt.PyJWKError:
-                continue
+        for data in published:
+            key = _usable_key(data)
+            if key is not None:
+                keys[data["kid"]] = key
+        if not keys:
+            raise WristbandUnavailableError(
+                "invalid_jwks", f"Wristband's JWKS has no usable {ALGORITHM} public key"
+            )
         limit = config.jwks_cache_max_size
         if len(keys) > limit:  # a rotation adds its key last: keep the newest
             logger.warning(
@@ -100,7 +120,8 @@ class _JwksCache:
     def get(self, config: AuthConfig, kid: str) -> jwt.PyJWK | None:
         """The published key ``kid``, or ``None`` if Wristband does not publish it.
 
-        Raises ``WristbandError`` when the JWKS cannot be fetched (now, or recently: backoff).
+        Raises ``WristbandUnavailableError`` when the JWKS cannot be had (now, or recently:
+        backoff), and when ``kid`` is unknown and the last re-fetch failed.
         """
         with self.lock:
             state = self.issuers.setdefault(config.issuer, _IssuerKeys())
@@ -111,7 +132,8 @@ class _JwksCache:
             flight = state.flight
             leader = False
             if flight is None:
-                if fresh and now - state.refetched_at < MIN_REFETCH_INTERVAL_SECONDS:
+                recent = now - state.refetched_at < MIN_REFETCH_INTERVAL_SECONDS
+                if fresh and recent and state.last_error is None:
                     return None  # an unknown kid, and the JWKS was re-fetched just now
                 self._raise_during_backoff(state, now)
                 if fresh:
@@ -135,7 +157,7 @@ class _JwksCache:
     ) -> dict[str, jwt.PyJWK]:
         try:
             keys = self._fetch(config)
-        except WristbandError as exc:
+        except WristbandUnavailableError as exc:
             with self.lock:
                 state.failures += 1
                 delay = backoff_seconds(state.failures)
@@ -146,7 +168,7 @@ class _JwksCache:
             )
             raise
         except BaseException:
-            flight.error = WristbandError("jwks_fetch_failed", "the JWKS fetch failed")
+            flight.error = WristbandUnavailableError("jwks_fetch_failed", "the JWKS fetch failed")
             raise
         else:
             with self.lock:
@@ -170,9 +192,28 @@ class _JwksCache:
             )
         error = flight.error
         if error is not None:  # a copy: one exception object is not raised in many threads
-            kind = WristbandUnavailableError if error.retryable else WristbandError
-            raise kind(error.error, error.error_description, status=error.status)
+            raise WristbandUnavailableError(
+                error.error, error.error_description, status=error.status
+            )
         return flight.keys or {}
+
+
+def _usable_key(data: object) -> jwt.PyJWK | None:
+    """Return ``data`` (one entry of the JWKS) as a key that verifies RS256 signatures, or
+    ``None`` when it is no RSA public key for signatures (another ``kty``, ``alg`` or
+    ``use``, or private members), has no ``kid``, or has values that make no RSA key."""
+    if not isinstance(data, dict) or data.get("kty") != "RSA" or "d" in data:
+        return None
+    kid = data.get("kid")
+    if not isinstance(kid, str) or not kid:
+        return None
+    if data.get("alg", ALGORITHM) != ALGORITHM or data.get("use", "sig") != "sig":
+        return None
+    try:
+        key = jwt.PyJWK(data, algorithm=ALGORITHM)
+    except jwt.PyJWTError:  # InvalidKeyError (bad values) as well as PyJWKError
+        return None
+    return key if isinstance(key.key, RSAPublicKey) else None
 
 
 _jwks = _JwksCache()
