@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from tests.support import figures
 from tests.support.auth_helpers import login_cookies, query_of, start_login, stored_entry
 from tests.support.fuzzing import fuzz
+from tests.support.restart_urls import without_restart
 from wristband_django.testing import FakeTenant, FakeWristband
 
 TENANTS = [FakeTenant("acme", custom_domain="login.acme.test"), FakeTenant("globex")]
@@ -70,7 +71,7 @@ def test_a_callback_naming_another_tenant_stores_nothing_and_restarts(
         response = client.get(tampered(callback, **changes))
     assert response.status_code == 302
     assert (
-        response["Location"]
+        without_restart(response["Location"])
         == "http://testserver/auth/login/?tenant_name=acme&return_url=%2Freports"
     )
     assert_no_session(client)
@@ -141,7 +142,7 @@ def test_a_login_started_on_one_tenant_host_cannot_finish_on_another(
     callback = wristband.authorize(started["Location"])
     response = client.get(tampered(callback, tenant_name=name_param), HTTP_HOST="globex.testserver")
     assert response.status_code == 302
-    assert response["Location"] == "http://acme.testserver/auth/login/"  # acme's login again
+    assert without_restart(response["Location"]) == "http://acme.testserver/auth/login/"
     assert stored_entry(client) is None
     assert client.get("/auth/session/", HTTP_HOST="globex.testserver").status_code == 401
     assert not wristband.calls("token")

@@ -45,6 +45,7 @@ from wristband_django.flows.login import (
     parse_prompt,
     start_login,
 )
+from wristband_django.flows.login_restarts import RestartLimitError
 from wristband_django.flows.logout import (
     MAX_STATE_LENGTH,
     is_own_top_level_navigation,
@@ -135,7 +136,10 @@ class WristbandView(View):
         return render(self.request, self.error_template_name, context, status=status)
 
     def get_retry_url(self, error: WristbandError) -> str | None:
-        """The error page's "Try signing in again" link: the Login endpoint (``None``: none)."""
+        """The error page's "Try signing in again" link: the Login endpoint (``None``: none),
+        or the new login a login restarted too often offers."""
+        if isinstance(error, RestartLimitError):
+            return error.retry_url
         try:
             return reverse("wristband:login")
         except NoReverseMatch:

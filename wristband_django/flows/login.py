@@ -20,6 +20,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from wristband_django.conf import AuthConfig, fill_tenant_placeholder
+from wristband_django.flows import login_restarts
 from wristband_django.flows.login_state import LoginState
 from wristband_django.store.session_entry import now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
@@ -167,7 +168,9 @@ def start_login(
     ``prompt`` and ``max_age`` (already checked) go to Wristband's authorize endpoint and
     into the login state. Without a tenant they cannot: a ``prompt=none`` login then ends at
     once as not logged in, and the tenant discovery page drops ``max_age`` (a guard asking
-    for it names the session's tenant, so it never gets there).
+    for it names the session's tenant, so it never gets there). A login the callback
+    restarted carries its restart count (the sealed ``restart`` parameter) into its new
+    login state.
     """
     check_custom_state(custom_state)
     host = tenant_host(
@@ -187,6 +190,9 @@ def start_login(
         custom_state=custom_state,
         prompt=prompt,
         max_age=max_age,
+        restarts=login_restarts.open_count(
+            request.GET.get(login_restarts.PARAMETER), config.login_state_secrets
+        ),
     )
     url = authorize_url(
         config,

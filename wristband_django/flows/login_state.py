@@ -1,15 +1,17 @@
 """The login-state cookies: what the callback needs to finish a login, encrypted and authenticated.
 
-A browser holds at most three pending logins, in three fixed cookie slots (``login#0`` …
-``login#2``): a new login takes a free slot or the oldest one, so no interleaving of
-concurrent logins (six tabs at once) can leave more than three cookies, and together they
-stay within ``login_cookie_budget`` bytes of the Cookie header. Each value is sealed
-(``store.sealing``: AES-256-GCM, HKDF keys) with ``login_state_secret`` (the first secret
-seals, all open: that is how secrets rotate), bound to its slot's name. The ``state``,
-PKCE verifier and nonce derive from one random seed, so the cookie carries 32 random bytes,
-not three values. The login state binds the tenant the authorize request was sent to, and
-remembers the ``prompt`` and ``max_age`` it asked Wristband for (the callback answers a
-``prompt=none`` login's ``login_required`` and checks ``auth_time`` against ``max_age``).
+Each pending login has a cookie of its own, named after its ``state`` (``login#`` and 16
+characters of a hash of it), so logins started at the same moment in several tabs never
+write the same cookie. A browser keeps at most three: whenever a login starts or finishes,
+the oldest beyond three (and any that cannot be opened, or has expired) are removed, and each
+cookie stays within a third of ``login_cookie_budget`` bytes of the Cookie header. Each value
+is sealed (``store.sealing``: AES-256-GCM, HKDF keys) with ``login_state_secret`` (the first
+secret seals, all open: that is how secrets rotate), bound to its cookie's name. The
+``state``, PKCE verifier and nonce derive from one random seed, so the cookie carries 32
+random bytes, not three values. The login state binds the tenant the authorize request was
+sent to, remembers the ``prompt`` and ``max_age`` it asked Wristband for (the callback
+answers a ``prompt=none`` login's ``login_required`` and checks ``auth_time`` against
+``max_age``), and counts the times the login was restarted (``flows.login_restarts``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,10 @@ import hmac
 import json
 import logging
 import os
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.http import HttpRequest, HttpResponse
 
@@ -39,7 +40,13 @@ MAX_AGE_SECONDS = 3600
 #: several app servers' clocks differ a little.
 MAX_CLOCK_SKEW_SECONDS = 60
 MAX_PENDING_LOGINS = 3
-SLOT_NAMES = tuple(f"{COOKIE_PREFIX}{slot}" for slot in range(MAX_PENDING_LOGINS))
+#: Characters of the state's hash in a cookie's name (96 bits: two logins never share one).
+_NAME_HASH_CHARS = 16
+#: The most restarts a login state may say it has had (``flows.login_restarts`` stops
+#: far below); a larger number is a malformed login state.
+MAX_RESTART_COUNT = 99
+#: Between the seed's part of a ``state`` and the restart count it may end with.
+_RESTARTS_SEPARATOR = "."
 #: "; " between two cookies in the Cookie header.
 _SEPARATOR_BYTES = 2
 _VERSION = b"\x02"
@@ -50,6 +57,15 @@ _SEED_BYTES = 32
 def _derive(seed: str, purpose: bytes) -> str:
     digest = hmac.new(seed.encode("ascii"), purpose, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def restarts_in_state(state: str) -> int:
+    """The restart count a ``state`` ends with (``0``: none, or not a count). Unsigned: it
+    is read only when no login state matches the callback (``flows.login_restarts``)."""
+    _, separator, count = state.rpartition(_RESTARTS_SEPARATOR)
+    if not separator or not count.isascii() or not count.isdigit() or len(count) > 2:
+        return 0
+    return int(count)
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,8 @@ class LoginState:
     #: The authorize request's ``prompt`` (``"login"``, ``"none"``) and ``max_age`` (seconds).
     prompt: str | None = None
     max_age: int | None = None
+    #: How many times the callback restarted this login before this attempt (0: a new one).
+    restarts: int = 0
 
     @classmethod
     def new(cls, **fields: Any) -> LoginState:
@@ -73,8 +91,15 @@ class LoginState:
 
     @property
     def state(self) -> str:
-        """The OAuth ``state``: public (it travels in URLs), so it reveals nothing else."""
-        return _derive(self.seed, b"state")
+        """The OAuth ``state``: public (it travels in URLs), so it reveals nothing else.
+        A restarted login's ends with its restart count (``.1``, ``.2``)."""
+        core = _derive(self.seed, b"state")
+        return f"{core}{_RESTARTS_SEPARATOR}{self.restarts}" if self.restarts else core
+
+    @property
+    def cookie_name(self) -> str:
+        """The name of the cookie holding this login state."""
+        return cookie_name(self.state)
 
     @property
     def code_verifier(self) -> str:
@@ -100,6 +125,7 @@ class LoginState:
             "c": self.custom_state,
             "p": self.prompt,
             "m": self.max_age,
+            "k": self.restarts or None,
         }
         compact = {key: value for key, value in fields.items() if value is not None}
         return json.dumps(compact, separators=(",", ":"), ensure_ascii=False).encode()
@@ -113,12 +139,14 @@ class LoginState:
         if not isinstance(fields, dict):
             return None
         seed, created = fields.get("s"), fields.get("t")
-        if not isinstance(seed, str) or isinstance(created, bool) or not isinstance(created, int):
+        if not isinstance(seed, str) or not _is_int(created):
             return None
-        prompt, max_age = fields.get("p"), fields.get("m")
+        prompt, max_age, restarts = fields.get("p"), fields.get("m"), fields.get("k", 0)
         if prompt is not None and not isinstance(prompt, str):
             return None
-        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
+        if max_age is not None and not _is_int(max_age):
+            return None
+        if not _is_int(restarts) or not 0 <= restarts <= MAX_RESTART_COUNT:
             return None
         return cls(
             seed=seed,
@@ -129,7 +157,19 @@ class LoginState:
             custom_state=fields.get("c"),
             prompt=prompt,
             max_age=max_age,
+            restarts=restarts,
         )
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    """Whether ``value`` is a JSON integer (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def cookie_name(state: str) -> str:
+    """The name of the cookie of the login whose ``state`` is ``state``."""
+    digest = hashlib.sha256(state.encode("utf-8", "surrogatepass")).digest()
+    return COOKIE_PREFIX + base64.urlsafe_b64encode(digest).decode("ascii")[:_NAME_HASH_CHARS]
 
 
 def encrypt(login_state: LoginState, cookie_name: str, secrets_: Sequence[str]) -> str:
@@ -158,27 +198,51 @@ def cookie_bytes(cookie_name: str, value: str) -> int:
 
 
 def slot_budget(total_budget: int) -> int:
-    """The bytes one slot may use so that all slots together stay within ``total_budget``."""
+    """The bytes one login's cookie may use so that three together stay within
+    ``total_budget``."""
     return total_budget // MAX_PENDING_LOGINS
 
 
-def _pending(request: HttpRequest, secrets_: Sequence[str]) -> dict[str, LoginState]:
-    """The unexpired login states this browser sent, by slot name."""
-    pending = {}
-    for name in SLOT_NAMES:
-        value = request.COOKIES.get(name)
-        login_state = decrypt(value, name, secrets_) if value else None
-        if login_state is not None and not login_state.is_expired():
-            pending[name] = login_state
-    return pending
+def _open(request: HttpRequest, name: str, secrets_: Sequence[str]) -> LoginState | None:
+    """The unexpired login state in the cookie ``name``, if it is one of ours under its name."""
+    value = request.COOKIES.get(name)
+    login_state = decrypt(value, name, secrets_) if value else None
+    if login_state is None or login_state.is_expired() or login_state.cookie_name != name:
+        return None
+    return login_state
 
 
-def _choose_slot(pending: dict[str, LoginState]) -> str:
-    """A free slot (at random, so concurrent logins rarely collide), else the oldest one."""
-    free = [name for name in SLOT_NAMES if name not in pending]
-    if free:
-        return secrets.choice(free)
-    return min(pending, key=lambda name: pending[name].created_at_ms)
+def _sent(request: HttpRequest, secrets_: Sequence[str]) -> dict[str, LoginState | None]:
+    """Each login-state cookie the browser sent, by name: its unexpired login state, or
+    ``None`` (tampered, expired, foreign, an older release's)."""
+    return {
+        name: _open(request, name, secrets_)
+        for name in request.COOKIES
+        if name.startswith(COOKIE_PREFIX)
+    }
+
+
+def newest_restarts(request: HttpRequest, secrets_: Sequence[str]) -> int:
+    """The restart count of the browser's newest pending login (0: none)."""
+    pending = [s for s in _sent(request, secrets_).values() if s is not None]
+    return max(pending, key=lambda s: s.created_at_ms).restarts if pending else 0
+
+
+def _prune(
+    request: HttpRequest, response: HttpResponse, secrets_: Sequence[str], *, keep: int, skip: str
+) -> None:
+    """Expire the login-state cookies beyond the newest ``keep`` the browser sent (and every
+    one that is not an unexpired login state of ours), leaving ``skip`` to the caller."""
+    pending: list[tuple[int, str]] = []
+    for name, login_state in _sent(request, secrets_).items():
+        if name == skip:
+            continue
+        if login_state is None:
+            response.delete_cookie(name, path="/", samesite="Lax")
+        else:
+            pending.append((login_state.created_at_ms, name))
+    for _, name in sorted(pending, reverse=True)[keep:]:
+        response.delete_cookie(name, path="/", samesite="Lax")
 
 
 def set_cookie(
@@ -190,13 +254,14 @@ def set_cookie(
     secure: bool,
     budget: int,
 ) -> LoginState:
-    """Store ``login_state`` in a slot; returns what was stored.
+    """Store ``login_state`` in a cookie of its own, and remove the oldest beyond three;
+    returns what was stored.
 
     A return URL that would push the cookie past its share of ``budget`` is dropped (the
     login lands on the default return URL). The rest of a login state always fits: its
     other parts are bounded (custom state is at most ``MAX_CUSTOM_STATE_BYTES``).
     """
-    name = _choose_slot(_pending(request, secrets_))
+    name = login_state.cookie_name
     value = encrypt(login_state, name, secrets_)
     if cookie_bytes(name, value) > slot_budget(budget) and login_state.return_url:
         logger.info("Dropping a return URL: the login state would not fit its cookie budget")
@@ -204,34 +269,26 @@ def set_cookie(
         value = encrypt(login_state, name, secrets_)
     if cookie_bytes(name, value) > slot_budget(budget):
         raise ValueError("the login state does not fit in its cookie; shorten custom state")
-    for stale in request.COOKIES:
-        if stale.startswith(COOKIE_PREFIX) and stale not in SLOT_NAMES:
-            response.delete_cookie(stale, path="/", samesite="Lax")  # an older release's
+    _prune(request, response, secrets_, keep=MAX_PENDING_LOGINS - 1, skip=name)
     response.set_cookie(
         name, value, max_age=MAX_AGE_SECONDS, path="/", secure=secure, httponly=True, samesite="Lax"
     )
     return login_state
 
 
-def _find(
-    request: HttpRequest, state: str, secrets_: Sequence[str]
-) -> tuple[str, LoginState] | None:
-    for name, login_state in _pending(request, secrets_).items():
-        if hmac.compare_digest(login_state.state, state):
-            return name, login_state
-    return None
-
-
 def read_cookie(request: HttpRequest, state: str, secrets_: Sequence[str]) -> LoginState | None:
     """The unexpired login state whose ``state`` is ``state``, from this browser's cookies."""
-    found = _find(request, state, secrets_)
-    return found[1] if found else None
+    login_state = _open(request, cookie_name(state), secrets_)
+    if login_state is None or not hmac.compare_digest(login_state.state, state):
+        return None
+    return login_state
 
 
 def clear_cookie(
     request: HttpRequest, response: HttpResponse, state: str, secrets_: Sequence[str]
 ) -> None:
-    """Expire the cookie of the login identified by ``state``."""
-    found = _find(request, state, secrets_)
-    if found is not None:
-        response.delete_cookie(found[0], path="/", samesite="Lax")
+    """Expire the cookie of the login identified by ``state``, and the oldest beyond three."""
+    name = cookie_name(state)
+    if name in request.COOKIES:
+        response.delete_cookie(name, path="/", samesite="Lax")
+    _prune(request, response, secrets_, keep=MAX_PENDING_LOGINS, skip=name)
