@@ -6,6 +6,12 @@ byte within the read timeout, would hold a worker as long as the server likes. I
 send, status line, headers and every byte of the body) by then; nested deadlines: the
 tighter one wins. The deadline lives in a ``ContextVar``, so each thread and each asyncio
 task has its own.
+
+Inside ``with tracking_delivery() as delivery:`` the same connections also say whether a
+request began to leave for Wristband (``delivery.sent``): they connect first (the TCP
+connection, a proxy's tunnel, the TLS handshake), then note it, then send the first byte.
+A failure while ``delivery.sent`` is False cannot have reached Wristband; after it, Wristband
+may have received the request and acted on it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from requests.adapters import HTTPAdapter
@@ -24,9 +31,26 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.poolmanager import PoolManager
 
-__all__ = ["DeadlineAdapter", "DeadlineExceeded", "deadline", "remaining"]
+__all__ = [
+    "DeadlineAdapter",
+    "DeadlineExceeded",
+    "Delivery",
+    "deadline",
+    "remaining",
+    "tracking_delivery",
+]
 
 _deadline: ContextVar[float | None] = ContextVar("wristband_deadline", default=None)
+
+
+@dataclass
+class Delivery:
+    """Whether a request made inside ``tracking_delivery()`` began to leave for Wristband."""
+
+    sent: bool = False
+
+
+_delivery: ContextVar[Delivery | None] = ContextVar("wristband_delivery", default=None)
 
 
 class DeadlineExceeded(socket.timeout):
@@ -51,6 +75,18 @@ def remaining() -> float | None:
     """Seconds left on the current deadline (may be <= 0); None when there is none."""
     at = _deadline.get()
     return None if at is None else at - time.monotonic()
+
+
+@contextmanager
+def tracking_delivery() -> Iterator[Delivery]:
+    """Yield a ``Delivery`` whose ``sent`` becomes True once a request made inside has been
+    connected and its first byte is about to be sent."""
+    delivery = Delivery()
+    token = _delivery.set(delivery)
+    try:
+        yield delivery
+    finally:
+        _delivery.reset(token)
 
 
 def _bound_timeout(sock: Any, base: float | None) -> bool:
@@ -123,8 +159,22 @@ def _bound_send(conn: HTTPConnection) -> None:
         _bound_timeout(conn.sock, conn.sock.gettimeout())
 
 
+def _connect_then_note(conn: HTTPConnection) -> None:
+    """Connect ``conn`` if it is not yet (http.client would, lazily, while sending), so that
+    every failure to reach Wristband happens before the request is noted as sent."""
+    if conn.sock is None:
+        conn.connect()
+    delivery = _delivery.get()
+    if delivery is not None:
+        delivery.sent = True
+
+
 class DeadlineHTTPConnection(HTTPConnection):
     response_class = DeadlineHTTPResponse
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _connect_then_note(self)
+        super().request(*args, **kwargs)
 
     def send(self, data: Any) -> None:
         _bound_send(self)
@@ -133,6 +183,10 @@ class DeadlineHTTPConnection(HTTPConnection):
 
 class DeadlineHTTPSConnection(HTTPSConnection):
     response_class = DeadlineHTTPResponse
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _connect_then_note(self)
+        super().request(*args, **kwargs)
 
     def send(self, data: Any) -> None:
         _bound_send(self)

@@ -13,39 +13,40 @@ layers use it:
   (``wristband_django.sessions``, e.g. in a Celery task).
 
 Both return the session with a valid access token, or ``None`` when there is none (any
-more). A refresh that cannot succeed (``invalid_grant``, another 4xx, or 5xx and timeouts
-after the retries) ends the session: the store entry is deleted (and the request's cookie
-expired). With ``keep_session_when_wristband_unavailable``, 5xx and timeouts instead keep
-the session and raise ``WristbandUnavailableError`` (a 503), and the session's next refresh
-waits ``OUTAGE_BACKOFF_SECONDS``. Store outages raise ``StoreUnavailableError``.
+more). A refresh that cannot succeed (``invalid_grant``, another 4xx, 5xx answers and
+failures to connect after the retries, or a grant that may have reached Wristband and got
+no complete answer: see ``flows.refresh_grant``) ends the session: the store entry is
+deleted (and the request's cookie expired). With ``keep_session_when_wristband_unavailable``,
+5xx answers and failures to connect instead keep the session and raise
+``WristbandUnavailableError`` (a 503), and the session's next refresh waits
+``OUTAGE_BACKOFF_SECONDS``; a grant with no complete answer still ends it, since its refresh
+token can never be presented again. Store outages raise ``StoreUnavailableError``.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import time
-from dataclasses import dataclass, replace
+from contextlib import suppress
+from dataclasses import dataclass
 
 from django.contrib.sessions.backends.base import SessionBase, UpdateError
 from django.http import HttpRequest
 
 from wristband_django import signals
 from wristband_django.conf import AuthConfig
-from wristband_django.deadlines import deadline, remaining
-from wristband_django.errors import (
-    InvalidIdTokenError,
-    WristbandError,
-    WristbandUnavailableError,
-)
+from wristband_django.deadlines import deadline
+from wristband_django.errors import WristbandError, WristbandUnavailableError
 from wristband_django.flows.django_login import end_django_login, is_django_login
 from wristband_django.flows.end_session import end_session, revoke
+from wristband_django.flows.refresh_grant import UnansweredRefreshError, refresh_tokens
 from wristband_django.store import (
     access,
     login_records,
     newest_tokens,
     refresh_backoff,
     session_entry,
+    unanswered_refreshes,
 )
 from wristband_django.store.access import load_stored_session
 from wristband_django.store.locks import RELEASE_MARGIN_SECONDS, session_lock
@@ -54,83 +55,17 @@ from wristband_django.store.outages import (
     StoreUnavailableError,
     retry_until_answered,
 )
-from wristband_django.store.session_entry import WristbandSession, now_ms
-from wristband_django.wristband.client import get_client
-from wristband_django.wristband.id_tokens import UnknownKeyIdTokenError, validate_id_token
+from wristband_django.store.session_entry import WristbandSession
 
 logger = logging.getLogger(__name__)
 
-FIRST_BACKOFF_SECONDS = 0.2
 #: With ``keep_session_when_wristband_unavailable``: how long a session whose refresh found
 #: Wristband unavailable waits before its next try; the ``Retry-After`` of the 503 answers
 #: (``responses.RETRY_AFTER_SECONDS``).
 OUTAGE_BACKOFF_SECONDS = 5
-
-
-def _backoff(attempt: int) -> float:
-    """Exponential backoff with full jitter: 0.2 s, 0.4 s, 0.8 s ... scaled by [0.5, 1)."""
-    return FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
-
-
-def refresh_tokens(config: AuthConfig, entry: WristbandSession) -> WristbandSession:
-    """``entry`` with new tokens from Wristband, retrying what is worth retrying.
-
-    5xx, connection failures and timeouts are retried with backoff, up to
-    ``refresh_max_attempts`` and within ``refresh_timeout`` seconds. A read timeout may
-    have consumed a rotating refresh token at Wristband; retrying is still right: either
-    Wristband never processed it and the retry succeeds, or it did and the retry gets
-    ``invalid_grant``, and the session was lost either way.
-    """
-    if not entry.refresh_token:
-        raise WristbandError("no_refresh_token", "the session has no refresh token")
-    client = get_client(config)
-    with deadline(config.refresh_timeout):  # every attempt, backoff and the key fetch
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                tokens = client.refresh(entry.refresh_token)
-                break
-            except WristbandError as exc:
-                delay = _backoff(attempt)
-                last = attempt >= config.refresh_max_attempts
-                if not exc.retryable or last or delay >= (remaining() or 0.0):
-                    raise
-                logger.info("Token refresh attempt %d failed (%s); retrying", attempt, exc.error)
-                time.sleep(delay)
-        _check_id_token(config, tokens.id_token, entry)
-    refreshed = now_ms()
-    return replace(
-        entry,
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token or entry.refresh_token,
-        expires_at=refreshed + (tokens.expires_in - config.token_expiration_buffer) * 1000,
-        refreshed_at=refreshed,
-    )
-
-
-def _check_id_token(config: AuthConfig, id_token: str | None, entry: WristbandSession) -> None:
-    """Check a refresh's new ID token (OIDC Core 12.2: same iss, sub and aud as at login);
-    the token itself is not kept (see ``store.session_entry``).
-
-    If it cannot be checked now (Wristband's keys unavailable, or a key rotated moments ago
-    whose re-fetch is rate-limited), the refresh stands: the new refresh token has already
-    replaced the old one at Wristband, and dropping it would log the user out. A token that
-    fails its checks still ends the session.
-    """
-    if not id_token:
-        return
-    try:
-        validate_id_token(config, id_token, expected_sub=entry.user_id)
-    except UnknownKeyIdTokenError:
-        logger.warning("Refreshed without checking the new ID token: its key is not known yet")
-    except InvalidIdTokenError:
-        raise
-    except WristbandError as exc:
-        logger.warning(
-            "Refreshed without checking the new ID token: Wristband's keys are unavailable (%s)",
-            exc.error,
-        )
+#: Slack between the wall clocks of processes and machines, when deciding whether a refresh
+#: that presented a token may still be waiting for its answer.
+CLOCK_SKEW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -169,6 +104,9 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
         current = newest_tokens.newest(session_key, current)
         if not current.is_expired():
             return RefreshResult(current)  # another request or worker refreshed meanwhile
+        unanswered = _left_unanswered(config, session_key, current)
+        if unanswered is not None:  # never presented twice: the session cannot go on
+            return _failed(config, session_key, current, unanswered)
         keep = config.keep_session_when_wristband_unavailable
         if keep and refresh_backoff.is_backing_off(session_key):
             raise WristbandUnavailableError(
@@ -176,7 +114,7 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
             )
         with deadline(config.refresh_timeout):  # a failure's revoke shares the deadline
             try:
-                refreshed = refresh_tokens(config, current)
+                refreshed = refresh_tokens(config, session_key, current)
             except WristbandUnavailableError as exc:
                 if not keep:
                     return _failed(config, session_key, current, exc)
@@ -195,6 +133,26 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
             return RefreshResult(None)
     login_records.record_refresh(session_key, refreshed)
     return RefreshResult(refreshed, saved=stored)
+
+
+def _left_unanswered(
+    config: AuthConfig, session_key: str, current: WristbandSession
+) -> UnansweredRefreshError | None:
+    """Return why ``current``'s refresh token must not be presented: an earlier refresh
+    presented it and never learnt the outcome (its process died); ``None`` if it may be.
+
+    Raise ``StoreUnavailableError`` (a 503, the session kept) while that refresh may still be
+    waiting for its answer, within its ``refresh_timeout``: it lost the lock (evicted from
+    the cache), not its deadline, and may yet store new tokens.
+    """
+    seconds = unanswered_refreshes.seconds_since_presented(session_key, current)
+    if seconds is None:
+        return None
+    if seconds < config.refresh_timeout + CLOCK_SKEW_SECONDS:
+        raise StoreUnavailableError("an earlier refresh may still be waiting for its answer")
+    return UnansweredRefreshError(
+        "refresh_outcome_unknown", "an earlier refresh presented this token and got no answer"
+    )
 
 
 def _keep(
@@ -220,6 +178,8 @@ def _failed(
     """End the session whose refresh cannot succeed (the caller holds its lock)."""
     logger.warning("Token refresh failed (%s); ending the session", exc.error)
     end_session(config, session_key, lock_held=True)
+    with suppress(*STORE_ERRORS):  # the session is gone: its record no longer matters
+        unanswered_refreshes.forget(session_key)
     return RefreshResult(None, failed=current, error=exc)
 
 

@@ -1,0 +1,129 @@
+"""The refresh grant: a session's refresh token presented to Wristband, never twice without
+knowing what became of it.
+
+The retry rule: a refresh grant is sent again only after a failure that cannot have reached
+Wristband (the connection refused, the host name not resolving, the proxy or the TLS
+handshake failing, no connection in time: ``deadlines.tracking_delivery`` tells) or after a
+complete 5xx answer. Once its first byte has left and no complete answer came back (a read
+timeout, a connection reset, an answer trickled past the deadline, a body cut short),
+Wristband may have exchanged the token: with rotation, presenting it again would revoke the
+whole token family. It is then never presented again, neither here nor by any later refresh
+(``store.unanswered_refreshes`` records it before it is sent), and the refresh fails with
+``UnansweredRefreshError``, which ends the session. So does a complete 2xx answer that
+cannot be used: Wristband carried the grant out, and its new tokens are lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import replace
+
+from wristband_django.conf import AuthConfig
+from wristband_django.deadlines import deadline, remaining, tracking_delivery
+from wristband_django.errors import InvalidIdTokenError, WristbandError
+from wristband_django.store import unanswered_refreshes
+from wristband_django.store.session_entry import WristbandSession, now_ms
+from wristband_django.wristband.client import TokenResponse, WristbandClient, get_client
+from wristband_django.wristband.id_tokens import UnknownKeyIdTokenError, validate_id_token
+
+logger = logging.getLogger(__name__)
+
+FIRST_BACKOFF_SECONDS = 0.2
+
+
+class UnansweredRefreshError(WristbandError):
+    """A refresh grant may have reached Wristband and no complete answer came back (or one
+    that cannot be used): its refresh token may be spent, so it is never presented again and
+    the session ends.
+    ``error`` is the failure's own code (``timeout``, ``connection_error``...), or
+    ``refresh_outcome_unknown`` when an earlier refresh left the question open."""
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter: 0.2 s, 0.4 s, 0.8 s ... scaled by [0.5, 1)."""
+    return FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
+
+
+def refresh_tokens(
+    config: AuthConfig, session_key: str, entry: WristbandSession
+) -> WristbandSession:
+    """Return ``entry`` with new tokens from Wristband, retrying what cannot have reached it.
+
+    Failures before the request was sent and complete 5xx answers are retried with backoff,
+    up to ``refresh_max_attempts`` and within ``refresh_timeout`` seconds; any other failure
+    is raised at once (``UnansweredRefreshError`` when the grant may have been carried out).
+    The caller holds the session's lock.
+    """
+    if not entry.refresh_token:
+        raise WristbandError("no_refresh_token", "the session has no refresh token")
+    client = get_client(config)
+    with deadline(config.refresh_timeout):  # every attempt, backoff and the key fetch
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                tokens = _present(client, session_key, entry, entry.refresh_token)
+                break
+            except WristbandError as exc:
+                delay = _backoff(attempt)
+                last = attempt >= config.refresh_max_attempts
+                if not exc.retryable or last or delay >= (remaining() or 0.0):
+                    raise
+                logger.info("Token refresh attempt %d failed (%s); retrying", attempt, exc.error)
+                time.sleep(delay)
+        _check_id_token(config, tokens.id_token, entry)
+    refreshed = now_ms()
+    return replace(
+        entry,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token or entry.refresh_token,
+        expires_at=refreshed + (tokens.expires_in - config.token_expiration_buffer) * 1000,
+        refreshed_at=refreshed,
+    )
+
+
+def _present(
+    client: WristbandClient, session_key: str, entry: WristbandSession, refresh_token: str
+) -> TokenResponse:
+    """One refresh grant, recorded as presented before it can leave; the record is dropped
+    again only when the failure shows that the token was not exchanged."""
+    unanswered_refreshes.record(session_key, entry)
+    with tracking_delivery() as delivery:
+        try:
+            return client.refresh(refresh_token)
+        except WristbandError as exc:
+            failure = exc
+    if delivery.sent and failure.status is None:  # sent, and no complete error answer
+        logger.warning(
+            "A token refresh got no usable answer (%s): its refresh token is not presented again",
+            failure.error,
+        )
+        raise UnansweredRefreshError(failure.error, failure.error_description) from failure
+    unanswered_refreshes.forget(session_key)
+    raise failure
+
+
+def _check_id_token(config: AuthConfig, id_token: str | None, entry: WristbandSession) -> None:
+    """Check a refresh's new ID token (OIDC Core 12.2: same iss, sub and aud as at login);
+    the token itself is not kept (see ``store.session_entry``).
+
+    If it cannot be checked now (Wristband's keys unavailable, or a key rotated moments ago
+    whose re-fetch is rate-limited), the refresh stands: the new refresh token has already
+    replaced the old one at Wristband, and dropping it would log the user out. A token that
+    fails its checks still ends the session.
+    """
+    if not id_token:
+        return
+    try:
+        validate_id_token(config, id_token, expected_sub=entry.user_id)
+    except UnknownKeyIdTokenError:
+        logger.warning("Refreshed without checking the new ID token: its key is not known yet")
+    except InvalidIdTokenError:
+        raise
+    except WristbandError as exc:
+        logger.warning(
+            "Refreshed without checking the new ID token: Wristband's keys are unavailable (%s)",
+            exc.error,
+        )
