@@ -31,7 +31,8 @@ from tests.support.network import free_port
 from tests.support.tls import ThrowawayCA, make_ca
 from wristband_django.conf import parse_auth_config
 from wristband_django.testing import FakeWristband
-from wristband_django.wristband.client import Route, redact_credentials
+from wristband_django.wristband.redaction import redact_credentials
+from wristband_django.wristband.route import Route
 
 #: Every variable that could route or trust differently on the machine running the tests.
 NETWORK_VARIABLES = (

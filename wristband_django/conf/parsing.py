@@ -8,8 +8,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -41,6 +40,7 @@ from wristband_django.conf.fields import (
     _typename,
 )
 from wristband_django.conf.hosts import has_tenant_placeholder
+from wristband_django.conf.proxies import _proxy_url
 
 
 def check_tenant_placeholders(
@@ -99,32 +99,6 @@ class Setting:
 
 def _no_check(key: str, value: Any) -> Any:
     return value
-
-
-PROXY_URL_EXAMPLE = (
-    'e.g. "http://proxy.example:3128" (with credentials: http://user:password@host:port); '
-    "None: the environment's proxy variables; False: no proxy"
-)
-
-
-def _proxy_url(key: str, value: Any) -> str | Literal[False] | None:
-    """``None`` (the environment decides), ``False`` (no proxy) or an ``http(s)://`` proxy URL.
-    A message never repeats the value: a proxy URL may carry a password."""
-    if value is None or value is False:
-        return value
-    if not isinstance(value, str):
-        raise _fail(key, f"must be a proxy URL, None or False, not {_typename(value)}")
-    text = value.strip()
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not one)
-    except ValueError:
-        raise _fail(key, "is not a valid URL", PROXY_URL_EXAMPLE) from None
-    if parts.scheme not in ("http", "https"):
-        raise _fail(key, "must start with http:// or https://", PROXY_URL_EXAMPLE)
-    if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise _fail(key, "must be a scheme, host and port only", PROXY_URL_EXAMPLE)
-    return text
 
 
 def _ca_bundle(key: str, value: Any) -> str | None:

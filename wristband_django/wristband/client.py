@@ -5,15 +5,14 @@ timeouts, a total deadline per call (``call_timeout``, tightened by any enclosin
 ``deadline()``), and every failure mapped to a ``WristbandError`` subclass. Nothing here
 logs a request or response body: they carry codes, tokens and secrets.
 
-The proxy and the CA bundle are resolved once per client (``Route``): the settings
-``proxy_url`` and ``ca_bundle`` win; without them, the environment's variables as requests
-reads them. ``trust_env`` stays off all the same, so that ``.netrc`` is never read.
+The proxy and the CA bundle are resolved once per client (``Route``, in ``route.py``): the
+settings ``proxy_url`` and ``ca_bundle`` win; without them, the environment's variables as
+requests reads them. ``trust_env`` stays off all the same, so that ``.netrc`` is never read.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import socket
 import ssl
@@ -22,12 +21,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
-from urllib.request import getproxies
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
-from requests.utils import default_headers, should_bypass_proxies
+from requests.utils import default_headers
 
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
@@ -38,6 +36,7 @@ from wristband_django.errors import (
     WristbandTimeoutError,
     WristbandUnavailableError,
 )
+from wristband_django.wristband.route import Route
 
 logger = logging.getLogger(__name__)
 
@@ -87,109 +86,10 @@ class TokenResponse:
         )
 
 
-#: Where a CA bundle is looked for when ``ca_bundle`` is not set: requests' two variables,
-#: then OpenSSL's (which requests itself ignores).
-CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
 #: OpenSSL verification results that mean "no trusted CA issued this certificate".
 UNTRUSTED_ISSUER_CODES = frozenset({2, 18, 19, 20, 21})
 HOSTNAME_MISMATCH_CODE = 62
 _TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*(.{0,60})")
-
-
-def redact_credentials(url: str) -> str:
-    """``url`` with any ``user:password@`` replaced by ``***@``: for logs and messages."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]))
-
-
-PROXY_SETTING = "the proxy_url setting"
-CA_BUNDLE_SETTING = "the ca_bundle setting"
-
-
-@dataclass(frozen=True)
-class Route:
-    """How calls reach Wristband: through ``proxy`` (``None``: directly), trusting the CAs of
-    ``ca_bundle`` (``None``: requests' default, certifi's), and where each came from: a
-    setting or an environment variable ("" for the defaults)."""
-
-    proxy: str | None = field(default=None, repr=False)  # may carry a password
-    proxy_source: str = ""
-    ca_bundle: str | None = None
-    ca_bundle_source: str = ""
-    https: bool = True
-
-    @classmethod
-    def resolve(cls, config: AuthConfig, url: str) -> Route:
-        """The route for calls to ``url`` (one host: the vanity domain): settings first, then
-        the environment, read now."""
-        proxy, proxy_source = _resolve_proxy(config, url)
-        bundle, bundle_source = config.ca_bundle, CA_BUNDLE_SETTING
-        if bundle is None:
-            found = ((os.environ.get(name), name) for name in CA_BUNDLE_VARIABLES)
-            bundle, bundle_source = next(((v, n) for v, n in found if v), (None, ""))
-        return cls(proxy, proxy_source, bundle, bundle_source, urlsplit(url).scheme == "https")
-
-    def __str__(self) -> str:
-        """The route for a log line: the proxy's credentials redacted, each source named."""
-        if self.proxy is not None:
-            proxy = f"proxy {redact_credentials(self.proxy)} (from {self.proxy_source})"
-        elif self.proxy_source == PROXY_SETTING:
-            proxy = "no proxy (the proxy_url setting is False)"
-        elif self.proxy_source:
-            proxy = f"no proxy ({self.proxy_source} lists the host)"
-        else:
-            proxy = "no proxy"
-        if not self.https:
-            bundle = "no TLS (http)"
-        elif self.ca_bundle is None:
-            bundle = "CA bundle: certifi's (requests' default)"
-        else:
-            bundle = f"CA bundle {self.ca_bundle} (from {self.ca_bundle_source})"
-        return f"{proxy}, {bundle}"
-
-    def ca_bundle_problem(self) -> str | None:
-        """Why the CA bundle cannot be used (``None``: it can, as far as a path tells)."""
-        if not self.https or self.ca_bundle is None or os.path.exists(self.ca_bundle):
-            return None
-        return f"the CA bundle {self.ca_bundle_source} names does not exist: is the path right?"
-
-    def ca_hint(self) -> str:
-        """What to check when no trusted CA issued Wristband's certificate."""
-        if self.ca_bundle_source == CA_BUNDLE_SETTING:
-            hint = "is your CA in the file the ca_bundle setting names?"
-        elif self.ca_bundle_source == "REQUESTS_CA_BUNDLE":
-            hint = "is your CA in REQUESTS_CA_BUNDLE?"
-        elif self.ca_bundle_source:
-            hint = (
-                f"is your CA in the bundle {self.ca_bundle_source} names? (REQUESTS_CA_BUNDLE "
-                "or the ca_bundle setting would win over it)"
-            )
-        else:
-            hint = "is your CA in REQUESTS_CA_BUNDLE? (none is set: only public CAs are trusted)"
-        if self.proxy is not None:
-            hint += " A proxy that inspects TLS presents certificates of its own CA."
-        return hint
-
-
-def _resolve_proxy(config: AuthConfig, url: str) -> tuple[str | None, str]:
-    """The proxy for ``url`` and its source, as requests would choose it from the
-    environment (``{scheme}_proxy``, then ``all_proxy``, any case; ``NO_PROXY``), unless the
-    ``proxy_url`` setting decides."""
-    if config.proxy_url is False:
-        return None, PROXY_SETTING
-    if config.proxy_url:
-        return config.proxy_url, PROXY_SETTING
-    environment = getproxies()
-    scheme = urlsplit(url).scheme
-    key = next((key for key in (scheme, "all") if environment.get(key)), None)
-    if key is None:
-        return None, ""
-    if should_bypass_proxies(url, no_proxy=None):
-        return None, "NO_PROXY"
-    proxy = environment[key]
-    return (proxy if "://" in proxy else f"http://{proxy}"), f"{key.upper()}_PROXY"
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -224,7 +124,7 @@ def _error_from_response(response: requests.Response) -> WristbandError:
     error, description = "", ""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         body = None
     if isinstance(body, dict):
         raw_error = body.get("error")
@@ -278,9 +178,9 @@ class WristbandClient:
             return self._send(method, path, what, left, **kwargs)
 
     def _send(self, method: str, path: str, what: str, left: float, **kwargs: Any) -> Any:
-        problem = self.route.ca_bundle_problem()
+        problem = self.route.problem()  # an unusable proxy variable, a missing CA bundle
         if problem is not None:
-            raise self._network_failure("tls_error", f"{what}: {problem}")
+            raise self._network_failure(problem[0], f"{what}: {problem[1]}")
         started = time.monotonic()
         connect, read = self.timeout
         try:
@@ -317,7 +217,7 @@ class WristbandClient:
             return None
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # nested past the parser's depth
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
 
     def _prepare(
