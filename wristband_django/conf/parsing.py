@@ -189,7 +189,8 @@ SETTINGS: dict[str, Setting] = {
     "proxy_url": Setting(
         _proxy_url,
         "The proxy every call to Wristband goes through: `http://host:port` (`https://` for "
-        "TLS to the proxy; credentials as `http://user:password@host:port`, never logged). "
+        "TLS to the proxy; credentials as `http://user:password@host:port`, percent-encoded "
+        "(`#` as `%23`, `@` as `%40`), never shown). "
         "`None`: the environment's, as requests reads it (`HTTPS_PROXY`, `ALL_PROXY`; "
         "`HTTP_PROXY` for an `http` identity provider), unless `NO_PROXY` lists Wristband's "
         "host; `False`: no proxy, whatever the environment says. See "
@@ -255,7 +256,9 @@ SETTINGS: dict[str, Setting] = {
         '(`["session", "bearer"]`).',
     ),
     "refresh_max_attempts": Setting(
-        _positive_int, "Attempts per refresh for 5xx, connection failures and timeouts."
+        _positive_int,
+        "Attempts per refresh for complete 5xx answers and failures before the request "
+        "leaves; a grant sent without a complete answer is never retried.",
     ),
     "refresh_timeout": Setting(
         _positive_number,
@@ -264,10 +267,11 @@ SETTINGS: dict[str, Setting] = {
     ),
     "keep_session_when_wristband_unavailable": Setting(
         _boolean,
-        "When a refresh still fails after its retries on 5xx, refused connections or "
-        "timeouts: `False` ends the session (Wristband's rule, 401); `True` keeps it and "
+        "When a refresh still fails after its retries on 5xx answers or failures to connect: "
+        "`False` ends the session (Wristband's rule, 401); `True` keeps it and "
         "answers 503 with `Retry-After` until Wristband answers again (the session's next "
-        "refresh is tried 5 s later). `invalid_grant` and other 4xx end it either way. See "
+        "refresh is tried 5 s later). `invalid_grant`, other 4xx and a grant sent without a "
+        "complete answer end it either way. See "
         "[When Wristband is down]"
         "(middleware-and-refresh.md#when-wristband-is-down-at-refresh-time).",
     ),
