@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework.test import APIClient
 
 from tests.support.auth_helpers import log_in
+from tests.support.hostile_tokens import issued_claims
 from wristband_django.testing import FakeTenant, FakeWristband
 from wristband_django.wristband.check_budget import MAX_CHECK_BURST
 
@@ -31,19 +32,6 @@ CUSTOM_DOMAIN_TENANTS = [FakeTenant("acme", custom_domain="login.acme.test"), Fa
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def claims_for(fake: FakeWristband) -> dict[str, Any]:
-    """The claims of an access token Wristband would issue to usr_acme_admin."""
-    now = int(time.time())
-    return {
-        "iss": fake.issuer,
-        "sub": "usr_acme_admin",
-        "tnt_id": "tnt_acme",
-        "client_id": fake.client_id,
-        "iat": now,
-        "exp": now + 3600,
-    }
 
 
 def bearer(token: str) -> Any:
@@ -96,7 +84,7 @@ def validations(fake: FakeWristband) -> int:
 
 @pytest.mark.slow
 def test_jwks_down_sequential_bearer_requests_back_off(wristband: FakeWristband) -> None:
-    token = wristband.sign_access_token(claims_for(wristband))
+    token = wristband.sign_access_token(issued_claims(wristband))
     wristband.inject("jwks", status=500, times=None)
     started = time.monotonic()
     responses = [bearer(token) for _ in range(20)]
@@ -115,7 +103,7 @@ def test_jwks_down_sequential_bearer_requests_back_off(wristband: FakeWristband)
 
 @pytest.mark.slow
 def test_concurrent_bearer_requests_share_one_slow_jwks_fetch(wristband: FakeWristband) -> None:
-    token = wristband.sign_access_token(claims_for(wristband))
+    token = wristband.sign_access_token(issued_claims(wristband))
     wristband.inject("jwks", delay=DELAY, times=None)
     responses, elapsed = concurrently(CONCURRENT, lambda: bearer(token))
     assert [r.status_code for r in responses] == [200] * CONCURRENT
@@ -128,7 +116,7 @@ def test_concurrent_bearer_requests_share_one_failing_slow_fetch(
     wristband: FakeWristband,
 ) -> None:
     """The review's case: a failing, slow JWKS made 6 requests queue for ~9 s."""
-    token = wristband.sign_access_token(claims_for(wristband))
+    token = wristband.sign_access_token(issued_claims(wristband))
     wristband.inject("jwks", status=500, delay=DELAY, times=None)
     responses, elapsed = concurrently(CONCURRENT, lambda: bearer(token))
     assert [r.status_code for r in responses] == [503] * CONCURRENT
@@ -145,7 +133,7 @@ def test_a_key_dropped_from_the_jwks_stops_working_after_the_ttl(
     wristband: FakeWristband, settings: Any
 ) -> None:
     settings.WRISTBAND_AUTH = wristband.auth_settings(jwks_cache_ttl=1)
-    old = wristband.sign_access_token(claims_for(wristband))
+    old = wristband.sign_access_token(issued_claims(wristband))
     assert bearer(old).status_code == 200
     fetched = time.monotonic()
     wristband.rotate_signing_key(keep_old=False)  # Wristband no longer publishes the old key
@@ -155,7 +143,7 @@ def test_a_key_dropped_from_the_jwks_stops_working_after_the_ttl(
     response = bearer(old)
     assert response.status_code == 401 and response.json() == {"detail": REJECTED}
     assert len(wristband.calls("jwks")) == 2  # re-fetched once the TTL ran out
-    new = wristband.sign_access_token(claims_for(wristband))
+    new = wristband.sign_access_token(issued_claims(wristband))
     assert bearer(new).status_code == 200
     assert len(wristband.calls("jwks")) == 2
 
@@ -164,7 +152,7 @@ def test_rs256_bearer_with_an_unknown_kid_is_401_not_503(
     wristband: FakeWristband, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    claims = claims_for(wristband)
+    claims = issued_claims(wristband)
     assert bearer(wristband.sign_access_token(claims)).status_code == 200  # JWKS cached
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     token = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": "kid_unpublished"})
@@ -181,7 +169,7 @@ def test_rs256_bearer_with_an_unknown_kid_after_a_key_rotation_is_401(
     """Wristband rotated its key and dropped the old one: the new key works, and a token
     naming a kid published nowhere is a 401 even when it makes us re-fetch the JWKS."""
     caplog.set_level(logging.DEBUG)
-    claims = claims_for(wristband)
+    claims = issued_claims(wristband)
     wristband.rotate_signing_key(keep_old=False)
     assert bearer(wristband.sign_access_token(claims)).status_code == 200
     forged = jwt.encode(

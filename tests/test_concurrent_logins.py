@@ -10,7 +10,6 @@ slots, logins that picked the same slot lost their state and restarted).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ import pytest
 import requests
 
 from tests.support import figures
-from tests.support.gunicorn_server import gunicorn_server
+from tests.support.gunicorn_server import gunicorn_server, server_env
 from tests.support.network import free_port
 from wristband_django.testing import FakeWristband
 
@@ -130,13 +129,7 @@ def test_three_simultaneous_logins_in_one_browser_each_land_on_their_return_url(
         redirect_uri=f"http://127.0.0.1:{port}/auth/callback/",
     ) as fake:
         auth = fake.auth_settings(dangerously_disable_secure_cookies=True, track_sessions=False)
-        env = {
-            "DJANGO_SETTINGS_MODULE": "tests.support.server_settings",
-            "REDIS_BACKEND": redis_cache["BACKEND"],
-            "REDIS_URL": redis_cache["LOCATION"],
-            "REDIS_KEY_PREFIX": redis_cache["KEY_PREFIX"],
-            "WRISTBAND_TEST_AUTH": json.dumps(auth),
-        }
+        env = server_env(redis_cache, auth)
         with gunicorn_server(port, env, threads=16) as base:
             began = time.monotonic()
             landed = [one_trial(base, fake, trial) for trial in range(TRIALS)]

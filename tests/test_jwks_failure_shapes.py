@@ -40,6 +40,7 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from tests.support import figures
 from tests.support.fuzzing import fuzz
+from tests.support.hostile_tokens import issued_claims
 from wristband_django.bearer import (
     InvalidAccessTokenError,
     WristbandUnavailableError,
@@ -89,17 +90,9 @@ SHAPES = sorted(
 
 
 def claims(fake: FakeWristband) -> dict[str, Any]:
-    """An access token's claims as Wristband issues them to acme's admin."""
-    now = int(time.time())
-    return {
-        "iss": fake.issuer,
-        "sub": "usr_acme_admin",
-        "tnt_id": "tnt_acme",
-        "client_id": fake.client_id,
-        "roles": [{"name": "app:admin"}],  # for the views that require it
-        "iat": now,
-        "exp": now + 600,
-    }
+    """An access token's claims as Wristband issues them to acme's admin, with the role the
+    views that require one ask for."""
+    return issued_claims(fake, roles=[{"name": "app:admin"}])
 
 
 @functools.cache

@@ -5,7 +5,6 @@ refresh-token reuse. And the ``cache.add`` lock's release, on Django's own Redis
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import pytest
 import requests
 from django.core.cache.backends.redis import RedisCache
 
-from tests.support.gunicorn_server import gunicorn_server
+from tests.support.gunicorn_server import gunicorn_server, server_env
 from tests.support.network import free_port
 from wristband_django.store.locks import RELEASE_MARGIN_SECONDS, cache_lock
 from wristband_django.testing import FakeWristband
@@ -65,13 +64,7 @@ def test_one_refresh_for_twenty_concurrent_requests_across_processes(
             dangerously_disable_secure_cookies=True,
             track_sessions=False,  # these servers have no migrated database
         )
-        env = {
-            "DJANGO_SETTINGS_MODULE": "tests.support.server_settings",
-            "REDIS_BACKEND": redis_cache["BACKEND"],
-            "REDIS_URL": redis_cache["LOCATION"],
-            "REDIS_KEY_PREFIX": redis_cache["KEY_PREFIX"],
-            "WRISTBAND_TEST_AUTH": json.dumps(auth),
-        }
+        env = server_env(redis_cache, auth)
         with gunicorn(ports[0], env) as first, gunicorn(ports[1], env) as second:
             browser = log_in(first, fake)
             fake.access_token_ttl = 3600

@@ -4,6 +4,7 @@ M2M tokens)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,10 +12,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def server_env(redis_cache: dict[str, Any], auth: dict[str, Any]) -> dict[str, str]:
+    """The environment of a server process on ``tests.support.server_settings``: sessions in
+    the test's Redis cache (its backend, location and key prefix), ``auth`` as
+    ``WRISTBAND_AUTH``."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "tests.support.server_settings",
+        "REDIS_BACKEND": redis_cache["BACKEND"],
+        "REDIS_URL": redis_cache["LOCATION"],
+        "REDIS_KEY_PREFIX": redis_cache["KEY_PREFIX"],
+        "WRISTBAND_TEST_AUTH": json.dumps(auth),
+    }
 
 
 @contextmanager

@@ -27,6 +27,21 @@ from wristband_django.testing import FakeWristband
 REJECTED_DETAIL = "Invalid or expired access token."
 
 
+def issued_claims(fake: FakeWristband, **extra: Any) -> dict[str, Any]:
+    """Return the claims of an access token Wristband would issue to acme's admin (valid
+    for an hour), with ``extra`` claims added or replaced."""
+    now = int(time.time())
+    claims = {
+        "iss": fake.issuer,
+        "sub": "usr_acme_admin",
+        "tnt_id": "tnt_acme",
+        "client_id": fake.client_id,
+        "iat": now,
+        "exp": now + 3600,
+    }
+    return {**claims, **extra}
+
+
 def claims_of(token: str) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     return claims
