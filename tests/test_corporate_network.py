@@ -28,25 +28,13 @@ from django.test import Client
 from tests.support.auth_helpers import finish_login, log_in, start_login, stored_entry
 from tests.support.connect_proxy import ConnectProxy
 from tests.support.network import free_port
+from tests.support.proxy_redaction import NETWORK_VARIABLES
 from tests.support.tls import ThrowawayCA, make_ca
 from wristband_django.conf import parse_auth_config
 from wristband_django.testing import FakeWristband
 from wristband_django.wristband.redaction import redact_credentials
 from wristband_django.wristband.route import Route
 
-#: Every variable that could route or trust differently on the machine running the tests.
-NETWORK_VARIABLES = (
-    "HTTPS_PROXY",
-    "HTTP_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "NETRC",
-    "REQUEST_METHOD",
-)
 CLIENT_LOGGER = "wristband_django.wristband.client"
 PROXY_PASSWORD = "pr0xy-pa55word-do-not-log"
 #: Explicit URLs, so that a login needs no call before the callback (the login page itself
@@ -64,7 +52,6 @@ def clean_network_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     """No proxy, CA or netrc variable from the machine (either case), and a HOME of our own."""
     for name in NETWORK_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))

@@ -16,8 +16,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
 
-#: Every variable requests (or the CA lookup) reads, in both cases, and the CGI marker that
-#: makes urllib ignore ``HTTP_PROXY``.
+#: Every variable that could route or trust differently on the machine running the tests
+#: (what requests and the CA lookup read, netrc, and the CGI marker that makes urllib ignore
+#: ``HTTP_PROXY``), in both cases.
 NETWORK_VARIABLES = tuple(
     name
     for upper in (
@@ -29,6 +30,7 @@ NETWORK_VARIABLES = tuple(
         "CURL_CA_BUNDLE",
         "SSL_CERT_FILE",
         "SSL_CERT_DIR",
+        "NETRC",
         "REQUEST_METHOD",
     )
     for name in (upper, upper.lower())
