@@ -27,6 +27,8 @@ SUITES = [
     "tests/test_session_cookie_values.py",
     "tests/test_security.py",
     "tests/test_failure_injection.py",
+    "tests/test_tenant_hosts.py",
+    "tests/test_proxy_redaction.py",
 ]
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 COUNTS = [
@@ -41,6 +43,13 @@ COUNTS = [
      "Sessions ended because Wristband's refresh answer was broken (the documented fatal path)"),
     ("log lines checked", "Log lines captured at DEBUG during login, refresh, failures and logout"),
     ("tokens found in logs", "Tokens, codes, secrets or cookie values found in those logs"),
+    ("tenant host requests tried",
+     "Requests with one tenant's credential on every kind of host (incl. fuzzed Host headers)"),
+    ("credentials that acted on another tenant's host",
+     "Requests where a session or token of one tenant acted on another tenant's host"),
+    ("proxy URLs tried in wristband_check, the log and the error page",
+     "Proxy URLs with credentials tried in wristband_check, the log and the error page"),
+    ("proxy password fragments shown", "Proxy password fragments shown anywhere"),
 ]  # fmt: skip
 
 
