@@ -24,7 +24,7 @@ from wristband_django.wristband.check_budget import MAX_CHECK_BURST
 
 pytestmark = pytest.mark.urls("tests.support.drf_urls")
 
-REJECTED = "Invalid or expired access token."
+REJECTED = "The access token is invalid or expired."
 UNAVAILABLE = "Authentication is temporarily unavailable"
 CONCURRENT = 6
 DELAY = 1.0

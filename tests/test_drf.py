@@ -17,7 +17,7 @@ from wristband_django.testing import FakeWristband
 
 pytestmark = pytest.mark.urls("tests.support.drf_urls")
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
-REJECTED = "Invalid or expired access token."
+REJECTED = "The access token is invalid or expired."
 
 
 def refreshes(fake: FakeWristband) -> int:

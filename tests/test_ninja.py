@@ -78,7 +78,7 @@ def test_bad_tokens_are_401_with_the_rfc_6750_challenge(
 def test_without_the_handlers_the_status_is_still_right(wristband: FakeWristband) -> None:
     response = Client().get("/ninja-plain/bearer", HTTP_AUTHORIZATION="Bearer not-a-jwt")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid or expired access token."}
+    assert response.json() == {"detail": "The access token is invalid or expired."}
 
 
 def test_a_bearer_post_needs_no_csrf_token_even_after_the_session_class(

@@ -18,9 +18,8 @@ from django.conf import settings as django_settings
 from django.test import AsyncClient, Client
 
 from tests.support.auth_helpers import expire_access_token, log_in, stored_entry
-from wristband_django.errors import WristbandUnavailableError
+from wristband_django.errors import RETRY_AFTER_SECONDS, WristbandUnavailableError
 from wristband_django.flows.refresh import OUTAGE_BACKOFF_SECONDS
-from wristband_django.responses import RETRY_AFTER_SECONDS
 from wristband_django.sessions import SessionEndedError, access_token, get_session
 from wristband_django.store.access import session_store
 from wristband_django.testing import FakeWristband

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 
 from wristband_django import signals
 from wristband_django.conf import get_config
+from wristband_django.errors import StoreUnavailableError
 from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
 from wristband_django.store import login_records
-from wristband_django.store.outages import StoreUnavailableError
 from wristband_django.store.session_entry import WristbandSession
 
 SHOWN = (

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from wristband_django.conf import get_config
 from wristband_django.errors import (
+    InvalidAccessTokenError,
     StoreUnavailableError,
     WristbandError,
     WristbandUnavailableError,
@@ -20,7 +21,7 @@ from wristband_django.errors import (
 from wristband_django.flows.authentication import bearer_token
 from wristband_django.flows.tenant_hosts import check_token_host
 from wristband_django.wristband import access_tokens
-from wristband_django.wristband.access_tokens import AccessTokenClaims, InvalidAccessTokenError
+from wristband_django.wristband.access_tokens import AccessTokenClaims
 
 __all__ = [
     "AccessTokenClaims",

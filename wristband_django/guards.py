@@ -22,9 +22,7 @@ from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
 from wristband_django.flows.login import authenticated_within
 from wristband_django.store import django_internals
-from wristband_django.store.outages import StoreUnavailableError
 from wristband_django.types import WristbandRequest, WristbandUser
-from wristband_django.wristband.access_tokens import InvalidAccessTokenError
 from wristband_django.wristband.browser_urls import with_query
 
 logger = logging.getLogger(__name__)
@@ -56,15 +54,9 @@ def denial(
     """
     try:
         user = authenticate(request, strategies)
-    except StoreUnavailableError as exc:
-        logger.error("Session store unavailable (%s)", exc)
-        return responses.store_unavailable()
-    except InvalidAccessTokenError as exc:
-        logger.info("Rejected a bearer token: %s", exc.error_description)
-        return responses.invalid_token()
-    except WristbandError as exc:
-        logger.error("Wristband is unavailable: cannot authenticate now (%s)", exc.error)
-        return responses.wristband_unavailable()
+    except WristbandError as exc:  # a bad token (401), the store or Wristband down (503)
+        responses.log_refusal(exc)
+        return responses.error_response(exc)
     if user is None:
         return no_credentials()
     if not csrf_applies(request, user):

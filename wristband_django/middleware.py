@@ -23,14 +23,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.conf import get_config
-from wristband_django.errors import WristbandUnavailableError
+from wristband_django.errors import StoreUnavailableError, WristbandUnavailableError
 from wristband_django.flows import rolling
 from wristband_django.flows.authentication import BEARER, Strategy
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.guards import denial
-from wristband_django.responses import unauthorized
+from wristband_django.responses import log_refusal, unauthorized
 from wristband_django.store import newest_tokens, session_entry
-from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.outages import STORE_ERRORS
 from wristband_django.types import WristbandRequest, WristbandUser
 
 logger = logging.getLogger(__name__)
@@ -107,13 +107,11 @@ class WristbandAuthMiddleware:
             return None  # no session: no store access at all
         try:
             entry = resolve_wristband_session(request)
-        except StoreUnavailableError as exc:
-            logger.error("Session store unavailable (%s)", exc)
+        except (StoreUnavailableError, WristbandUnavailableError) as exc:
+            # Anonymous for this page, the session kept; a decorator or mixin answers 503.
+            log_refusal(exc)
             wristband_request.wristband = None
             return None
-        except WristbandUnavailableError as exc:  # kept: keep_session_when_wristband_unavailable
-            logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
-            return None  # anonymous for this page; a decorator or mixin answers 503
         if entry is not None:
             wristband_request.wristband_user = WristbandUser.from_session(entry)
         return None

@@ -97,17 +97,6 @@ def unauthorized(
     return _never_cached(JsonResponse(body, status=401, headers=headers))
 
 
-def invalid_token() -> JsonResponse:
-    """401 for a bearer token that is malformed, forged, expired or not for this app
-    (RFC 6750). Generic on purpose: the reason is logged, never echoed."""
-    body = {
-        "error": "invalid_token",
-        "error_description": "The access token is invalid or expired.",
-    }
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-    return _never_cached(JsonResponse(body, status=401, headers=headers))
-
-
 def forbidden() -> JsonResponse:
     """403: authenticated, but without any of the roles this needs."""
     body = {"error": "forbidden", "error_description": "You lack the role this needs."}
@@ -119,27 +108,28 @@ def _never_cached(response: JsonResponse) -> JsonResponse:
     return response
 
 
-RETRY_AFTER_SECONDS = 5
+def error_response(error: WristbandError) -> JsonResponse:
+    """Return the JSON answer to ``error``, as its class describes it: its ``status_code``,
+    the ``error`` and ``error_description`` a client may see, and ``WWW-Authenticate`` and
+    ``Retry-After`` where the class has them; never cached. The one place that renders an
+    error of this app as an API answer (the DRF and django-ninja adapters read the same
+    attributes)."""
+    body = {"error": error.shown_error, "error_description": error.shown_description}
+    headers = {}
+    if error.www_authenticate is not None:
+        headers["WWW-Authenticate"] = error.www_authenticate
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return _never_cached(JsonResponse(body, status=error.status_code, headers=headers or None))
 
 
-def store_unavailable() -> JsonResponse:
-    """503: the session store is down. Not a 401: the user is still logged in."""
-    body = {
-        "error": "session_store_unavailable",
-        "error_description": "Sessions are temporarily unavailable; try again shortly.",
-    }
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return _never_cached(JsonResponse(body, status=503, headers=headers))
-
-
-def wristband_unavailable() -> JsonResponse:
-    """503: Wristband's keys could not be had, so no bearer token can be checked now."""
-    body = {
-        "error": "wristband_unavailable",
-        "error_description": "Authentication is temporarily unavailable; try again shortly.",
-    }
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    return _never_cached(JsonResponse(body, status=503, headers=headers))
+def log_refusal(error: WristbandError) -> None:
+    """Log why a request could not be authenticated: at ERROR an outage (the store or
+    Wristband: ours to fix), at INFO anything else (a bad token: the caller's). The message
+    holds the error's code and description, which never contain a token."""
+    level = logging.ERROR if error.status_code >= 500 else logging.INFO
+    logger.log(level, "Cannot authenticate this request: %s (%s)", error.error,
+               error.error_description or error.shown_error)  # fmt: skip
 
 
 def step_up_required(login_url: str, max_age: int, *, bearer: bool = False) -> JsonResponse:

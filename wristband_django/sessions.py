@@ -39,7 +39,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from wristband_django import signals
 from wristband_django.conf import get_config
-from wristband_django.errors import WristbandError
+from wristband_django.errors import SessionEndedError
 from wristband_django.flows import end_session as end_session_flow
 from wristband_django.flows.refresh import fresh_session_by_key
 from wristband_django.store.access import is_usable_key
@@ -48,16 +48,6 @@ from wristband_django.store.session_entry import WristbandSession
 __all__ = ["SessionEndedError", "access_token", "end_session", "get_session"]
 
 SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
-
-
-class SessionEndedError(WristbandError):
-    """There is no Wristband session under this key (any more): the user logs in again.
-    (When a refresh that cannot succeed ended it just now, ``refresh_failed`` was sent.)"""
-
-    def __init__(
-        self, error_description: str = "there is no Wristband session under this key"
-    ) -> None:
-        super().__init__("session_ended", error_description)
 
 
 def _checked(session_key: str) -> bool:

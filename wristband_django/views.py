@@ -30,7 +30,11 @@ from django.views.decorators.csrf import csrf_protect
 from wristband_django import signals
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.deadlines import deadline
-from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.errors import (
+    StoreUnavailableError,
+    WristbandError,
+    WristbandUnavailableError,
+)
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows.callback import (
     complete_login,
@@ -54,14 +58,9 @@ from wristband_django.flows.logout import (
 )
 from wristband_django.flows.return_urls import safe_return_url
 from wristband_django.flows.session_cookie import send_session_cookie
-from wristband_django.responses import (
-    RETRY_AFTER_SECONDS,
-    store_unavailable,
-    unauthorized,
-    wristband_unavailable,
-)
+from wristband_django.responses import error_response, log_refusal, unauthorized
 from wristband_django.store.access import keep_session_cookie
-from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.outages import STORE_ERRORS
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.wristband.auto_configuration import SdkConfiguration, get_sdk_configuration
 from wristband_django.wristband.tenants import resolve_login_tenant
@@ -70,6 +69,13 @@ logger = logging.getLogger(__name__)
 
 #: What a session store that does not answer raises, ours and its client's.
 STORE_DOWN: tuple[type[BaseException], ...] = (StoreUnavailableError, *STORE_ERRORS)
+
+
+def _store_down(exc: BaseException) -> StoreUnavailableError:
+    """Return ``exc``, a store that did not answer, as the ``StoreUnavailableError`` it means."""
+    if isinstance(exc, StoreUnavailableError):
+        return exc
+    return StoreUnavailableError(type(exc).__name__)
 
 
 class Redirect(HttpResponseRedirect):
@@ -148,13 +154,12 @@ class WristbandView(View):
     def store_unavailable_response(self, exc: BaseException) -> HttpResponse:
         """503 for a session store that did not answer; the browser's cookie is left alone
         (nothing was ended, the user is still logged in)."""
-        logger.error("Session store unavailable (%s)", type(exc).__name__)
+        down = _store_down(exc)
+        log_refusal(down)
         keep_session_cookie(self.request)
-        unavailable = WristbandError(
-            "session_store_unavailable", "Sessions are temporarily unavailable; try again shortly."
-        )
-        response = self.error_response(unavailable, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        shown = WristbandError(down.shown_error, down.shown_description)
+        response = self.error_response(shown, status=down.status_code)
+        response["Retry-After"] = str(down.retry_after)
         return response
 
 
@@ -288,9 +293,7 @@ class CallbackView(WristbandView):
         try:
             started = start_session(request, entry)
         except STORE_DOWN as exc:
-            down = WristbandError(
-                "session_store_unavailable", "Sessions are temporarily unavailable."
-            )
+            down = _store_down(exc)
             unavailable = self.store_unavailable_response(exc)
             reason = signals.LoginFailure.SESSION_STORE_UNAVAILABLE
             return self._failed(reason, down, unavailable, prompt=prompt)
@@ -383,11 +386,9 @@ class SessionDataView(WristbandView):
     def get(self, request: HttpRequest) -> JsonResponse:
         try:
             entry = resolve_wristband_session(request)  # refreshed if expired
-        except StoreUnavailableError:
-            return store_unavailable()
-        except WristbandUnavailableError as exc:  # keep_session_when_wristband_unavailable
-            logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
-            return wristband_unavailable()
+        except (StoreUnavailableError, WristbandUnavailableError) as exc:  # the session kept
+            log_refusal(exc)
+            return error_response(exc)
         if entry is None:
             return unauthorized(request)
         return JsonResponse(self.get_data(entry))

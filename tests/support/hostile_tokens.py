@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from wristband_django.testing import FakeWristband
 
 #: What every refused token gets from DRF (plain views and ninja answer with their own body).
-REJECTED_DETAIL = "Invalid or expired access token."
+REJECTED_DETAIL = "The access token is invalid or expired."
 
 
 def issued_claims(fake: FakeWristband, **extra: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ when not authenticated at all).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -21,10 +20,14 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.errors import (
+    InvalidAccessTokenError,
+    StoreUnavailableError,
+    WristbandError,
+    WristbandUnavailableError,
+)
 from wristband_django.flows.authentication import BEARER, SESSION, authenticate
-from wristband_django.responses import RETRY_AFTER_SECONDS
-from wristband_django.store.outages import StoreUnavailableError
+from wristband_django.responses import log_refusal
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.types import (
     AccessTokenClaims,
@@ -32,11 +35,6 @@ from wristband_django.types import (
     WristbandUser,
     role_names,
 )
-from wristband_django.wristband.access_tokens import InvalidAccessTokenError
-
-logger = logging.getLogger(__name__)
-
-REJECTED_DETAIL = "Invalid or expired access token."
 
 __all__ = [
     "HasWristbandRole",
@@ -50,10 +48,10 @@ __all__ = [
 class SessionStoreUnavailable(exceptions.APIException):
     """503: the session store is down; the user is still logged in (not a 401)."""
 
-    status_code = 503
-    default_detail = "Sessions are temporarily unavailable; try again shortly."
-    default_code = "session_store_unavailable"
-    wait = RETRY_AFTER_SECONDS  # DRF's exception handler sends it as Retry-After
+    status_code = StoreUnavailableError.status_code
+    default_detail = StoreUnavailableError.public_description
+    default_code = StoreUnavailableError.public_error
+    wait = StoreUnavailableError.retry_after  # DRF's exception handler sends it as Retry-After
 
 
 class WristbandUnavailable(exceptions.APIException):
@@ -61,10 +59,21 @@ class WristbandUnavailable(exceptions.APIException):
     checked right now; or a session's refresh found Wristband down and
     ``keep_session_when_wristband_unavailable`` kept the session."""
 
-    status_code = 503
-    default_detail = "Authentication is temporarily unavailable; try again shortly."
-    default_code = "wristband_unavailable"
-    wait = RETRY_AFTER_SECONDS  # DRF's exception handler sends it as Retry-After
+    status_code = WristbandUnavailableError.status_code
+    default_detail = WristbandUnavailableError.public_description
+    default_code = WristbandUnavailableError.public_error
+    wait = WristbandUnavailableError.retry_after  # DRF's exception handler sends it
+
+
+def _api_exception(error: WristbandError) -> exceptions.APIException:
+    """Return DRF's exception for ``error`` (logged): 401 for a bad token (DRF adds the
+    authentication class's challenge), 503 for the store or Wristband down."""
+    log_refusal(error)
+    if isinstance(error, StoreUnavailableError):
+        return SessionStoreUnavailable()
+    if isinstance(error, InvalidAccessTokenError):
+        return exceptions.AuthenticationFailed(error.shown_description)
+    return WristbandUnavailable()
 
 
 class WristbandSessionAuthentication(SessionAuthentication):
@@ -79,12 +88,8 @@ class WristbandSessionAuthentication(SessionAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, WristbandSession] | None:
         try:
             found = authenticate(request._request, (SESSION,))  # refused on another tenant's host
-        except StoreUnavailableError as exc:
-            logger.error("Session store unavailable (%s)", exc)
-            raise SessionStoreUnavailable() from exc
-        except WristbandUnavailableError as exc:  # keep_session_when_wristband_unavailable
-            logger.error("Wristband unavailable; the session is kept (%s)", exc.error)
-            raise WristbandUnavailable() from exc
+        except WristbandError as exc:  # the store or Wristband down: the session kept
+            raise _api_exception(exc) from exc
         entry = cast(WristbandRequest, request._request).wristband
         if found is None or entry is None:
             return None
@@ -118,15 +123,8 @@ class WristbandBearerAuthentication(BaseAuthentication):
         try:
             # The token's tenant must be the host's, and a session beside it the same user's.
             user = authenticate(request._request, (BEARER,))
-        except InvalidAccessTokenError as exc:
-            logger.info("Rejected a bearer token: %s", exc.error_description)
-            raise exceptions.AuthenticationFailed(REJECTED_DETAIL) from exc
-        except StoreUnavailableError as exc:
-            logger.error("Session store unavailable (%s)", exc)
-            raise SessionStoreUnavailable() from exc
         except WristbandError as exc:
-            logger.error("Could not validate a bearer token (%s)", exc.error)
-            raise WristbandUnavailable() from exc
+            raise _api_exception(exc) from exc
         claims = cast(WristbandRequest, request._request).wristband_token
         if user is None or claims is None:
             return None

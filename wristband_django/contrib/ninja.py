@@ -14,7 +14,6 @@ for plain views. ``add_exception_handlers(api)`` adds RFC 6750's ``WWW-Authentic
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection
 from typing import Any
 
@@ -27,12 +26,8 @@ from ninja.utils import check_csrf
 
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
-from wristband_django.responses import RETRY_AFTER_SECONDS
-from wristband_django.store.outages import StoreUnavailableError
+from wristband_django.responses import log_refusal
 from wristband_django.types import WristbandUser
-from wristband_django.wristband.access_tokens import InvalidAccessTokenError
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "WristbandAuthError",
@@ -49,33 +44,26 @@ class WristbandAuthError(HttpError):
         super().__init__(status_code, message)
         self.headers = headers or {}
 
+    @classmethod
+    def from_error(cls, error: WristbandError) -> WristbandAuthError:
+        """Return the answer to ``error`` (logged), with the status, description and
+        ``WWW-Authenticate`` and ``Retry-After`` headers its class gives it."""
+        log_refusal(error)
+        headers = {}
+        if error.www_authenticate is not None:
+            headers["WWW-Authenticate"] = error.www_authenticate
+        if error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
+        return cls(error.status_code, error.shown_description, headers)
+
 
 def _caller(
     request: HttpRequest, strategy: Strategy, roles: Collection[str]
 ) -> WristbandUser | None:
     try:
         user = authenticate(request, (strategy,))
-    except StoreUnavailableError as exc:
-        logger.error("Session store unavailable (%s)", exc)
-        raise WristbandAuthError(
-            503,
-            "Sessions are temporarily unavailable; try again shortly.",
-            {"Retry-After": str(RETRY_AFTER_SECONDS)},
-        ) from exc
-    except InvalidAccessTokenError as exc:
-        logger.info("Rejected a bearer token: %s", exc.error_description)
-        raise WristbandAuthError(
-            401,
-            "Invalid or expired access token.",
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from exc
-    except WristbandError as exc:
-        logger.error("Wristband is unavailable: cannot authenticate now (%s)", exc.error)
-        raise WristbandAuthError(
-            503,
-            "Authentication is temporarily unavailable; try again shortly.",
-            {"Retry-After": str(RETRY_AFTER_SECONDS)},
-        ) from exc
+    except WristbandError as exc:  # a bad token (401), the store or Wristband down (503)
+        raise WristbandAuthError.from_error(exc) from exc
     if user is not None and roles and not user.has_any_role(roles):
         raise WristbandAuthError(403, "You lack the role this needs.")
     return user

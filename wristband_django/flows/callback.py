@@ -20,11 +20,15 @@ from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 
 from wristband_django.conf import AuthConfig, get_config
-from wristband_django.errors import InvalidGrantError, StoreUnavailableError, WristbandError
+from wristband_django.errors import (
+    InvalidGrantError,
+    MaxAgeExceededError,
+    StoreUnavailableError,
+    WristbandError,
+)
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows import rolling, tenant_hosts
 from wristband_django.flows.code_exchange import (
-    MaxAgeExceededError,
     exchange,
     failure_reason,
     scrubbed,

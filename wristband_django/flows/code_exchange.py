@@ -8,7 +8,12 @@ user and tenant. Also the ``LoginFailure`` reason of an error that stopped an ex
 from __future__ import annotations
 
 from wristband_django.conf import AuthConfig
-from wristband_django.errors import InvalidGrantError, InvalidIdTokenError, WristbandError
+from wristband_django.errors import (
+    InvalidGrantError,
+    InvalidIdTokenError,
+    MaxAgeExceededError,
+    WristbandError,
+)
 from wristband_django.flows.login import auth_time_of, authenticated_within, callback_url
 from wristband_django.flows.login_state import LoginState
 from wristband_django.signals import LoginFailure
@@ -16,14 +21,6 @@ from wristband_django.store.session_entry import WristbandSession, now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.client import get_client
 from wristband_django.wristband.id_tokens import validate_id_token
-
-
-class MaxAgeExceededError(WristbandError):
-    """A login that asked for ``max_age`` got an ID token whose ``auth_time`` is older, or
-    none (OpenID Connect Core 3.1.2.1: ``auth_time`` is then required)."""
-
-    def __init__(self, error_description: str):
-        super().__init__("max_age_exceeded", error_description)
 
 
 def failure_reason(error: WristbandError) -> str:

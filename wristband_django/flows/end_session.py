@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 
 from wristband_django.conf import AuthConfig
-from wristband_django.errors import WristbandError
+from wristband_django.errors import StoreUnavailableError, WristbandError
 from wristband_django.store import login_records, newest_tokens, session_entry
 from wristband_django.store.access import load_stored_session
 from wristband_django.store.locks import session_lock
-from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.outages import STORE_ERRORS
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.wristband.client import get_client
 

@@ -61,7 +61,7 @@ logger = logging.getLogger(__name__)
 
 #: With ``keep_session_when_wristband_unavailable``: how long a session whose refresh found
 #: Wristband unavailable waits before its next try; the ``Retry-After`` of the 503 answers
-#: (``responses.RETRY_AFTER_SECONDS``).
+#: (``errors.RETRY_AFTER_SECONDS``).
 OUTAGE_BACKOFF_SECONDS = 5
 #: Slack between the wall clocks of processes and machines, when deciding whether a refresh
 #: that presented a token may still be waiting for its answer.

@@ -22,11 +22,14 @@ from django.http import HttpRequest
 from django.http.request import split_domain_port
 
 from wristband_django.conf import AuthConfig
-from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.errors import (
+    InvalidAccessTokenError,
+    WristbandError,
+    WristbandUnavailableError,
+)
 from wristband_django.store import tenant_directory
 from wristband_django.store.session_entry import WristbandSession
 from wristband_django.types import AccessTokenClaims
-from wristband_django.wristband.access_tokens import InvalidAccessTokenError
 from wristband_django.wristband.auto_configuration import get_sdk_configuration
 
 

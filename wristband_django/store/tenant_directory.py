@@ -18,8 +18,9 @@ import time
 from collections import OrderedDict
 
 from wristband_django.conf import register_cache_reset
+from wristband_django.errors import StoreUnavailableError
 from wristband_django.store.locks import lock_cache
-from wristband_django.store.outages import STORE_ERRORS, StoreUnavailableError
+from wristband_django.store.outages import STORE_ERRORS
 
 #: How long the cache keeps a pair after the last login or session that confirmed it.
 ENTRY_SECONDS = 30 * 24 * 3600

@@ -19,7 +19,7 @@ from typing import Any
 import jwt
 
 from wristband_django.conf import AuthConfig
-from wristband_django.errors import WristbandError
+from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.wristband import jwks
 from wristband_django.wristband.claims import (
     WristbandRole,
@@ -31,13 +31,6 @@ from wristband_django.wristband.claims import (
 
 #: Longer bearer values are rejected before any parsing.
 MAX_TOKEN_LENGTH = 8192
-
-
-class InvalidAccessTokenError(WristbandError):
-    """The access token failed validation; the description never contains the token."""
-
-    def __init__(self, error_description: str):
-        super().__init__("invalid_token", error_description)
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,13 @@ from typing import Any
 import jwt
 
 from wristband_django.conf import AuthConfig
-from wristband_django.errors import InvalidIdTokenError
+from wristband_django.errors import InvalidIdTokenError, UnknownKeyIdTokenError
 from wristband_django.wristband.jwks import (
     ALGORITHM,
     UnknownSigningKeyError,
     UnusableJwtError,
     rs256_signing_key,
 )
-
-
-class UnknownKeyIdTokenError(InvalidIdTokenError):
-    """An ID token signed with a key not (yet) known here: it cannot be checked, which is not
-    proof that it is forged (Wristband may have rotated its key moments ago)."""
 
 
 def validate_id_token(

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from wristband_django.conf import get_config
+from wristband_django.errors import StoreUnavailableError
 from wristband_django.flows.end_session import purge_ended_sessions
-from wristband_django.store.outages import StoreUnavailableError
 
 
 class Command(BaseCommand):
