@@ -29,7 +29,8 @@ from tests.support.auth_helpers import query_of
 from tests.support.fuzzing import fuzz
 from wristband_django.flows.login_restarts import MAX_RESTARTS, PARAMETER
 from wristband_django.testing import FakeTenant, FakeWristband
-from wristband_django.testing.browser import ERROR_HEADER, USER_HEADER, FakeBrowser
+from wristband_django.testing.browser_protocol import AUTHORIZE_PATH, ERROR_HEADER, USER_HEADER
+from wristband_django.testing.fake_browser import FakeBrowser
 
 TENANTS = [FakeTenant("acme"), FakeTenant("globex")]
 SUBDOMAINS = {
@@ -40,7 +41,6 @@ SUBDOMAINS = {
 #: Far more hops than any bounded login takes: reaching it is a loop.
 MAX_HOPS = 60
 USER = "member@acme.test"
-AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
 
 
 @dataclass

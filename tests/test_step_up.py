@@ -30,7 +30,7 @@ from wristband_django.decorators import wristband_required
 from wristband_django.flows import login_state
 from wristband_django.store import session_entry
 from wristband_django.testing import FakeTenant, FakeWristband
-from wristband_django.testing.browser import FakeBrowser
+from wristband_django.testing.fake_browser import FakeBrowser
 
 pytestmark = pytest.mark.usefixtures("wristband")
 

@@ -18,7 +18,8 @@ from tests.fake.test_fake_wristband import (
     verify,
 )
 from wristband_django.testing import FakeWristband
-from wristband_django.testing.browser import SESSION_COOKIE, FakeBrowser
+from wristband_django.testing.browser_protocol import SESSION_COOKIE
+from wristband_django.testing.fake_browser import FakeBrowser
 
 
 def id_claims(fake: FakeWristband, login: Login, callback: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from wristband_django.conf.auth_config import AuthConfig
+from wristband_django.conf.bounds import LOCK_MARGIN_SECONDS
 from wristband_django.conf.fields import SETTING
 from wristband_django.conf.hosts import (
     DNS_LABEL,
@@ -24,12 +25,8 @@ from wristband_django.conf.hosts import (
     hostname_error,
     is_absolute_http_url,
 )
-from wristband_django.conf.parsing import (
-    LOCK_MARGIN_SECONDS,
-    SETTING_KEYS,
-    check_tenant_placeholders,
-    parse_auth_config,
-)
+from wristband_django.conf.parsing import SETTING_KEYS
+from wristband_django.conf.validation import check_tenant_placeholders, parse_auth_config
 
 __all__ = [
     "DNS_LABEL",

@@ -1,84 +1,29 @@
-"""``parse_auth_config``: a ``WRISTBAND_AUTH`` dict to an ``AuthConfig``, every key checked,
-unknown keys refused with a "did you mean", and the combinations that would break a
-guarantee refused too."""
+"""The ``WRISTBAND_AUTH`` keys (``SETTINGS``): each key's parser, what it means and, where
+``AuthConfig`` does not tell, its default.
+
+``conf.validation.parse_auth_config`` checks a settings dict key by key with this table; the
+configuration reference in ``docs/configuration.md`` is generated from it
+(``docs/hooks/settings_reference.py``), so a new key gets its description here, next to
+its parser.
+"""
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
+from wristband_django.conf import fields, proxies
 from wristband_django.conf.auth_config import AuthConfig
-from wristband_django.conf.fields import (
-    MIN_SECRET_LENGTH,
-    SETTING,
-    _absolute_url,
-    _boolean,
-    _bounded_int,
-    _choices,
-    _fail,
-    _host,
-    _host_list,
-    _login_state_secrets,
-    _non_negative_int,
-    _optional_boolean,
-    _optional_host,
-    _optional_string,
-    _optional_string_list,
-    _path_patterns,
-    _positive_int,
-    _positive_number,
-    _return_url,
-    _secret_list,
-    _string,
-    _string_list,
-    _tenant_name,
-    _typename,
+from wristband_django.conf.bounds import (
+    DEFAULT_LOCK_MARGIN_SECONDS,
+    LOCK_MARGIN_SECONDS,
+    LOGIN_COOKIE_BUDGET_RANGE,
+    MAX_JWT_LEEWAY,
 )
-from wristband_django.conf.hosts import has_tenant_placeholder
-from wristband_django.conf.proxies import _proxy_url
-
-
-def check_tenant_placeholders(
-    urls: Mapping[str, str | None], root_domain: str | None, *, source: str = ""
-) -> None:
-    """Tenant-subdomain URLs need ``parse_tenant_from_root_domain`` and the reverse."""
-    for key, url in urls.items():
-        if url is None:
-            continue
-        if root_domain and not has_tenant_placeholder(url):
-            raise _fail(
-                key,
-                f"has no {{tenant_name}} placeholder{source}, but parse_tenant_from_root_domain "
-                "is set",
-                f"use e.g. https://{{tenant_name}}.{root_domain}/auth/... or remove "
-                "parse_tenant_from_root_domain",
-            )
-        if not root_domain and has_tenant_placeholder(url):
-            raise _fail(
-                key,
-                f"contains a tenant placeholder{source}, but parse_tenant_from_root_domain "
-                "is not set",
-                "set parse_tenant_from_root_domain to your root domain (e.g. yourapp.io) or "
-                "remove the placeholder",
-            )
-
 
 #: How a request may authenticate: its Wristband session (cookie), a bearer access token.
 STRATEGIES = ("session", "bearer")
-#: Clock skew tolerated on JWT times; more would keep expired tokens usable for long.
-MAX_JWT_LEEWAY = 300
-#: Time a refresh lock must outlive the refresh deadline (the holder's own store writes),
-#: and the margin it is given when ``refresh_lock_timeout`` is not set.
-LOCK_MARGIN_SECONDS = 3.0
-DEFAULT_LOCK_MARGIN_SECONDS = 5.0
-#: Login cookies must leave room for the app's own under the common 8 KB header limit, and
-#: hold three pending logins with a return URL.
-LOGIN_COOKIE_BUDGET_RANGE = (4096, 6144)
 
 
 @dataclass(frozen=True)
@@ -97,97 +42,85 @@ class Setting:
     default: str | None = None
 
 
-def _no_check(key: str, value: Any) -> Any:
-    return value
-
-
-def _ca_bundle(key: str, value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(key, "must be the path of a PEM file of CA certificates, or None")
-    return value.strip()
-
-
 SETTINGS: dict[str, Setting] = {
-    "client_id": Setting(_string, "The Wristband OAuth2 client id."),
-    "client_secret": Setting(_string, "The client secret."),
+    "client_id": Setting(fields.string, "The Wristband OAuth2 client id."),
+    "client_secret": Setting(fields.string, "The client secret."),
     "wristband_application_vanity_domain": Setting(
-        _string,  # checked as a host in parse_auth_config
+        fields.string,  # checked as a host in parse_auth_config
         "The application's vanity domain, e.g. `yourapp-yourco.us.wristband.dev` (a host "
         "name, no scheme; a port if Wristband is reached on another one, e.g. "
         "`auth.yourapp.io:8443`).",
     ),
     "auto_configure_enabled": Setting(
-        _boolean,
+        fields.boolean,
         "Fetch the values marked *auto* from Wristband's SDK-configuration endpoint on first "
         "use; values you set always win. When `False`, `login_url` and `redirect_uri` are "
         "required.",
     ),
     "login_url": Setting(
-        _absolute_url,
+        fields.absolute_url,
         "This app's Login endpoint URL; contains `{tenant_name}` (or the legacy "
         "`{tenant_domain}`) when tenants use subdomains.",
         default="*auto*",
     ),
     "redirect_uri": Setting(
-        _absolute_url,
+        fields.absolute_url,
         "This app's Callback endpoint URL, same placeholder rule.",
         default="*auto*",
     ),
     "parse_tenant_from_root_domain": Setting(
-        _optional_string,  # checked as a host in parse_auth_config
+        fields.optional_string,  # checked as a host in parse_auth_config
         "The root domain after the tenant subdomain (`yourapp.io`, no port) when tenants use "
         "subdomains.",
         default="*auto* / `None`",
     ),
     "is_application_custom_domain_active": Setting(
-        _optional_boolean,
+        fields.optional_boolean,
         "Tenant hosts are `{tenant}.{vanity domain}` instead of `{tenant}-{vanity domain}`.",
         default="*auto* / `False`",
     ),
     "custom_application_login_page_url": Setting(
-        _absolute_url,
+        fields.absolute_url,
         "Your self-hosted tenant discovery page, used instead of Wristband's.",
         default="*auto* / `None`",
     ),
     "login_state_secret": Setting(
-        _no_check,  # needs client_secret: parsed in parse_auth_config
-        f"At least {MIN_SECRET_LENGTH} characters; a list rotates secrets (the first seals, "
+        fields.unchecked,  # needs client_secret: parsed in parse_auth_config
+        f"At least {fields.MIN_SECRET_LENGTH} characters; a list rotates secrets (the first seals, "
         "all open).",
         default="`client_secret`",
     ),
-    "scopes": Setting(_string_list, "Requested scopes; must include `openid`."),
+    "scopes": Setting(fields.string_list, "Requested scopes; must include `openid`."),
     "token_expiration_buffer": Setting(
-        _non_negative_int, "Seconds subtracted from the access token lifetime."
+        fields.non_negative_int, "Seconds subtracted from the access token lifetime."
     ),
     "dangerously_disable_secure_cookies": Setting(
-        _boolean, "Drop the `Secure` cookie attribute (local http only)."
+        fields.boolean, "Drop the `Secure` cookie attribute (local http only)."
     ),
     "dangerously_allow_http_idp": Setting(
-        _boolean,
+        fields.boolean,
         "Talk to the identity provider over `http`: for `wristband_django.testing` and demos "
         "only; real Wristband is https-only.",
     ),
     "connect_timeout": Setting(
-        _positive_number, "Seconds to connect to Wristband (never unlimited)."
+        fields.positive_number, "Seconds to connect to Wristband (never unlimited)."
     ),
     "read_timeout": Setting(
-        _positive_number,
+        fields.positive_number,
         "Seconds to wait for any one read from Wristband (never unlimited).",
     ),
     "call_timeout": Setting(
-        _positive_number,
+        fields.positive_number,
         "Total seconds one call to Wristband may take: connecting, sending and every byte of "
         "the answer, however slowly it trickles. A tighter flow deadline below wins.",
     ),
     "callback_timeout": Setting(
-        _positive_number,
+        fields.positive_number,
         "Total seconds for all of a callback's calls to Wristband together (code exchange, "
         "keys, userinfo).",
     ),
     "proxy_url": Setting(
-        _proxy_url,
+        proxies.proxy_url,
         "The proxy every call to Wristband goes through: `http://host:port` (`https://` for "
         "TLS to the proxy; credentials as `http://user:password@host:port`, percent-encoded "
         "(`#` as `%23`, `@` as `%40`), never shown). "
@@ -198,7 +131,7 @@ SETTINGS: dict[str, Setting] = {
         default="`None` (the environment's)",
     ),
     "ca_bundle": Setting(
-        _ca_bundle,
+        fields.ca_bundle,
         "Path of a PEM file (or an OpenSSL hashed directory) with the CA certificates that "
         "Wristband's certificate is checked against, instead of the default ones. `None`: "
         "the first of `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE` (requests' variables), "
@@ -206,67 +139,69 @@ SETTINGS: dict[str, Setting] = {
         "CAs (requests' default). See [Proxies and private CAs](#proxies-and-private-cas).",
         default="`None` (the environment's)",
     ),
-    "default_return_url": Setting(_return_url, "Where the callback lands without a return URL."),
+    "default_return_url": Setting(
+        fields.return_url, "Where the callback lands without a return URL."
+    ),
     "allowed_return_url_hosts": Setting(
-        lambda key, value: _host_list(key, value, allow_port=True) or (),
+        lambda key, value: fields.host_list(key, value, allow_port=True) or (),
         "Hosts besides the request's own that `return_url` may point to (e.g. your SPA's).",
     ),
     "return_url_max_length": Setting(
-        _positive_int,
+        fields.positive_int,
         "Longer return URLs are dropped; so is one that would not fit the login cookie's "
         "share of `login_cookie_budget` once sealed (non-ASCII counts in bytes).",
     ),
     "login_cookie_budget": Setting(
-        _positive_int,
+        fields.positive_int,
         "Bytes the (at most three) login-state cookies may add to the Cookie header "
         f"together, {LOGIN_COOKIE_BUDGET_RANGE[0]} to {LOGIN_COOKIE_BUDGET_RANGE[1]}.",
     ),
-    "default_tenant_name": Setting(_tenant_name, "Tenant used when the request names none."),
+    "default_tenant_name": Setting(fields.tenant_name, "Tenant used when the request names none."),
     "default_tenant_custom_domain": Setting(
-        _optional_host,
+        fields.optional_host,
         "Tenant custom domain used when the request names none (before `default_tenant_name`).",
     ),
     "tenant_custom_domains": Setting(
-        _host_list,
+        fields.host_list,
         "Allow-list of tenant custom domains; when set, Wristband's validation endpoint is "
         "not asked.",
     ),
     "logout_redirect_url": Setting(
-        _absolute_url,
+        fields.absolute_url,
         "Where Wristband sends the browser after logout (default: your login URL).",
     ),
     "allow_logout_get": Setting(
-        _boolean,
+        fields.boolean,
         "Also log out on `GET` (Wristband's React SDK navigates to the logout URL), but only "
         "for this site's own top-level navigations (Fetch Metadata); any other `GET` gets a "
         "confirmation page.",
     ),
     "session_metadata_claims": Setting(
-        _string_list, "Stored claims the Session endpoint returns as `metadata`."
+        fields.string_list, "Stored claims the Session endpoint returns as `metadata`."
     ),
     "protected_paths": Setting(
-        _path_patterns,
+        fields.path_patterns,
         "Path prefixes (`/api/`) or regular expressions (`^/reports/\\d+/`) where the "
         "middleware answers 401 without a session.",
     ),
     "protected_paths_strategies": Setting(
-        lambda key, value: _choices(key, value, allowed=STRATEGIES),
+        lambda key, value: fields.choices(key, value, allowed=STRATEGIES),
         'How requests under `protected_paths` may authenticate, tried in order: `"session"` '
         '(the login cookie), `"bearer"` (`Authorization: Bearer <access token>`), or both '
         '(`["session", "bearer"]`).',
     ),
     "refresh_max_attempts": Setting(
-        _positive_int,
+        fields.positive_int,
         "Attempts per refresh for complete 5xx answers and failures before the request "
         "leaves; a grant sent without a complete answer is never retried.",
     ),
     "refresh_timeout": Setting(
-        _positive_number,
+        fields.positive_number,
         "Seconds all of one refresh may take together: every attempt, the backoff, and "
         "fetching Wristband's keys.",
     ),
     "keep_session_when_wristband_unavailable": Setting(
-        _boolean,
+        fields.boolean,
         "When a refresh still fails after its retries on 5xx answers or failures to connect: "
         "`False` ends the session (Wristband's rule, 401); `True` keeps it and "
         "answers 503 with `Retry-After` until Wristband answers again (the session's next "
@@ -276,7 +211,7 @@ SETTINGS: dict[str, Setting] = {
         "(middleware-and-refresh.md#when-wristband-is-down-at-refresh-time).",
     ),
     "refresh_lock_timeout": Setting(
-        _positive_number,
+        fields.positive_number,
         "Seconds a refresh lock lives (a crashed holder's lock expires then); at least "
         f"`refresh_timeout` + {LOCK_MARGIN_SECONDS:g}, or `manage.py check` fails. Logout and "
         "the admin wait for it at most this long.",
@@ -284,57 +219,58 @@ SETTINGS: dict[str, Setting] = {
         f"(`{AuthConfig.refresh_timeout + DEFAULT_LOCK_MARGIN_SECONDS:g}`)",
     ),
     "token_encryption_key": Setting(
-        lambda key, value: _secret_list(key, value, fallback=()),
-        f"Secret(s) the tokens are encrypted with at rest (each at least {MIN_SECRET_LENGTH} "
-        "characters); a list rotates keys: the first encrypts, all decrypt.",
+        lambda key, value: fields.secret_list(key, value, fallback=()),
+        "Secret(s) the tokens are encrypted with at rest (each at least "
+        f"{fields.MIN_SECRET_LENGTH} characters); a list rotates keys: the first encrypts, all "
+        "decrypt.",
         default="`SECRET_KEY` (+ `SECRET_KEY_FALLBACKS`)",
     ),
     "track_sessions": Setting(
-        _boolean,
+        fields.boolean,
         "Keep one `LoginSession` row per live login for the admin (needs `migrate`).",
     ),
     "authenticate_django_user": Setting(
-        _boolean,
+        fields.boolean,
         "Also log a Django user in for each Wristband login (`request.user`); see "
         "[Django users](apis.md#django-users).",
     ),
     "user_adapter": Setting(
-        _string,
+        fields.string,
         "Dotted path of the class that maps a Wristband user to a Django user.",
     ),
     "jwks_cache_ttl": Setting(
-        _positive_int,
+        fields.positive_int,
         "Seconds Wristband's signing keys are trusted before they are fetched again (a key "
         "Wristband stops publishing is refused after at most this). Failed fetches back off "
         "from 1 s to 60 s.",
     ),
     "jwks_cache_max_size": Setting(
-        _positive_int,
+        fields.positive_int,
         "Most signing keys kept from Wristband's JWKS (a count, not seconds or bytes); keys "
         "beyond it are ignored, with a warning.",
     ),
     "jwt_leeway": Setting(
-        lambda key, value: _bounded_int(key, value, low=0, high=MAX_JWT_LEEWAY),
+        lambda key, value: fields.bounded_int(key, value, low=0, high=MAX_JWT_LEEWAY),
         "Seconds of clock skew allowed on every JWT's `exp`, `iat` and `nbf` (ID tokens and "
         f"bearer access tokens); 0 to {MAX_JWT_LEEWAY}.",
     ),
     "allowed_bearer_client_ids": Setting(
-        _optional_string_list,
+        fields.optional_string_list,
         "Client ids whose bearer access tokens are accepted. `None`: any client of your "
         "Wristband application, machine-to-machine clients included; a list: only those.",
     ),
     "custom_domain_cache_ttl": Setting(
-        _positive_int,
+        fields.positive_int,
         "Seconds a custom domain's check is trusted, per process (1,024 confirmed and 1,024 "
         "rejected kept); a confirmed one is used up to 12 times longer while none can be made.",
     ),
     "custom_domain_checks_per_minute": Setting(
-        _positive_int,
+        fields.positive_int,
         "Checks with Wristband per process and minute for domains not remembered, a tenth of "
         "them at most for one client address; beyond that a domain counts as unconfirmed.",
     ),
     "store_retry_window": Setting(
-        _positive_number,
+        fields.positive_number,
         "Seconds a refresh that got new tokens from Wristband keeps retrying to store them "
         "(the newest-tokens record, then the session) and to release its lock while the store "
         "does not answer, e.g. during a Redis Sentinel failover or a restart; never past the "
@@ -343,12 +279,12 @@ SETTINGS: dict[str, Setting] = {
         "failover (Sentinel's `down-after-milliseconds` plus the promotion).",
     ),
     "lock_cache_alias": Setting(
-        _optional_string,
+        fields.optional_string,
         "Cache for the refresh lock and the newest-tokens record (default: the session cache "
         "for cache-based engines, else `default`).",
     ),
     "session_rolling_interval": Setting(
-        lambda key, value: None if value is None else _positive_int(key, value),
+        lambda key, value: None if value is None else fields.positive_int(key, value),
         "Seconds: a rolling expiry for Wristband sessions, renewed at most once per interval "
         "(one session write and one `Set-Cookie` per interval, not per request); less than "
         "`SESSION_COOKIE_AGE`. `None`: the session expires `SESSION_COOKIE_AGE` after it was "
@@ -358,87 +294,3 @@ SETTINGS: dict[str, Setting] = {
 }
 SETTING_KEYS = frozenset(SETTINGS)
 REQUIRED_KEYS = ("client_id", "client_secret", "wristband_application_vanity_domain")
-
-
-def _camel_to_snake(key: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
-
-
-def _unknown_key_error(key: str) -> ImproperlyConfigured:
-    candidates = difflib.get_close_matches(_camel_to_snake(key), sorted(SETTING_KEYS), n=1)
-    hint = (
-        f'did you mean "{candidates[0]}"?'
-        if candidates
-        else "see the configuration reference (docs/configuration.md, linked from the README)"
-    )
-    return _fail(key, "is not a known key", hint)
-
-
-def parse_auth_config(raw: Any) -> AuthConfig:
-    """Validate a ``WRISTBAND_AUTH`` dict and build the ``AuthConfig``."""
-    if not isinstance(raw, Mapping):
-        raise ImproperlyConfigured(
-            f"settings.{SETTING} must be a dict, not {_typename(raw)}; see the README"
-        )
-    for key in raw:
-        if key not in SETTING_KEYS:
-            raise _unknown_key_error(str(key))
-    for key in REQUIRED_KEYS:
-        if key not in raw:
-            raise _fail(
-                key, "is required", "copy it from your application in the Wristband dashboard"
-            )
-    values = {key: SETTINGS[key].parse(key, value) for key, value in raw.items()}
-
-    values["wristband_application_vanity_domain"] = _host(  # a port: https on it, or http
-        "wristband_application_vanity_domain",
-        values["wristband_application_vanity_domain"],
-        allow_port=True,
-    )
-    if values.get("parse_tenant_from_root_domain") is not None:
-        values["parse_tenant_from_root_domain"] = _host(
-            "parse_tenant_from_root_domain",
-            values["parse_tenant_from_root_domain"],
-            port_fix="give the domain only (yourapp.io, not yourapp.io:8000); "
-            "the port is taken from the request",
-        )
-    values["token_encryption_keys"] = values.pop("token_encryption_key", ())
-    values["login_state_secrets"] = _login_state_secrets(
-        values.pop("login_state_secret", None), values["client_secret"]
-    )
-    _check_bounds(values)
-    if "scopes" in values and "openid" not in values["scopes"]:
-        raise _fail("scopes", 'must include "openid"', 'e.g. ["openid", "offline_access", "email"]')
-    if not values.get("auto_configure_enabled", True):
-        for key in ("login_url", "redirect_uri"):
-            if values.get(key) is None:
-                raise _fail(
-                    key, "is required when auto_configure_enabled is False", "set it explicitly"
-                )
-    root_domain = values.get("parse_tenant_from_root_domain")
-    if root_domain is not None or not values.get("auto_configure_enabled", True):
-        # Otherwise the root domain may still come from auto-configuration: checked after it.
-        check_tenant_placeholders(
-            {"login_url": values.get("login_url"), "redirect_uri": values.get("redirect_uri")},
-            root_domain,
-        )
-    return AuthConfig(**values)
-
-
-def _check_bounds(values: dict[str, Any]) -> None:
-    """Combinations that would break a guarantee: a refresh outliving its lock (two refreshes
-    of one session at once), a cookie budget too small for the pending logins."""
-    refresh = values.get("refresh_timeout", AuthConfig.refresh_timeout)
-    lock = values.setdefault("refresh_lock_timeout", refresh + DEFAULT_LOCK_MARGIN_SECONDS)
-    if lock < refresh + LOCK_MARGIN_SECONDS:
-        raise _fail(
-            "refresh_lock_timeout",
-            f"is {lock:g} s, shorter than refresh_timeout ({refresh:g} s) plus "
-            f"{LOCK_MARGIN_SECONDS:g} s: a slow refresh would outlive its lock and a second "
-            "request would present the same refresh token",
-            f"set it to at least {refresh + LOCK_MARGIN_SECONDS:g}",
-        )
-    low, high = LOGIN_COOKIE_BUDGET_RANGE
-    budget = values.get("login_cookie_budget", AuthConfig.login_cookie_budget)
-    if not low <= budget <= high:
-        raise _fail("login_cookie_budget", f"must be between {low} and {high} bytes, not {budget}")

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from urllib3.util import parse_url
 
-from wristband_django.conf.fields import _fail, _typename
+from wristband_django.conf.fields import fail, typename
 
 #: The schemes of the ``proxy_url`` setting.
 SETTING_SCHEMES = ("http", "https")
@@ -95,15 +95,15 @@ def _is_host(host: str) -> bool:
     return True
 
 
-def _proxy_url(key: str, value: Any) -> str | Literal[False] | None:
+def proxy_url(key: str, value: Any) -> str | Literal[False] | None:
     """Return ``value`` checked: ``None`` (the environment decides), ``False`` (no proxy) or
     an ``http(s)://`` proxy URL. A message never repeats it: it may carry a password."""
     if value is None or value is False:
         return value
     if not isinstance(value, str):
-        raise _fail(key, f"must be a proxy URL, None or False, not {_typename(value)}")
+        raise fail(key, f"must be a proxy URL, None or False, not {typename(value)}")
     text = value.strip()
     problem = proxy_url_problem(text)
     if problem is not None:
-        raise _fail(key, problem, PROXY_URL_EXAMPLE)
+        raise fail(key, problem, PROXY_URL_EXAMPLE)
     return text

@@ -22,11 +22,12 @@ from dataclasses import replace
 
 from wristband_django.conf import AuthConfig
 from wristband_django.deadlines import deadline, remaining, tracking_delivery
-from wristband_django.errors import InvalidIdTokenError, WristbandError
+from wristband_django.errors import InvalidIdTokenError, UnknownKeyIdTokenError, WristbandError
 from wristband_django.store import unanswered_refreshes
 from wristband_django.store.session_entry import WristbandSession, now_ms
-from wristband_django.wristband.client import TokenResponse, WristbandClient, get_client
-from wristband_django.wristband.id_tokens import UnknownKeyIdTokenError, validate_id_token
+from wristband_django.wristband.answers import TokenResponse
+from wristband_django.wristband.client import WristbandClient, get_client
+from wristband_django.wristband.id_tokens import validate_id_token
 
 logger = logging.getLogger(__name__)
 

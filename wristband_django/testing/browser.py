@@ -1,15 +1,24 @@
-"""Browser-facing endpoints: authorize (with the user picker), logout, application login."""
+"""Browser-facing endpoints of the fake: authorize (with the user picker), logout, and the
+application login page (the tenant list)."""
 
 from __future__ import annotations
 
-import http.client
 import re
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import replace
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
+from .authorize_checks import authorize_problem
+from .browser_protocol import (
+    ANY_USER,
+    ERROR_DESCRIPTION_HEADER,
+    ERROR_HEADER,
+    ERROR_PARAM,
+    SESSION_COOKIE,
+    USER_HEADER,
+    USER_PARAM,
+)
 from .directory import Directory
 from .grants import AuthorizationCode, BrowserSession, Grants
 from .models import FakeTenant, FakeUser, RecordedRequest
@@ -25,32 +34,8 @@ from .responses import (
 )
 from .settings import FakeSettings
 
-# How a login completes without a human: `FakeWristband.authorize()` sends these (percent-encoded)
-# headers; the user picker's links use the query parameters instead.
-USER_HEADER = "X-Fake-Wristband-User"
-ERROR_HEADER = "X-Fake-Wristband-Error"
-ERROR_DESCRIPTION_HEADER = "X-Fake-Wristband-Error-Description"
-USER_PARAM = "fake_wristband_user"
-ERROR_PARAM = "fake_wristband_error"
-ANY_USER = "*"
-AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
-#: The browser's session at the fake (Wristband's own session): a cookie on the tenant host.
-SESSION_COOKIE = "fake_wristband_session"
 PROMPTS = ("login", "none")
 _MAX_AGE = re.compile(r"[0-9]{1,9}")
-
-_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-_SINGLE_VALUED = (
-    "client_id",
-    "redirect_uri",
-    "response_type",
-    "state",
-    "scope",
-    "code_challenge",
-    "nonce",
-    "prompt",
-    "max_age",
-)
 MAX_LOGOUT_STATE = 512
 
 
@@ -73,7 +58,7 @@ class BrowserEndpoints:
         usable session it answers ``error=login_required``.
         """
         tenant = self._tenant(request)
-        problem = self._authorize_problem(request, tenant)
+        problem = authorize_problem(request, tenant, self._settings)
         if problem or tenant is None:
             return text_response(problem or "invalid_request: no tenant", 400)
         params = {name: values[-1] for name, values in request.query.items()}
@@ -188,46 +173,6 @@ class BrowserEndpoints:
         dot = self._settings.is_application_custom_domain_active
         return self._directory.tenant_for_host(request.host, dot_separator=dot)
 
-    def _authorize_problem(self, request: RecordedRequest, tenant: FakeTenant | None) -> str | None:
-        """`"error: description"` for an invalid authorize request, else None."""
-        params = {name: values[-1] for name, values in request.query.items()}
-        repeated = [name for name in _SINGLE_VALUED if len(request.query.get(name, [])) > 1]
-        separator = "." if self._settings.is_application_custom_domain_active else "-"
-        checks = (
-            (
-                params.get("client_id") != self._settings.client_id,
-                "invalid_client: unknown or missing client_id",
-            ),
-            (bool(repeated), f"invalid_request: repeated parameter(s) {', '.join(repeated)}"),
-            (
-                not is_http_url(params.get("redirect_uri", "")),
-                "invalid_request: redirect_uri must be an absolute http(s) URL without fragment",
-            ),
-            (
-                tenant is None,
-                f"invalid_request: host {request.host!r} is not a known tenant host "
-                f"(expected '{{tenant}}{separator}localhost:PORT' or a tenant custom domain)",
-            ),
-            (
-                params.get("response_type") != "code",
-                "unsupported_response_type: response_type must be code",
-            ),
-            (not params.get("state"), "invalid_request: state is required"),
-            (
-                "openid" not in params.get("scope", "").split(),
-                "invalid_scope: scope must include openid",
-            ),
-            (
-                params.get("code_challenge_method") != "S256",
-                "invalid_request: code_challenge_method must be S256",
-            ),
-            (
-                not _CHALLENGE.match(params.get("code_challenge", "")),
-                "invalid_request: code_challenge must be a base64url SHA-256 digest (43 chars)",
-            ),
-        )
-        return next((message for failed, message in checks if failed), None)
-
     def _user(self, ref: str, tenant: FakeTenant) -> FakeUser | str:
         """The chosen user of `tenant`, or the error text."""
         if ref == ANY_USER:
@@ -275,89 +220,3 @@ def _session_cookie(request: RecordedRequest) -> str | None:
 def _private(request: RecordedRequest, header: str) -> str | None:
     value = request.headers.get(header.lower())
     return unquote(value) if value else None
-
-
-class FakeBrowser:
-    """One person's browser at the fake's pages (`FakeWristband.new_browser()`).
-
-    It keeps the cookies the fake sets, so Wristband's session lives on between logins:
-    ``prompt=none`` logs in silently once this browser has logged in, ``max_age`` and
-    ``prompt=login`` ask again for credentials. (`FakeWristband.authorize()` is a new
-    browser each time, whose user always enters credentials.)
-    """
-
-    def __init__(self, connect: Callable[[], http.client.HTTPConnection]) -> None:
-        self._connect = connect
-        #: Cookies by host name (ports ignored, as browsers do): name -> value.
-        self.cookies: dict[str, dict[str, str]] = {}
-
-    def authorize(
-        self,
-        authorize_url: str,
-        user: str | None = None,
-        *,
-        error: str | None = None,
-        error_description: str | None = None,
-    ) -> str:
-        """Visit `authorize_url` and return where the fake redirects (the app's callback).
-
-        If the fake shows its login page (the user picker), `user` (sub or email) enters
-        their credentials there; without `user` that is an AssertionError, so a test can
-        tell a silent login from one that asked. With `error`, the login fails with it.
-        """
-        if urlsplit(authorize_url).path != AUTHORIZE_PATH:
-            raise AssertionError(f"not a Wristband authorize URL: {authorize_url}")
-        headers: dict[str, str] = {}
-        if error:
-            headers[ERROR_HEADER] = quote(error, safe="")
-            if error_description:
-                headers[ERROR_DESCRIPTION_HEADER] = quote(error_description, safe="")
-        status, location, body = self.visit(authorize_url, headers)
-        if status == 200 and not error:  # the login page: credentials wanted
-            if user is None:
-                raise AssertionError("fake Wristband showed its login page (pass user=)")
-            status, location, body = self.visit(authorize_url, {USER_HEADER: quote(user, safe="")})
-        if status == 302 and location:
-            return location
-        raise AssertionError(
-            f"fake Wristband rejected the authorize request (HTTP {status}): {body[:500]}"
-        )
-
-    def log_out(self, logout_url: str) -> str:
-        """Visit Wristband's logout URL (its session ends); returns where it redirects."""
-        status, location, body = self.visit(logout_url)
-        if status == 302 and location:
-            return location
-        raise AssertionError(f"fake Wristband rejected the logout (HTTP {status}): {body[:500]}")
-
-    def visit(
-        self, url: str, headers: Mapping[str, str] | None = None
-    ) -> tuple[int, str | None, str]:
-        """GET `url` at the fake with this browser's cookies for its host, and keep the ones
-        it sets; returns the status, the Location header and the body."""
-        parts = urlsplit(url)
-        hostname = parts.hostname or ""
-        sent = {"Host": parts.netloc, **(headers or {})}
-        jar = self.cookies.get(hostname, {})
-        if jar:
-            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
-        connection = self._connect()
-        try:
-            connection.request("GET", f"{parts.path}?{parts.query}", headers=sent)
-            response = connection.getresponse()
-            body = response.read().decode("utf-8", "replace")
-        finally:
-            connection.close()
-        for header in response.headers.get_all("Set-Cookie") or ():
-            self._keep(hostname, header)
-        return response.status, response.getheader("Location"), body
-
-    def _keep(self, hostname: str, header: str) -> None:
-        cookie: SimpleCookie = SimpleCookie()
-        cookie.load(header)
-        jar = self.cookies.setdefault(hostname, {})
-        for name, morsel in cookie.items():
-            if morsel["max-age"] in ("0", 0) or not morsel.value:
-                jar.pop(name, None)
-            else:
-                jar[name] = morsel.value

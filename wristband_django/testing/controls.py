@@ -9,8 +9,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .browser import FakeBrowser
 from .endpoints import Endpoints
+from .fake_browser import FakeBrowser
 from .faults import Fault, FaultQueue
 from .grants import Grants
 from .models import RecordedRequest

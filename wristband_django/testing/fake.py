@@ -10,7 +10,13 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 from urllib.parse import quote, urlsplit
 
-from .browser import ANY_USER, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER
+from .browser_protocol import (
+    ANY_USER,
+    AUTHORIZE_PATH,
+    ERROR_DESCRIPTION_HEADER,
+    ERROR_HEADER,
+    USER_HEADER,
+)
 from .controls import FakeControls
 from .directory import Directory, hostname_of
 from .endpoints import Endpoints
@@ -20,9 +26,6 @@ from .models import DEFAULT_TENANTS, FakeTenant, FakeUser, RecordedRequest, defa
 from .server import FakeHTTPServer
 from .settings import FakeSettings
 from .tokens import KeyRing
-
-AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
-
 
 T = TypeVar("T")
 

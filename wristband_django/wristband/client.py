@@ -2,8 +2,9 @@
 
 One connection pool (a ``requests`` adapter) per configuration, explicit connect/read
 timeouts, a total deadline per call (``call_timeout``, tightened by any enclosing
-``deadline()``), and every failure mapped to a ``WristbandError`` subclass. Nothing here
-logs a request or response body: they carry codes, tokens and secrets.
+``deadline()``), and every failure mapped to a ``WristbandError`` subclass: an answer by
+``answers.py``, a failure to connect by ``failures.py``. Nothing here logs a request or
+response body: they carry codes, tokens and secrets.
 
 The proxy and the CA bundle are resolved once per client (``Route``, in ``route.py``): the
 settings ``proxy_url`` and ``ca_bundle`` win; without them, the environment's variables as
@@ -13,13 +14,8 @@ requests reads them. ``trust_env`` stays off all the same, so that ``.netrc`` is
 from __future__ import annotations
 
 import logging
-import re
-import socket
-import ssl
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -30,117 +26,18 @@ from requests.utils import default_headers
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
 from wristband_django.errors import (
-    InvalidGrantError,
     InvalidResponseError,
-    WristbandError,
     WristbandTimeoutError,
     WristbandUnavailableError,
 )
+from wristband_django.wristband import answers, failures
+from wristband_django.wristband.answers import TokenResponse
 from wristband_django.wristband.route import Route
 
 logger = logging.getLogger(__name__)
 
-MAX_DESCRIPTION_LENGTH = 300
 #: What a ``requests.Session`` sends on every call, with JSON answers asked for.
 DEFAULT_HEADERS = {**default_headers(), "Accept": "application/json"}
-
-
-@dataclass(frozen=True)
-class TokenResponse:
-    """A successful answer of the token endpoint."""
-
-    access_token: str = field(repr=False)
-    expires_in: int
-    token_type: str
-    id_token: str | None = field(default=None, repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    scope: str = ""
-
-    @classmethod
-    def from_json(cls, body: Any) -> TokenResponse:
-        if not isinstance(body, dict):
-            raise InvalidResponseError(
-                "invalid_token_response", "the token response is not an object"
-            )
-        access_token = body.get("access_token")
-        expires_in = body.get("expires_in")
-        if not isinstance(access_token, str) or not access_token:
-            raise InvalidResponseError("invalid_token_response", "access_token is missing")
-        if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
-            raise InvalidResponseError(
-                "invalid_token_response", "expires_in is missing or not a positive integer"
-            )
-        optional = {}
-        for name in ("id_token", "refresh_token", "scope", "token_type"):
-            value = body.get(name)
-            if value is not None and not isinstance(value, str):
-                raise InvalidResponseError("invalid_token_response", f"{name} is not a string")
-            optional[name] = value
-        return cls(
-            access_token=access_token,
-            expires_in=expires_in,
-            token_type=optional["token_type"] or "Bearer",
-            id_token=optional["id_token"] or None,
-            refresh_token=optional["refresh_token"] or None,
-            scope=optional["scope"] or "",
-        )
-
-
-#: OpenSSL verification results that mean "no trusted CA issued this certificate".
-UNTRUSTED_ISSUER_CODES = frozenset({2, 18, 19, 20, 21})
-HOSTNAME_MISMATCH_CODE = 62
-_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*(.{0,60})")
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and every exception it wraps (requests and urllib3 nest them in ``args``,
-    ``reason`` and ``original_error``), outermost first."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        inner = (
-            getattr(current, "reason", None),
-            getattr(current, "original_error", None),
-            current.__cause__,
-            current.__context__,
-            *current.args,
-        )
-        pending.extend(item for item in inner if isinstance(item, BaseException))
-
-
-def _ssl_text(error: ssl.SSLError) -> str:
-    """OpenSSL's words, without the source location (``(_ssl.c:1006)``)."""
-    text = str(error.args[1]) if len(error.args) > 1 else str(error)
-    return re.sub(r"\s*\(_ssl\.c:\d+\)$", "", text)
-
-
-def _error_from_response(response: requests.Response) -> WristbandError:
-    status = response.status_code
-    error, description = "", ""
-    try:
-        body = response.json()
-    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
-        body = None
-    if isinstance(body, dict):
-        raw_error = body.get("error")
-        error = raw_error if isinstance(raw_error, str) else ""
-        raw_description = body.get("error_description")
-        if isinstance(raw_description, str):
-            description = raw_description[:MAX_DESCRIPTION_LENGTH]
-    if not error:
-        kind = "JSON without an error code" if isinstance(body, dict) else "a non-JSON body"
-        error = "server_error" if status >= 500 else "http_error"
-        description = f"Wristband answered HTTP {status} with {kind}"
-    if status >= 500:
-        return WristbandUnavailableError(error, description, status=status)
-    if error == "invalid_grant":
-        return InvalidGrantError(error, description, status=status)
-    return WristbandError(error, description, status=status)
 
 
 class WristbandClient:
@@ -212,7 +109,7 @@ class WristbandClient:
             (time.monotonic() - started) * 1000,
         )
         if not 200 <= response.status_code < 300:
-            raise _error_from_response(response)
+            raise answers.error_from_response(response)
         if not response.content:
             return None
         try:
@@ -242,67 +139,20 @@ class WristbandClient:
         return request
 
     def _failure(self, exc: requests.RequestException, what: str) -> WristbandUnavailableError:
-        """A failure to connect, named by its cause when it is TLS or the proxy."""
-        proxy_failure = isinstance(
-            exc, (requests.exceptions.ProxyError, requests.exceptions.InvalidProxyURL)
-        ) or (self.route.proxy is not None and isinstance(exc, requests.exceptions.InvalidSchema))
-        if proxy_failure:
-            return self._network_failure("proxy_error", f"{what}: {self._proxy_problem(exc)}")
-        if isinstance(exc, requests.exceptions.SSLError):
-            return self._network_failure("tls_error", f"{what}: {self._tls_problem(exc)}")
-        return WristbandUnavailableError("connection_error", f"{what}: {type(exc).__name__}")
+        """Return the error for a failure to connect, named by its cause when it is TLS or
+        the proxy (``failures.diagnose``)."""
+        host = self.config.wristband_application_vanity_domain
+        diagnosis = failures.diagnose(exc, self.route, host)
+        if diagnosis is None:
+            return WristbandUnavailableError("connection_error", f"{what}: {type(exc).__name__}")
+        error, problem = diagnosis
+        return self._network_failure(error, f"{what}: {problem}")
 
     def _network_failure(self, error: str, description: str) -> WristbandUnavailableError:
         """A TLS or proxy failure: logged with the route (a setting or the environment is
         wrong, and the operator must see which), the proxy's credentials redacted."""
         logger.warning("Calling Wristband failed: %s: %s [%s]", error, description, self.route)
         return WristbandUnavailableError(error, description)
-
-    def _tls_problem(self, exc: requests.RequestException) -> str:
-        host = self.config.wristband_application_vanity_domain
-        causes = list(_causes(exc))
-        verify = next((c for c in causes if isinstance(c, ssl.SSLCertVerificationError)), None)
-        if verify is not None:
-            reason = f"certificate verify failed ({verify.verify_message}) for {host}"
-            if verify.verify_code in UNTRUSTED_ISSUER_CODES:
-                return f"{reason}: {self.route.ca_hint()}"
-            if verify.verify_code == HOSTNAME_MISMATCH_CODE:
-                return f"{reason}: is wristband_application_vanity_domain right?"
-            return reason
-        other = next((c for c in causes if isinstance(c, ssl.SSLError)), None)
-        if other is not None:
-            return f"TLS with {host} failed ({_ssl_text(other)})"
-        return f"TLS with {host} failed"
-
-    def _proxy_problem(self, exc: requests.RequestException) -> str:
-        source = self.route.proxy_source
-        causes = list(_causes(exc))
-        for cause in causes:
-            tunnel = _TUNNEL_REFUSED.match(str(cause)) if type(cause) is OSError else None
-            if tunnel is not None:
-                status, reason = tunnel.group(1), tunnel.group(2).strip()
-                hint = (
-                    f"give the proxy's credentials in {source} (http://user:password@host:port)"
-                    if status == "407"
-                    else "does the proxy allow connections to this host and port?"
-                )
-                host = self.config.wristband_application_vanity_domain
-                return (
-                    f"the proxy refused the connection to {host} (CONNECT answered {status} "
-                    f"{reason}): {hint}"
-                )
-        if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
-            return f"the proxy refused the connection: is it running, and is {source} right?"
-        if any(isinstance(cause, socket.gaierror) for cause in causes):
-            return f"the proxy's host name does not resolve: is {source} right?"
-        if any(isinstance(cause, TimeoutError) for cause in causes):
-            return "the proxy did not answer in time"
-        tls = next((cause for cause in causes if isinstance(cause, ssl.SSLError)), None)
-        if tls is not None:
-            return f"TLS with the proxy failed ({_ssl_text(tls)}): is {source}'s scheme right?"
-        if isinstance(exc, requests.exceptions.ProxyError):
-            return f"the proxy failed ({type(causes[-1]).__name__})"
-        return f"the proxy URL from {source} is not usable ({type(exc).__name__})"
 
     def _token(self, form: dict[str, str], what: str) -> TokenResponse:
         body = self._call("POST", "/oauth2/token", what=what, data=form, auth=self._client_auth)

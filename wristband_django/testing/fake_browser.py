@@ -1,0 +1,96 @@
+"""`FakeBrowser`: one person's browser at the fake's pages, driven by a test over HTTP."""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Callable, Mapping
+from http.cookies import SimpleCookie
+from urllib.parse import quote, urlsplit
+
+from .browser_protocol import AUTHORIZE_PATH, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER
+
+
+class FakeBrowser:
+    """One person's browser at the fake's pages (`FakeWristband.new_browser()`).
+
+    It keeps the cookies the fake sets, so Wristband's session lives on between logins:
+    ``prompt=none`` logs in silently once this browser has logged in, ``max_age`` and
+    ``prompt=login`` ask again for credentials. (`FakeWristband.authorize()` is a new
+    browser each time, whose user always enters credentials.)
+    """
+
+    def __init__(self, connect: Callable[[], http.client.HTTPConnection]) -> None:
+        self._connect = connect
+        #: Cookies by host name (ports ignored, as browsers do): name -> value.
+        self.cookies: dict[str, dict[str, str]] = {}
+
+    def authorize(
+        self,
+        authorize_url: str,
+        user: str | None = None,
+        *,
+        error: str | None = None,
+        error_description: str | None = None,
+    ) -> str:
+        """Visit `authorize_url` and return where the fake redirects (the app's callback).
+
+        If the fake shows its login page (the user picker), `user` (sub or email) enters
+        their credentials there; without `user` that is an AssertionError, so a test can
+        tell a silent login from one that asked. With `error`, the login fails with it.
+        """
+        if urlsplit(authorize_url).path != AUTHORIZE_PATH:
+            raise AssertionError(f"not a Wristband authorize URL: {authorize_url}")
+        headers: dict[str, str] = {}
+        if error:
+            headers[ERROR_HEADER] = quote(error, safe="")
+            if error_description:
+                headers[ERROR_DESCRIPTION_HEADER] = quote(error_description, safe="")
+        status, location, body = self.visit(authorize_url, headers)
+        if status == 200 and not error:  # the login page: credentials wanted
+            if user is None:
+                raise AssertionError("fake Wristband showed its login page (pass user=)")
+            status, location, body = self.visit(authorize_url, {USER_HEADER: quote(user, safe="")})
+        if status == 302 and location:
+            return location
+        raise AssertionError(
+            f"fake Wristband rejected the authorize request (HTTP {status}): {body[:500]}"
+        )
+
+    def log_out(self, logout_url: str) -> str:
+        """Visit Wristband's logout URL (its session ends); returns where it redirects."""
+        status, location, body = self.visit(logout_url)
+        if status == 302 and location:
+            return location
+        raise AssertionError(f"fake Wristband rejected the logout (HTTP {status}): {body[:500]}")
+
+    def visit(
+        self, url: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, str | None, str]:
+        """GET `url` at the fake with this browser's cookies for its host, and keep the ones
+        it sets; returns the status, the Location header and the body."""
+        parts = urlsplit(url)
+        hostname = parts.hostname or ""
+        sent = {"Host": parts.netloc, **(headers or {})}
+        jar = self.cookies.get(hostname, {})
+        if jar:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+        connection = self._connect()
+        try:
+            connection.request("GET", f"{parts.path}?{parts.query}", headers=sent)
+            response = connection.getresponse()
+            body = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or ():
+            self._keep(hostname, header)
+        return response.status, response.getheader("Location"), body
+
+    def _keep(self, hostname: str, header: str) -> None:
+        cookie: SimpleCookie = SimpleCookie()
+        cookie.load(header)
+        jar = self.cookies.setdefault(hostname, {})
+        for name, morsel in cookie.items():
+            if morsel["max-age"] in ("0", 0) or not morsel.value:
+                jar.pop(name, None)
+            else:
+                jar[name] = morsel.value

@@ -1,0 +1,93 @@
+"""What Wristband's answers mean: the token endpoint's success as a ``TokenResponse``, and
+any error answer as the ``WristbandError`` it stands for.
+
+An answer's body is checked before it is used: a missing or mistyped field raises
+``InvalidResponseError``, never a ``KeyError`` or ``TypeError`` further on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from wristband_django.errors import (
+    InvalidGrantError,
+    InvalidResponseError,
+    WristbandError,
+    WristbandUnavailableError,
+)
+
+#: Characters of Wristband's ``error_description`` kept (it ends up in logs and pages).
+MAX_DESCRIPTION_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    """A successful answer of the token endpoint."""
+
+    access_token: str = field(repr=False)
+    expires_in: int
+    token_type: str
+    id_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    scope: str = ""
+
+    @classmethod
+    def from_json(cls, body: Any) -> TokenResponse:
+        """Return the token response in ``body``, or raise ``InvalidResponseError`` when a
+        field is missing or of the wrong type."""
+        if not isinstance(body, dict):
+            raise InvalidResponseError(
+                "invalid_token_response", "the token response is not an object"
+            )
+        access_token = body.get("access_token")
+        expires_in = body.get("expires_in")
+        if not isinstance(access_token, str) or not access_token:
+            raise InvalidResponseError("invalid_token_response", "access_token is missing")
+        if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
+            raise InvalidResponseError(
+                "invalid_token_response", "expires_in is missing or not a positive integer"
+            )
+        optional = {}
+        for name in ("id_token", "refresh_token", "scope", "token_type"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidResponseError("invalid_token_response", f"{name} is not a string")
+            optional[name] = value
+        return cls(
+            access_token=access_token,
+            expires_in=expires_in,
+            token_type=optional["token_type"] or "Bearer",
+            id_token=optional["id_token"] or None,
+            refresh_token=optional["refresh_token"] or None,
+            scope=optional["scope"] or "",
+        )
+
+
+def error_from_response(response: requests.Response) -> WristbandError:
+    """Return the error a non-2xx answer stands for: ``WristbandUnavailableError`` for a
+    5xx, ``InvalidGrantError`` for ``invalid_grant``, else ``WristbandError``, with
+    Wristband's own code and (shortened) description when its body gives them."""
+    status = response.status_code
+    error, description = "", ""
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
+        body = None
+    if isinstance(body, dict):
+        raw_error = body.get("error")
+        error = raw_error if isinstance(raw_error, str) else ""
+        raw_description = body.get("error_description")
+        if isinstance(raw_description, str):
+            description = raw_description[:MAX_DESCRIPTION_LENGTH]
+    if not error:
+        kind = "JSON without an error code" if isinstance(body, dict) else "a non-JSON body"
+        error = "server_error" if status >= 500 else "http_error"
+        description = f"Wristband answered HTTP {status} with {kind}"
+    if status >= 500:
+        return WristbandUnavailableError(error, description, status=status)
+    if error == "invalid_grant":
+        return InvalidGrantError(error, description, status=status)
+    return WristbandError(error, description, status=status)
