@@ -55,6 +55,9 @@ __all__ = ["MachineTokenProvider"]
 
 logger = logging.getLogger(__name__)
 
+#: The description of the error while a failed token request holds new ones back.
+_HELD_BACK = "the last token request failed; no new one for {left:.1f} s: {description}"
+
 
 class MachineTokenProvider:
     """The access tokens of one Wristband machine-to-machine client.
@@ -152,7 +155,7 @@ class MachineTokenProvider:
         failure = read_failure(cache, keys)
         now = time.time()
         if failure is not None and failure.holds_back(now):
-            return self._unexpired(cached, failure.as_error(now))
+            return self._unexpired(cached, failure.as_error(now, _HELD_BACK))
         try:
             response = get_client(config).client_credentials(self.client_id, self._client_secret)
         except WristbandError as exc:

@@ -30,19 +30,17 @@ from typing import Any
 
 from django.core.cache import BaseCache
 
-from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.errors import WristbandError
 from wristband_django.store.sealing import (
     TokenDecryptionError,
     current_secrets,
     decrypt,
     encrypt,
 )
-from wristband_django.wristband.backoff import MAX_BACKOFF_SECONDS, backoff_seconds
+from wristband_django.wristband.backoff import MAX_BACKOFF_SECONDS, Failure
 
 _KEY_PURPOSE = b"wristband-django m2m cache keys v1"
 _DIGEST_CHARS = 32  # 128 bits of the HMAC in the key name
-#: Failures in a row counted at most (the backoff is at its maximum long before).
-_MAX_FAILURES = 1000
 
 
 @dataclass(frozen=True)
@@ -140,33 +138,6 @@ def write_token(
     _seal(cache, keys.token, record, lifetime)
 
 
-@dataclass(frozen=True)
-class Failure:
-    """The last failed token request, kept in the cache until its backoff has long passed."""
-
-    failures: int
-    failed_at: float
-    retry_at: float
-    error: str
-    error_description: str
-    status: int | None
-    retryable: bool
-
-    def holds_back(self, now: float) -> bool:
-        """Whether no request may be made at ``now``: never more than the maximum backoff
-        after the failure, nor for a failure dated in the future."""
-        return self.failed_at <= now < min(self.retry_at, self.failed_at + MAX_BACKOFF_SECONDS)
-
-    def as_error(self, now: float) -> WristbandError:
-        """Return the error ``get_token()`` raises while this failure holds requests back."""
-        error_class = WristbandUnavailableError if self.retryable else WristbandError
-        left = max(0.0, min(self.retry_at, self.failed_at + MAX_BACKOFF_SECONDS) - now)
-        description = (
-            f"the last token request failed; no new one for {left:.1f} s: {self.error_description}"
-        )
-        return error_class(self.error, description, status=self.status)
-
-
 #: The fields of a ``Failure`` record, each with the check of its type.
 _FAILURE_FIELDS: dict[str, Callable[[Any], bool]] = {
     "failures": lambda value: _is_int(value) and value >= 1,
@@ -199,18 +170,7 @@ def record_failure(
     cache: BaseCache, keys: CacheKeys, previous: Failure | None, exc: WristbandError
 ) -> float:
     """Record the failed request ``exc`` after ``previous``; return the backoff (seconds)."""
-    failures = min(previous.failures if previous is not None else 0, _MAX_FAILURES) + 1
-    delay = backoff_seconds(failures)
-    now = time.time()
-    failure = Failure(
-        failures=failures,
-        failed_at=now,
-        retry_at=now + delay,
-        error=exc.error,
-        error_description=exc.error_description,
-        status=exc.status,
-        retryable=exc.retryable,
-    )
+    failure = Failure.after(previous, exc, time.time())  # wall-clock: shared by machines
     # Kept beyond the delay, so that the next failure doubles it.
-    _seal(cache, keys.backoff, asdict(failure), delay + MAX_BACKOFF_SECONDS)
-    return delay
+    _seal(cache, keys.backoff, asdict(failure), failure.delay + MAX_BACKOFF_SECONDS)
+    return failure.delay

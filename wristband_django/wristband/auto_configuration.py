@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +22,8 @@ from wristband_django.conf import (
     is_absolute_http_url,
     register_cache_reset,
 )
-from wristband_django.errors import InvalidResponseError, WristbandError, WristbandUnavailableError
-from wristband_django.wristband.backoff import backoff_seconds
+from wristband_django.errors import InvalidResponseError, WristbandError
+from wristband_django.wristband.backoff import FailureMemory
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -113,9 +112,7 @@ class _Resolver:
 
     def clear(self) -> None:
         self.resolved: dict[AuthConfig, SdkConfiguration] = {}
-        self.failures = 0
-        self.retry_at = 0.0
-        self.last_error: WristbandError | None = None
+        self.backoff = FailureMemory()
         self.failed_config: AuthConfig | None = None
 
     def get(self, config: AuthConfig) -> SdkConfiguration:
@@ -128,37 +125,27 @@ class _Resolver:
             cached = self.resolved.get(config)
             if cached is not None:
                 return cached
-            self._raise_during_backoff(config)
+            if self.failed_config != config:  # another configuration's failures
+                self.backoff.record_success()
+            # The same kind as the failure: an outage stays a 503 (retryable) while backing off.
+            self.backoff.raise_if_backing_off(
+                "auto-configuration failed recently and is backing off: {description}"
+            )
             try:
                 resolved = _merge(config, _parse_remote(get_client(config).sdk_configuration()))
             except WristbandError as exc:
-                self._record_failure(config, exc)
+                delay = self.backoff.record_failure(exc)
+                self.failed_config = config
+                logger.warning(
+                    "Wristband auto-configuration failed (%s); next attempt in %.0f s",
+                    exc.error,
+                    delay,
+                )
                 raise
             self.resolved = {config: resolved}
-            self.failures, self.last_error, self.failed_config = 0, None, None
+            self.backoff.record_success()
+            self.failed_config = None
             return resolved
-
-    def _raise_during_backoff(self, config: AuthConfig) -> None:
-        if self.failed_config != config:
-            self.failures, self.last_error = 0, None
-        if self.last_error is not None and time.monotonic() < self.retry_at:
-            # The same kind as the failure: an outage stays a 503 (retryable) while backing off.
-            kind = WristbandUnavailableError if self.last_error.retryable else WristbandError
-            raise kind(
-                self.last_error.error,
-                "auto-configuration failed recently and is backing off: "
-                f"{self.last_error.error_description}",
-                status=self.last_error.status,
-            )
-
-    def _record_failure(self, config: AuthConfig, exc: WristbandError) -> None:
-        self.failures += 1
-        delay = backoff_seconds(self.failures)
-        self.retry_at = time.monotonic() + delay
-        self.last_error, self.failed_config = exc, config
-        logger.warning(
-            "Wristband auto-configuration failed (%s); next attempt in %.0f s", exc.error, delay
-        )
 
 
 _resolver = _Resolver()

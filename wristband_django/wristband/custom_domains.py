@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.errors import WristbandError
-from wristband_django.wristband.backoff import backoff_seconds
+from wristband_django.wristband.backoff import FailureMemory
 from wristband_django.wristband.check_budget import CheckBudget
 from wristband_django.wristband.client import get_client
 
@@ -57,8 +57,7 @@ class CustomDomainChecks:
             #: key -> check again at: rejected domains
             self.rejected: OrderedDict[_Key, float] = OrderedDict()
             self.budget = CheckBudget()
-            self.failures = 0
-            self.retry_at = 0.0
+            self.backoff = FailureMemory()
             self.warned_at: dict[str, float] = {}
 
     def is_confirmed(self, config: AuthConfig, domain: str, client: str) -> bool:
@@ -71,7 +70,7 @@ class CustomDomainChecks:
             if remembered is not None:
                 return remembered
             stale = key in self.confirmed
-            if now < self.retry_at:
+            if self.backoff.backing_off():
                 refused = "Wristband's domain check failed recently and is backing off"
             else:
                 refused = self.budget.take(config.custom_domain_checks_per_minute, client, now)
@@ -122,10 +121,7 @@ class CustomDomainChecks:
         try:
             valid = get_client(config).is_tenant_custom_domain_valid(key[1])
         except WristbandError as exc:
-            with self.lock:
-                self.failures += 1
-                delay = backoff_seconds(self.failures)
-                self.retry_at = time.monotonic() + delay
+            delay = self.backoff.record_failure(exc)
             logger.warning(
                 "Could not confirm a tenant custom domain with Wristband (%s); "
                 "next check in %.0f s",
@@ -134,8 +130,8 @@ class CustomDomainChecks:
             )
             return stale
         ttl = config.custom_domain_cache_ttl
+        self.backoff.record_success()
         with self.lock:
-            self.failures = 0
             now = time.monotonic()
             if valid:
                 self.rejected.pop(key, None)

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import remaining
 from wristband_django.errors import WristbandError, WristbandUnavailableError
-from wristband_django.wristband.backoff import backoff_seconds
+from wristband_django.wristband.backoff import FailureMemory
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -63,9 +63,7 @@ class _IssuerKeys:
     keys: dict[str, jwt.PyJWK] | None = None
     expires_at: float = 0.0
     refetched_at: float = -math.inf  # the last re-fetch for an unknown kid
-    failures: int = 0
-    retry_at: float = 0.0
-    last_error: WristbandUnavailableError | None = None
+    backoff: FailureMemory = field(default_factory=FailureMemory)
     flight: _Flight | None = None
 
 
@@ -133,9 +131,12 @@ class _JwksCache:
             leader = False
             if flight is None:
                 recent = now - state.refetched_at < MIN_REFETCH_INTERVAL_SECONDS
-                if fresh and recent and state.last_error is None:
+                if fresh and recent and state.backoff.last is None:
                     return None  # an unknown kid, and the JWKS was re-fetched just now
-                self._raise_during_backoff(state, now)
+                state.backoff.raise_if_backing_off(
+                    "fetching Wristband's JWKS failed recently and is backing off "
+                    "({left:.0f} s left): {description}"
+                )
                 if fresh:
                     state.refetched_at = now
                 flight = state.flight = _Flight()
@@ -143,26 +144,14 @@ class _JwksCache:
         keys = self._lead(config, state, flight) if leader else self._follow(config, flight)
         return keys.get(kid)
 
-    def _raise_during_backoff(self, state: _IssuerKeys, now: float) -> None:
-        if state.last_error is not None and now < state.retry_at:
-            raise WristbandUnavailableError(
-                state.last_error.error,
-                "fetching Wristband's JWKS failed recently and is backing off "
-                f"({state.retry_at - now:.0f} s left): {state.last_error.error_description}",
-                status=state.last_error.status,
-            )
-
     def _lead(
         self, config: AuthConfig, state: _IssuerKeys, flight: _Flight
     ) -> dict[str, jwt.PyJWK]:
         try:
             keys = self._fetch(config)
         except WristbandUnavailableError as exc:
-            with self.lock:
-                state.failures += 1
-                delay = backoff_seconds(state.failures)
-                state.retry_at = time.monotonic() + delay
-                state.last_error = flight.error = exc
+            flight.error = exc
+            delay = state.backoff.record_failure(exc)
             logger.warning(
                 "Could not fetch Wristband's JWKS (%s); next attempt in %.0f s", exc.error, delay
             )
@@ -174,7 +163,7 @@ class _JwksCache:
             with self.lock:
                 state.keys, flight.keys = keys, keys
                 state.expires_at = time.monotonic() + config.jwks_cache_ttl
-                state.failures, state.last_error = 0, None
+                state.backoff.record_success()
             return keys
         finally:
             with self.lock:
