@@ -12,7 +12,11 @@ from wristband_django.errors import StoreUnavailableError
 from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
 from wristband_django.store import login_records
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
+
+__all__ = [
+    "LoginSessionAdmin",
+]
 
 SHOWN = (
     "user_id",

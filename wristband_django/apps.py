@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.core.checks import Tags, register
 
+__all__ = [
+    "WristbandConfig",
+]
+
 
 class WristbandConfig(AppConfig):
     name = "wristband_django"

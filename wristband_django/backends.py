@@ -10,8 +10,12 @@ from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 from wristband_django.user_adapter import get_user_adapter
+
+__all__ = [
+    "WristbandBackend",
+]
 
 
 class WristbandBackend(BaseBackend):

@@ -20,8 +20,8 @@ from wristband_django.errors import (
 )
 from wristband_django.flows.authentication import bearer_token
 from wristband_django.flows.tenant_hosts import check_token_host
+from wristband_django.types import AccessTokenClaims
 from wristband_django.wristband import access_tokens
-from wristband_django.wristband.access_tokens import AccessTokenClaims
 
 __all__ = [
     "AccessTokenClaims",

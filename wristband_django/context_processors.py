@@ -16,7 +16,11 @@ from django.utils.functional import SimpleLazyObject
 
 from wristband_django.store import session_entry
 from wristband_django.store.outages import STORE_ERRORS
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
+
+__all__ = [
+    "wristband",
+]
 
 
 def _entry(request: HttpRequest) -> WristbandSession | None:

@@ -12,7 +12,11 @@ from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
 from wristband_django.flows.login import check_max_age
-from wristband_django.guards import denial, no_credentials_answer, step_up_answer
+from wristband_django.web.guards import denial, no_credentials_answer, step_up_answer
+
+__all__ = [
+    "wristband_required",
+]
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
 

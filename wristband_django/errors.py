@@ -8,6 +8,21 @@ stored token no current key opens: read as "no session") and
 
 from __future__ import annotations
 
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "InvalidAccessTokenError",
+    "InvalidGrantError",
+    "InvalidIdTokenError",
+    "InvalidResponseError",
+    "MaxAgeExceededError",
+    "SessionEndedError",
+    "StoreUnavailableError",
+    "UnknownKeyIdTokenError",
+    "WristbandError",
+    "WristbandTimeoutError",
+    "WristbandUnavailableError",
+]
+
 #: Seconds a 503 answer asks the client to wait (``Retry-After``).
 RETRY_AFTER_SECONDS = 5
 

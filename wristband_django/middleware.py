@@ -24,14 +24,16 @@ from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.conf import get_config
 from wristband_django.errors import StoreUnavailableError, WristbandUnavailableError
-from wristband_django.flows import rolling
+from wristband_django.flows import refresh, rolling
 from wristband_django.flows.authentication import BEARER, Strategy
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.guards import denial
-from wristband_django.responses import log_refusal, unauthorized
-from wristband_django.store import newest_tokens, session_entry
-from wristband_django.store.outages import STORE_ERRORS
 from wristband_django.types import WristbandRequest, WristbandUser
+from wristband_django.web.guards import denial
+from wristband_django.web.responses import log_refusal, unauthorized
+
+__all__ = [
+    "WristbandAuthMiddleware",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -124,17 +126,4 @@ class WristbandAuthMiddleware:
 
     def before_session_save(self, request: HttpRequest) -> None:
         """Never let this request save older tokens over ones refreshed meanwhile."""
-        session = getattr(request, "session", None)
-        if session is None or session.session_key is None:
-            return
-        if not (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
-            return
-        try:
-            entry = session_entry.load(session)
-            if entry is None:
-                return
-            newest = newest_tokens.newest(session.session_key, entry)
-            if newest is not entry:
-                session_entry.store(session, newest)
-        except STORE_ERRORS as exc:
-            logger.error("Could not check for newer tokens before saving (%s)", type(exc).__name__)
+        refresh.put_newest_tokens(request)

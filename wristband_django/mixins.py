@@ -10,15 +10,19 @@ from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
 from wristband_django.flows.login import check_max_age
-from wristband_django.guards import denial, step_up_answer
-from wristband_django.responses import (
+from wristband_django.types import WristbandUser
+from wristband_django.web.guards import denial, step_up_answer
+from wristband_django.web.responses import (
     RETURN_URL_PARAMETER,
     forbidden,
     login_url,
     redirect_to_login,
     unauthorized,
 )
-from wristband_django.types import WristbandUser
+
+__all__ = [
+    "WristbandRequiredMixin",
+]
 
 
 class WristbandRequiredMixin:
@@ -38,7 +42,7 @@ class WristbandRequiredMixin:
     request: HttpRequest
     redirect_to_login = False
     #: The Login endpoint (a URL, path or URL pattern name); ``None``: the ``login_url``
-    #: setting (or auto-configured one), see ``wristband_django.responses.login_url``.
+    #: setting (or auto-configured one), see ``wristband_django.web.responses.login_url``.
     login_url: str | None = None
     #: The Login endpoint's parameter for where to come back to.
     redirect_field_name: str = RETURN_URL_PARAMETER

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 
+__all__ = [
+    "LoginSession",
+]
+
 
 class LoginSession(models.Model):
     """A live login. Kept true by login, refresh, logout and the purge of expired sessions."""

@@ -42,8 +42,8 @@ from wristband_django.conf import get_config
 from wristband_django.errors import SessionEndedError
 from wristband_django.flows import end_session as end_session_flow
 from wristband_django.flows.refresh import fresh_session_by_key
-from wristband_django.store.access import is_usable_key
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.store.stored_session import StoredSession
+from wristband_django.types import WristbandSession
 
 __all__ = ["SessionEndedError", "access_token", "end_session", "get_session"]
 
@@ -60,7 +60,7 @@ def _checked(session_key: str) -> bool:
             "signed_cookies, whose sessions live only in the browser's cookie. Use the cache, "
             "cached_db or db engine."
         )
-    return is_usable_key(session_key)
+    return StoredSession.is_usable_key(session_key)
 
 
 def get_session(session_key: str) -> WristbandSession | None:

@@ -29,6 +29,17 @@ from typing import Final
 
 from django.dispatch import Signal
 
+__all__ = [
+    "LOGIN_FAILURES",
+    "LoginFailure",
+    "logged_out",
+    "login_completed",
+    "login_failed",
+    "refresh_failed",
+    "session_ended_by_admin",
+    "tokens_refreshed",
+]
+
 login_completed = Signal()
 login_failed = Signal()
 tokens_refreshed = Signal()

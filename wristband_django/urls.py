@@ -4,6 +4,11 @@ from django.urls import path
 
 from wristband_django import views
 
+__all__ = [
+    "app_name",
+    "urlpatterns",
+]
+
 app_name = "wristband"
 
 urlpatterns = [

@@ -10,6 +10,11 @@ from django.utils.module_loading import import_string
 from wristband_django.conf import get_config
 from wristband_django.types import WristbandSession, role_names
 
+__all__ = [
+    "UserAdapter",
+    "get_user_adapter",
+]
+
 
 class UserAdapter:
     """Creates or updates the Django user of a Wristband user on every login."""

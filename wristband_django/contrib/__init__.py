@@ -1,1 +1,3 @@
-"""Optional integrations (each needs its extra): Django REST framework."""
+"""Optional integrations, each needing its extra: ``contrib.drf`` for Django REST framework
+(``wristband-django[drf]``) and ``contrib.ninja`` for django-ninja
+(``wristband-django[ninja]``)."""

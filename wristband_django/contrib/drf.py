@@ -27,14 +27,14 @@ from wristband_django.errors import (
     WristbandUnavailableError,
 )
 from wristband_django.flows.authentication import BEARER, SESSION, authenticate
-from wristband_django.responses import log_refusal
-from wristband_django.store.session_entry import WristbandSession
 from wristband_django.types import (
     AccessTokenClaims,
     WristbandRequest,
+    WristbandSession,
     WristbandUser,
     role_names,
 )
+from wristband_django.web.responses import log_refusal
 
 __all__ = [
     "HasWristbandRole",

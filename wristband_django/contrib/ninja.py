@@ -26,8 +26,8 @@ from ninja.utils import check_csrf
 
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
-from wristband_django.responses import log_refusal
 from wristband_django.types import WristbandUser
+from wristband_django.web.responses import log_refusal
 
 __all__ = [
     "WristbandAuthError",

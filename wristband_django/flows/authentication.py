@@ -20,8 +20,12 @@ from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.django_login import show_token_caller
 from wristband_django.flows.tenant_hosts import check_token_host
-from wristband_django.store.session_entry import WristbandSession
-from wristband_django.types import AccessTokenClaims, WristbandRequest, WristbandUser
+from wristband_django.types import (
+    AccessTokenClaims,
+    WristbandRequest,
+    WristbandSession,
+    WristbandUser,
+)
 from wristband_django.wristband.access_tokens import validate_access_token
 
 Strategy = Literal["session", "bearer"]

@@ -44,7 +44,7 @@ from wristband_django.flows.login_restarts import (
 from wristband_django.flows.login_state import LoginState
 from wristband_django.signals import LoginFailure
 from wristband_django.store import django_internals, login_records, session_entry
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.tenants import subdomain_tenant, tenant_name_params
 

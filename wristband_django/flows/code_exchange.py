@@ -17,7 +17,7 @@ from wristband_django.errors import (
 from wristband_django.flows.login import auth_time_of, authenticated_within, callback_url
 from wristband_django.flows.login_state import LoginState
 from wristband_django.signals import LoginFailure
-from wristband_django.store.session_entry import WristbandSession, now_ms
+from wristband_django.types import WristbandSession, now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.client import get_client
 from wristband_django.wristband.id_tokens import validate_id_token

@@ -10,7 +10,7 @@ from wristband_django.conf import get_config
 from wristband_django.flows.django_login import hide_django_user
 from wristband_django.flows.refresh import fresh_session
 from wristband_django.flows.tenant_hosts import session_fits_host
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 
 from wristband_django.conf import get_config
 from wristband_django.store import django_internals
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 
 BACKEND = "wristband_django.backends.WristbandBackend"
 AUTH_BACKEND_SESSION_KEY = "_auth_user_backend"  # django.contrib.auth's, without importing it

@@ -13,11 +13,9 @@ import logging
 
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import StoreUnavailableError, WristbandError
-from wristband_django.store import login_records, newest_tokens, session_entry
-from wristband_django.store.access import load_stored_session
-from wristband_django.store.locks import session_lock
-from wristband_django.store.outages import STORE_ERRORS
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.store import login_records
+from wristband_django.store.stored_session import STORE_ERRORS, StoredSession
+from wristband_django.types import WristbandSession
 from wristband_django.wristband.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -30,32 +28,21 @@ def end_session(
 
     ``lock_held``: the caller (a failing refresh) already holds the session's lock.
     """
+    store = StoredSession(session_key)
     try:
         if lock_held:
-            entry = _delete(session_key)
+            entry = store.delete()
         else:
             wait = config.refresh_lock_timeout  # no holder keeps the lock longer than this
-            with session_lock(session_key, ttl=wait, wait=wait) as acquired:
+            with store.lock(ttl=wait, wait=wait) as acquired:
                 if not acquired:
                     raise StoreUnavailableError("the session's lock was not released in time")
-                entry = _delete(session_key)
+                entry = store.delete()
     except STORE_ERRORS as exc:
         raise StoreUnavailableError(type(exc).__name__) from exc
     login_records.forget(session_key)
     if entry is not None:
         revoke(config, entry.refresh_token)
-    return entry
-
-
-def _delete(session_key: str) -> WristbandSession | None:
-    store = load_stored_session(session_key)
-    entry = session_entry.load(store)
-    if entry is not None:
-        entry = newest_tokens.newest(session_key, entry)
-    store.delete(session_key)
-    newest_tokens.forget(session_key)
-    if store.exists(session_key):
-        raise StoreUnavailableError("the session is still in the store after its deletion")
     return entry
 
 
@@ -76,7 +63,7 @@ def purge_ended_sessions(config: AuthConfig) -> int:
 
 def _has_entry(session_key: str) -> bool:
     try:
-        return session_entry.load(load_stored_session(session_key)) is not None
+        return StoredSession(session_key).load() is not None
     except STORE_ERRORS as exc:
         raise StoreUnavailableError(type(exc).__name__) from exc
 

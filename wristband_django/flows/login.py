@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from wristband_django.conf import AuthConfig, fill_tenant_placeholder
 from wristband_django.flows import login_restarts
 from wristband_django.flows.login_state import LoginState
-from wristband_django.store.session_entry import now_ms
+from wristband_django.types import now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.browser_urls import (
     application_login_url,

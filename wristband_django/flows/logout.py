@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from wristband_django.conf import AuthConfig
 from wristband_django.flows.django_login import end_django_login
 from wristband_django.flows.end_session import end_session
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.browser_urls import application_login_url, logout_url, tenant_host
 from wristband_django.wristband.tenants import Tenant, resolve_logout_tenant

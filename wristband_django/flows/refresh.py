@@ -1,10 +1,9 @@
 """Refresh: keep a session's access token fresh, once per session even under concurrency.
 
 One implementation, ``refresh_stored_session(config, session_key)``, works on a session key
-and the project's session store: under the session's lock it re-reads the session, starts
-from the newest tokens (``store.newest_tokens``), refreshes with retries, saves and
-publishes the new tokens, or ends the session when the refresh cannot succeed. Two thin
-layers use it:
+and the store's face for it (``store.stored_session.StoredSession``): under the session's
+lock it re-reads the session with the newest tokens, refreshes with retries, keeps the new
+tokens, or ends the session when the refresh cannot succeed. Two thin layers use it:
 
 - ``fresh_session(request, config)``: the request's session, for the middleware, the
   decorator, the mixin, the DRF and ninja classes and the Session and Token endpoints; it
@@ -26,36 +25,27 @@ token can never be presented again. Store outages raise ``StoreUnavailableError`
 from __future__ import annotations
 
 import logging
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 
-from django.contrib.sessions.backends.base import SessionBase, UpdateError
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
 from wristband_django import signals
 from wristband_django.conf import AuthConfig
 from wristband_django.deadlines import deadline
-from wristband_django.errors import WristbandError, WristbandUnavailableError
+from wristband_django.errors import (
+    StoreUnavailableError,
+    WristbandError,
+    WristbandUnavailableError,
+)
 from wristband_django.flows.django_login import end_django_login, is_django_login
 from wristband_django.flows.end_session import end_session, revoke
 from wristband_django.flows.refresh_grant import UnansweredRefreshError, refresh_tokens
-from wristband_django.store import (
-    access,
-    login_records,
-    newest_tokens,
-    refresh_backoff,
-    session_entry,
-    unanswered_refreshes,
-)
-from wristband_django.store.access import load_stored_session
-from wristband_django.store.locks import RELEASE_MARGIN_SECONDS, session_lock
-from wristband_django.store.outages import (
-    STORE_ERRORS,
-    StoreUnavailableError,
-    retry_until_answered,
-)
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.store import login_records, session_entry, stored_session
+from wristband_django.store.stored_session import STORE_ERRORS, StoredSession
+from wristband_django.types import WristbandSession
 
 logger = logging.getLogger(__name__)
 
@@ -93,50 +83,46 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
     """
     lifetime = config.refresh_lock_timeout  # outlives the refresh's whole deadline
     window = config.store_retry_window
-    with session_lock(session_key, ttl=lifetime, wait=lifetime, release_retry=window) as acquired:
-        locked_until = time.monotonic() + lifetime - RELEASE_MARGIN_SECONDS
+    store = StoredSession(session_key)
+    with store.lock(ttl=lifetime, wait=lifetime, release_retry=window) as acquired:
         if not acquired:  # never refresh without the lock: 503, the user stays logged in
             raise StoreUnavailableError("the session's refresh lock was not released in time")
-        stored = load_stored_session(session_key)
-        current = session_entry.load(stored)
+        current = store.load(newest=True)
         if current is None:  # ended meanwhile (logout, the admin, another failed refresh)
             return RefreshResult(None)
-        current = newest_tokens.newest(session_key, current)
         if not current.is_expired():
             return RefreshResult(current)  # another request or worker refreshed meanwhile
-        unanswered = _left_unanswered(config, session_key, current)
+        unanswered = _left_unanswered(config, store, current)
         if unanswered is not None:  # never presented twice: the session cannot go on
-            return _failed(config, session_key, current, unanswered)
+            return _failed(config, store, current, unanswered)
         keep = config.keep_session_when_wristband_unavailable
-        if keep and refresh_backoff.is_backing_off(session_key):
+        if keep and store.is_backing_off():
             raise WristbandUnavailableError(
                 "wristband_unavailable", "a refresh found Wristband unavailable moments ago"
             )
         with deadline(config.refresh_timeout):  # a failure's revoke shares the deadline
             try:
-                refreshed = refresh_tokens(config, session_key, current)
+                refreshed = refresh_tokens(config, store, current)
             except WristbandUnavailableError as exc:
                 if not keep:
-                    return _failed(config, session_key, current, exc)
+                    return _failed(config, store, current, exc)
                 logger.warning("Token refresh failed (%s); keeping the session", exc.error)
-                refresh_backoff.back_off(session_key, OUTAGE_BACKOFF_SECONDS)
+                store.back_off(OUTAGE_BACKOFF_SECONDS)
                 raise
             except WristbandError as exc:
-                return _failed(config, session_key, current, exc)
-        try:
-            _keep(
-                session_key, stored, refreshed, until=min(time.monotonic() + window, locked_until)
-            )
-        except UpdateError:  # the database row went away meanwhile (it expired)
-            revoke(config, refreshed.refresh_token)  # nothing holds the new tokens any more
+                return _failed(config, store, current, exc)
+        # Wristband has rotated the refresh token: the new tokens are the only ones that work.
+        if not store.keep(refreshed, retry_for=window):
+            # The database row went away meanwhile (it expired): nothing holds the new tokens.
+            revoke(config, refreshed.refresh_token)
             end_session(config, session_key, lock_held=True)
             return RefreshResult(None)
     login_records.record_refresh(session_key, refreshed)
-    return RefreshResult(refreshed, saved=stored)
+    return RefreshResult(refreshed, saved=store.session)
 
 
 def _left_unanswered(
-    config: AuthConfig, session_key: str, current: WristbandSession
+    config: AuthConfig, store: StoredSession, current: WristbandSession
 ) -> UnansweredRefreshError | None:
     """Return why ``current``'s refresh token must not be presented: an earlier refresh
     presented it and never learnt the outcome (its process died); ``None`` if it may be.
@@ -145,7 +131,7 @@ def _left_unanswered(
     waiting for its answer, within its ``refresh_timeout``: it lost the lock (evicted from
     the cache), not its deadline, and may yet store new tokens.
     """
-    seconds = unanswered_refreshes.seconds_since_presented(session_key, current)
+    seconds = store.seconds_since_presented(current)
     if seconds is None:
         return None
     if seconds < config.refresh_timeout + CLOCK_SKEW_SECONDS:
@@ -155,31 +141,14 @@ def _left_unanswered(
     )
 
 
-def _keep(
-    session_key: str, stored: SessionBase, refreshed: WristbandSession, *, until: float
-) -> None:
-    """Store the tokens a refresh got: Wristband has rotated the refresh token, so these are
-    the only ones that work. The session, then the newest-tokens record (which waits for a
-    replica, where there is one); a store that does not answer (a Redis failover, a
-    restart) is retried until ``until`` (monotonic: ``store_retry_window``, and never past
-    the lock's expiry) before the error goes up."""
-    session_entry.store(stored, refreshed)
-    retry_until_answered(stored.save, until=until, what="store a refresh's session")
-    retry_until_answered(
-        lambda: newest_tokens.publish(session_key, refreshed),
-        until=until,
-        what="publish a refresh's tokens",
-    )
-
-
 def _failed(
-    config: AuthConfig, session_key: str, current: WristbandSession, exc: WristbandError
+    config: AuthConfig, store: StoredSession, current: WristbandSession, exc: WristbandError
 ) -> RefreshResult:
     """End the session whose refresh cannot succeed (the caller holds its lock)."""
     logger.warning("Token refresh failed (%s); ending the session", exc.error)
-    end_session(config, session_key, lock_held=True)
+    end_session(config, store.session_key, lock_held=True)
     with suppress(*STORE_ERRORS):  # the session is gone: its record no longer matters
-        unanswered_refreshes.forget(session_key)
+        store.forget_presented()
     return RefreshResult(None, failed=current, error=exc)
 
 
@@ -196,8 +165,7 @@ def _announce(result: RefreshResult, request: HttpRequest | None) -> None:
 def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
     """The request's Wristband session with a valid access token (refreshed if needed)."""
     try:
-        access.load_session_strictly(request)
-        entry = session_entry.load(request.session)
+        entry = stored_session.read_request_session(request)
         session_key = request.session.session_key
         if entry is None:
             if session_key and is_django_login(request.session):  # ended with Wristband's
@@ -220,7 +188,7 @@ def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession 
         _announce(result, request)
         return result.session
     except STORE_ERRORS as exc:
-        access.keep_session_cookie(request)
+        stored_session.keep_session_cookie(request)
         raise StoreUnavailableError(type(exc).__name__) from exc
 
 
@@ -228,7 +196,7 @@ def fresh_session_by_key(config: AuthConfig, session_key: str) -> WristbandSessi
     """The session stored under ``session_key`` with a valid access token (refreshed if
     needed), outside any request; the same lock, tokens and failure rules as a request's."""
     try:
-        entry = session_entry.load(load_stored_session(session_key))
+        entry = StoredSession(session_key).load()
         if entry is None or not entry.is_expired():
             return entry
         result = refresh_stored_session(config, session_key)
@@ -236,3 +204,20 @@ def fresh_session_by_key(config: AuthConfig, session_key: str) -> WristbandSessi
         return result.session
     except STORE_ERRORS as exc:
         raise StoreUnavailableError(type(exc).__name__) from exc
+
+
+def put_newest_tokens(request: HttpRequest) -> None:
+    """Before ``SessionMiddleware`` saves the request's session, put in the tokens a refresh
+    elsewhere stored meanwhile: saving older ones would present a spent refresh token later.
+
+    A store that does not answer is logged, and the session is saved as it is.
+    """
+    session: SessionBase | None = getattr(request, "session", None)
+    if session is None or session.session_key is None:
+        return
+    if not (session.modified or settings.SESSION_SAVE_EVERY_REQUEST):
+        return
+    try:
+        stored_session.put_newest_tokens(session)
+    except STORE_ERRORS as exc:
+        logger.error("Could not check for newer tokens before saving (%s)", type(exc).__name__)

@@ -3,13 +3,13 @@ knowing what became of it.
 
 The retry rule: a refresh grant is sent again only after a failure that cannot have reached
 Wristband (the connection refused, the host name not resolving, the proxy or the TLS
-handshake failing, no connection in time: ``deadlines.tracking_delivery`` tells) or after a
+handshake failing, no connection in time: ``transport.tracking_delivery`` tells) or after a
 complete 5xx answer. Once its first byte has left and no complete answer came back (a read
 timeout, a connection reset, an answer trickled past the deadline, a body cut short),
 Wristband may have exchanged the token: with rotation, presenting it again would revoke the
 whole token family. It is then never presented again, neither here nor by any later refresh
-(``store.unanswered_refreshes`` records it before it is sent), and the refresh fails with
-``UnansweredRefreshError``, which ends the session. So does a complete 2xx answer that
+(``StoredSession.record_presented`` records it before it is sent), and the refresh fails
+with ``UnansweredRefreshError``, which ends the session. So does a complete 2xx answer that
 cannot be used: Wristband carried the grant out, and its new tokens are lost.
 """
 
@@ -21,13 +21,14 @@ import time
 from dataclasses import replace
 
 from wristband_django.conf import AuthConfig
-from wristband_django.deadlines import deadline, remaining, tracking_delivery
+from wristband_django.deadlines import deadline, remaining
 from wristband_django.errors import InvalidIdTokenError, UnknownKeyIdTokenError, WristbandError
-from wristband_django.store import unanswered_refreshes
-from wristband_django.store.session_entry import WristbandSession, now_ms
+from wristband_django.store.stored_session import StoredSession
+from wristband_django.types import WristbandSession, now_ms
 from wristband_django.wristband.answers import TokenResponse
 from wristband_django.wristband.client import WristbandClient, get_client
 from wristband_django.wristband.id_tokens import validate_id_token
+from wristband_django.wristband.transport import tracking_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def _backoff(attempt: int) -> float:
 
 
 def refresh_tokens(
-    config: AuthConfig, session_key: str, entry: WristbandSession
+    config: AuthConfig, store: StoredSession, entry: WristbandSession
 ) -> WristbandSession:
     """Return ``entry`` with new tokens from Wristband, retrying what cannot have reached it.
 
@@ -65,7 +66,7 @@ def refresh_tokens(
         while True:
             attempt += 1
             try:
-                tokens = _present(client, session_key, entry, entry.refresh_token)
+                tokens = _present(client, store, entry, entry.refresh_token)
                 break
             except WristbandError as exc:
                 delay = _backoff(attempt)
@@ -86,11 +87,11 @@ def refresh_tokens(
 
 
 def _present(
-    client: WristbandClient, session_key: str, entry: WristbandSession, refresh_token: str
+    client: WristbandClient, store: StoredSession, entry: WristbandSession, refresh_token: str
 ) -> TokenResponse:
     """One refresh grant, recorded as presented before it can leave; the record is dropped
     again only when the failure shows that the token was not exchanged."""
-    unanswered_refreshes.record(session_key, entry)
+    store.record_presented(entry)
     with tracking_delivery() as delivery:
         try:
             return client.refresh(refresh_token)
@@ -102,7 +103,7 @@ def _present(
             failure.error,
         )
         raise UnansweredRefreshError(failure.error, failure.error_description) from failure
-    unanswered_refreshes.forget(session_key)
+    store.forget_presented()
     raise failure
 
 

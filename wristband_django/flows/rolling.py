@@ -22,15 +22,13 @@ import logging
 import time
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase, UpdateError
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.conf import get_config
 from wristband_django.flows.session_cookie import send_session_cookie
 from wristband_django.store import session_entry
-from wristband_django.store.access import load_stored_session
-from wristband_django.store.locks import session_lock
-from wristband_django.store.outages import STORE_ERRORS
+from wristband_django.store.stored_session import STORE_ERRORS, StoredSession
 
 logger = logging.getLogger(__name__)
 
@@ -80,20 +78,18 @@ def is_due(extended_at: object, now: int, interval: int) -> bool:
 def _extend(request: HttpRequest, response: HttpResponseBase, session_key: str, now: int) -> bool:
     """Save the session as the store holds it now, with the new timestamp, under its lock;
     then send the cookie again. Nothing is written if the session ended meanwhile."""
-    config = get_config()
+    store = StoredSession(session_key)
     try:
         # No waiting: the holder (a refresh, a logout) saves or ends the session itself,
         # and a later request rolls it if it is still there.
-        with session_lock(session_key, ttl=config.refresh_lock_timeout, wait=0) as acquired:
+        with store.lock(ttl=get_config().refresh_lock_timeout, wait=0) as acquired:
             if not acquired:
                 return False
-            stored = load_stored_session(session_key)
-            if session_entry.load(stored) is None:
+            if store.load() is None:
                 return False  # ended meanwhile (logout, the admin, a failed refresh)
-            stored[EXTENDED_AT] = now
-            stored.save()
-    except UpdateError:  # the database row went away meanwhile (it expired)
-        return False
+            stored = store.save(**{EXTENDED_AT: now})
+            if stored is None:
+                return False  # the database row went away meanwhile (it expired)
     except STORE_ERRORS as exc:
         logger.warning("Could not extend the session's expiry (%s)", type(exc).__name__)
         return False

@@ -28,8 +28,7 @@ from wristband_django.errors import (
     WristbandUnavailableError,
 )
 from wristband_django.store import tenant_directory
-from wristband_django.store.session_entry import WristbandSession
-from wristband_django.types import AccessTokenClaims
+from wristband_django.types import AccessTokenClaims, WristbandSession
 from wristband_django.wristband.auto_configuration import get_sdk_configuration
 
 

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from wristband_django.conf import get_config
 from wristband_django.models import LoginSession
 from wristband_django.store import sealing
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,8 @@ from django.conf import settings
 
 from wristband_django.store.locks import lock_cache, session_cache_key
 from wristband_django.store.sealing import TokenDecryptionError
-from wristband_django.store.session_entry import WristbandSession, open_tokens, seal_tokens
+from wristband_django.store.session_entry import open_tokens, seal_tokens
+from wristband_django.types import WristbandSession
 
 TOKEN_FIELDS = ("access_token", "refresh_token", "expires_at", "refreshed_at")
 #: How long a refresh waits for a replica to confirm its tokens (only with replicas).

@@ -13,21 +13,19 @@ token) are still read, and written in this format the next time the session is s
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-import time
 import zlib
-from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, fields
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
 from wristband_django.store import sealing
+from wristband_django.types import WristbandSession
+from wristband_django.types import now_ms as now_ms  # the store's callers read the time here
 
 logger = logging.getLogger(__name__)
 
@@ -37,85 +35,6 @@ TOKEN_FIELDS = ("access_token", "refresh_token")
 _V1_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
 #: The session engine whose store keeps Python objects: sealed entries are stored as bytes.
 BYTES_ENGINE = "django.contrib.sessions.backends.cache"
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-class Claims(Mapping[str, Any]):
-    """Read-only claims (``WristbandSession.userinfo``): a ``Mapping``, not a ``dict``.
-
-    ``dict(claims)`` is a plain copy; so is a deep copy, so ``dataclasses.asdict(entry)``
-    gives ``userinfo`` as a plain dict (JSON-ready).
-    """
-
-    __slots__ = ("_claims",)
-
-    def __init__(self, claims: Mapping[str, Any] | None = None) -> None:
-        self._claims: Mapping[str, Any] = MappingProxyType(dict(claims or {}))
-
-    def __getitem__(self, name: str) -> Any:
-        return self._claims[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._claims)
-
-    def __len__(self) -> int:
-        return len(self._claims)
-
-    def __repr__(self) -> str:
-        return repr(dict(self._claims))
-
-    def __reduce__(self) -> tuple[type[Claims], tuple[dict[str, Any]]]:
-        return (Claims, (dict(self._claims),))
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
-        return copy.deepcopy(dict(self._claims), memo)
-
-
-@dataclass(frozen=True)
-class WristbandSession:
-    """A logged-in user's tokens and identity, as stored server-side.
-
-    Immutable: ``userinfo`` is a read-only ``Mapping`` (``dict(entry.userinfo)`` for a copy).
-    """
-
-    access_token: str = field(repr=False)
-    expires_at: int  # epoch ms, token_expiration_buffer already subtracted
-    user_id: str
-    tenant_id: str
-    refresh_token: str | None = field(default=None, repr=False)
-    tenant_name: str | None = None
-    tenant_custom_domain: str | None = None
-    idp_name: str | None = None
-    userinfo: Mapping[str, Any] = field(default_factory=Claims)
-    created_at: int = field(default_factory=now_ms)
-    refreshed_at: int | None = None
-    #: When the user last entered credentials at Wristband: the ID token's ``auth_time``
-    #: (epoch **seconds**, as in the token); ``None`` if unknown (counts as too old for
-    #: ``max_age``).
-    auth_time: int | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.userinfo, Claims):
-            object.__setattr__(self, "userinfo", Claims(self.userinfo))
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> WristbandSession:
-        return replace(self, userinfo=copy.deepcopy(self.userinfo, memo))
-
-    def is_expired(self, at_ms: int | None = None) -> bool:
-        return (now_ms() if at_ms is None else at_ms) >= self.expires_at
-
-    def claim(self, name: str) -> Any:
-        """A userinfo claim, or one of the stored tenant/IdP fields by its claim-style name."""
-        if name in self.userinfo:
-            return self.userinfo[name]
-        return {
-            "tenant_name": self.tenant_name,
-            "tenant_custom_domain": self.tenant_custom_domain,
-            "idp_name": self.idp_name,
-        }.get(name)
 
 
 _REQUIRED_STRINGS = ("access_token", "user_id", "tenant_id")

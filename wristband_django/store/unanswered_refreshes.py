@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from wristband_django.store.locks import lock_cache, session_cache_key
-from wristband_django.store.session_entry import WristbandSession
+from wristband_django.types import WristbandSession
 
 
 def _key(session_key: str) -> str:

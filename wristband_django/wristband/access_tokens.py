@@ -12,75 +12,39 @@ stays valid until it expires.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import jwt
 
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import InvalidAccessTokenError
+from wristband_django.types import AccessTokenClaims, roles
+from wristband_django.types.claims import optional_str, read_only, timestamp
 from wristband_django.wristband import jwks
-from wristband_django.wristband.claims import (
-    WristbandRole,
-    optional_str,
-    read_only,
-    roles,
-    timestamp,
-)
 
 #: Longer bearer values are rejected before any parsing.
 MAX_TOKEN_LENGTH = 8192
 
 
-@dataclass(frozen=True)
-class AccessTokenClaims:
-    """A validated access token's claims, typed. It never holds the token itself.
-
-    ``user_id`` is the subject (``sub``): a user's id, or for a machine-to-machine token
-    (``client_credentials``) the calling client's id, when ``is_machine`` is true.
-    ``claims`` has every claim, read-only.
-    """
-
-    user_id: str
-    client_id: str
-    tenant_id: str | None
-    application_id: str | None
-    roles: tuple[WristbandRole, ...]
-    scopes: tuple[str, ...]
-    expires_at: datetime
-    issued_at: datetime | None
-    custom_claims: Mapping[str, Any]
-    claims: Mapping[str, Any] = field(repr=False)
-
-    @property
-    def role_names(self) -> tuple[str, ...]:
-        return tuple(role.name for role in self.roles)
-
-    @property
-    def is_machine(self) -> bool:
-        """A machine-to-machine token: the subject is the client itself."""
-        return self.user_id == self.client_id
-
-    @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> AccessTokenClaims:
-        """From claims that passed ``validate_access_token``'s checks."""
-        scope = claims.get("scope")
-        expires_at = timestamp(claims["exp"])
-        if expires_at is None:  # PyJWT checked it is a number; typed for mypy
-            raise InvalidAccessTokenError("the access token has no usable exp")
-        return cls(
-            user_id=claims["sub"],
-            client_id=claims["client_id"],
-            tenant_id=optional_str(claims.get("tnt_id")),
-            application_id=optional_str(claims.get("app_id")),
-            roles=roles(claims.get("roles")),
-            scopes=tuple(scope.split()) if isinstance(scope, str) else (),
-            expires_at=expires_at,
-            issued_at=timestamp(claims.get("iat")),
-            custom_claims=read_only(claims.get("custom_claims")),
-            claims=read_only(claims),
-        )
+def _typed_claims(claims: Mapping[str, Any]) -> AccessTokenClaims:
+    """Return the typed claims of a token whose ``claims`` passed ``validate_access_token``'s
+    checks."""
+    scope = claims.get("scope")
+    expires_at = timestamp(claims["exp"])
+    if expires_at is None:  # PyJWT checked it is a number; typed for mypy
+        raise InvalidAccessTokenError("the access token has no usable exp")
+    return AccessTokenClaims(
+        user_id=claims["sub"],
+        client_id=claims["client_id"],
+        tenant_id=optional_str(claims.get("tnt_id")),
+        application_id=optional_str(claims.get("app_id")),
+        roles=roles(claims.get("roles")),
+        scopes=tuple(scope.split()) if isinstance(scope, str) else (),
+        expires_at=expires_at,
+        issued_at=timestamp(claims.get("iat")),
+        custom_claims=read_only(claims.get("custom_claims")),
+        claims=read_only(claims),
+    )
 
 
 def _audience_ok(aud: Any, *client_ids: str) -> bool:
@@ -125,4 +89,4 @@ def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     allowed = config.allowed_bearer_client_ids
     if allowed is not None and client_id not in allowed:
         raise InvalidAccessTokenError("the access token's client is not allowed here")
-    return AccessTokenClaims.from_claims(claims)
+    return _typed_claims(claims)

@@ -24,7 +24,7 @@ from requests.auth import AuthBase, HTTPBasicAuth
 from requests.utils import default_headers
 
 from wristband_django.conf import AuthConfig, register_cache_reset
-from wristband_django.deadlines import DeadlineAdapter, deadline, remaining
+from wristband_django.deadlines import deadline, remaining
 from wristband_django.errors import (
     InvalidResponseError,
     WristbandTimeoutError,
@@ -33,6 +33,7 @@ from wristband_django.errors import (
 from wristband_django.wristband import answers, failures
 from wristband_django.wristband.answers import TokenResponse
 from wristband_django.wristband.route import Route
+from wristband_django.wristband.transport import DeadlineAdapter
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The types a project uses with this app.
+"""The types a project uses with this app, each defined here.
 
 - ``WristbandSession``: a logged-in user's tokens and identity (``request.wristband``).
 - ``WristbandRequest``: an ``HttpRequest`` with ``wristband: WristbandSession | None``, to
@@ -9,27 +9,30 @@
 - ``AccessTokenClaims``: a validated bearer token's typed claims (``request.wristband_token``).
 - ``WristbandRole``: one role (``id``, ``name``, ``display_name``).
 - ``role_names(roles)``: the role names in a userinfo or token ``roles`` claim.
+
+Each is defined here, below every layer: this package imports nothing else of
+``wristband_django`` (its ``claims`` module, internal, reads claim values for these types
+and for token validation), so every layer may use it.
 """
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 
-from wristband_django.store.session_entry import WristbandSession
-from wristband_django.wristband.access_tokens import AccessTokenClaims
-from wristband_django.wristband.claims import (
-    WristbandRole,
+from wristband_django.types.claims import (
+    Claims,
     optional_bool,
     optional_str,
     read_only,
-    role_names,
-    roles,
     timestamp,
+    user_text_claims,
 )
 
 __all__ = [
@@ -40,6 +43,122 @@ __all__ = [
     "WristbandUser",
     "role_names",
 ]
+
+
+def now_ms() -> int:
+    """Return the time now in epoch milliseconds, the unit of ``WristbandSession``'s times."""
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class WristbandRole:
+    """One of a user's roles, as Wristband's ``roles`` scope gives it."""
+
+    id: str | None
+    name: str
+    display_name: str | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def roles(value: object) -> tuple[WristbandRole, ...]:
+    """The roles in a ``roles`` claim: ``{"id", "name", "display_name"}`` objects (userinfo)
+    or plain names (some access tokens); entries without a name are skipped."""
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if isinstance(item, str) and item:
+            found.append(WristbandRole(id=None, name=item))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+            found.append(
+                WristbandRole(
+                    id=optional_str(item.get("id")),
+                    name=item["name"],
+                    display_name=optional_str(item.get("display_name")),
+                )
+            )
+    return tuple(found)
+
+
+def role_names(value: object) -> tuple[str, ...]:
+    """The role names in a ``roles`` claim (see ``roles``)."""
+    return tuple(role.name for role in roles(value))
+
+
+@dataclass(frozen=True)
+class WristbandSession:
+    """A logged-in user's tokens and identity, as stored server-side.
+
+    Immutable: ``userinfo`` is a read-only ``Mapping`` (``dict(entry.userinfo)`` for a copy).
+    """
+
+    access_token: str = field(repr=False)
+    expires_at: int  # epoch ms, token_expiration_buffer already subtracted
+    user_id: str
+    tenant_id: str
+    refresh_token: str | None = field(default=None, repr=False)
+    tenant_name: str | None = None
+    tenant_custom_domain: str | None = None
+    idp_name: str | None = None
+    userinfo: Mapping[str, Any] = field(default_factory=Claims)
+    created_at: int = field(default_factory=now_ms)
+    refreshed_at: int | None = None
+    #: When the user last entered credentials at Wristband: the ID token's ``auth_time``
+    #: (epoch **seconds**, as in the token); ``None`` if unknown (counts as too old for
+    #: ``max_age``).
+    auth_time: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.userinfo, Claims):
+            object.__setattr__(self, "userinfo", Claims(self.userinfo))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> WristbandSession:
+        return replace(self, userinfo=copy.deepcopy(self.userinfo, memo))
+
+    def is_expired(self, at_ms: int | None = None) -> bool:
+        return (now_ms() if at_ms is None else at_ms) >= self.expires_at
+
+    def claim(self, name: str) -> Any:
+        """A userinfo claim, or one of the stored tenant/IdP fields by its claim-style name."""
+        if name in self.userinfo:
+            return self.userinfo[name]
+        return {
+            "tenant_name": self.tenant_name,
+            "tenant_custom_domain": self.tenant_custom_domain,
+            "idp_name": self.idp_name,
+        }.get(name)
+
+
+@dataclass(frozen=True)
+class AccessTokenClaims:
+    """A validated access token's claims, typed. It never holds the token itself.
+
+    ``user_id`` is the subject (``sub``): a user's id, or for a machine-to-machine token
+    (``client_credentials``) the calling client's id, when ``is_machine`` is true.
+    ``claims`` has every claim, read-only.
+    """
+
+    user_id: str
+    client_id: str
+    tenant_id: str | None
+    application_id: str | None
+    roles: tuple[WristbandRole, ...]
+    scopes: tuple[str, ...]
+    expires_at: datetime
+    issued_at: datetime | None
+    custom_claims: Mapping[str, Any]
+    claims: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def role_names(self) -> tuple[str, ...]:
+        return tuple(role.name for role in self.roles)
+
+    @property
+    def is_machine(self) -> bool:
+        """A machine-to-machine token: the subject is the client itself."""
+        return self.user_id == self.client_id
 
 
 class WristbandRequest(HttpRequest):
@@ -62,9 +181,8 @@ class WristbandRequest(HttpRequest):
 
 def _user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
     """The typed userinfo fields of ``WristbandUser`` (scope-dependent: absent ones are None)."""
-    text = {attribute: optional_str(userinfo.get(claim)) for attribute, claim in _TEXT_CLAIMS}
     return {
-        **text,
+        **user_text_claims(userinfo),
         "email_verified": optional_bool(userinfo.get("email_verified")),
         "phone_number_verified": optional_bool(userinfo.get("phone_number_verified")),
         "updated_at": timestamp(userinfo.get("updated_at")),
@@ -75,25 +193,6 @@ def _user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
 
 #: Where ``WristbandUser.from_session`` keeps the user it built for an entry.
 _SESSION_USER = "_wristband_user"
-
-#: ``WristbandUser`` attribute → userinfo claim, for the text claims Wristband documents.
-_TEXT_CLAIMS = (
-    ("email", "email"),
-    ("full_name", "name"),
-    ("given_name", "given_name"),
-    ("family_name", "family_name"),
-    ("middle_name", "middle_name"),
-    ("nickname", "nickname"),
-    ("preferred_username", "preferred_username"),
-    ("picture_url", "picture"),
-    ("gender", "gender"),
-    ("birthdate", "birthdate"),
-    ("zoneinfo", "zoneinfo"),
-    ("locale", "locale"),
-    ("phone_number", "phone_number"),
-    ("application_id", "app_id"),
-    ("idp_name", "idp_name"),
-)
 
 
 @dataclass(frozen=True)

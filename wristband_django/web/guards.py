@@ -15,7 +15,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 
-from wristband_django import responses
 from wristband_django.checks.base import CSRF_MIDDLEWARE
 from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError
@@ -23,6 +22,7 @@ from wristband_django.flows.authentication import BEARER, SESSION, Strategy, aut
 from wristband_django.flows.login import authenticated_within
 from wristband_django.store import django_internals
 from wristband_django.types import WristbandRequest, WristbandUser
+from wristband_django.web import responses
 from wristband_django.wristband.browser_urls import with_query
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,167 @@
+"""The bases of the endpoints in ``wristband_django.views``.
+
+``WristbandView``, every endpoint's: no caching, one value per query parameter, a total
+deadline for its calls to Wristband, and the error page for what goes wrong.
+``SessionDataView``, the JSON endpoints': the session (refreshed if expired) or 401.
+
+The views users subclass (``LoginView``, ``CallbackView``, ``LogoutView``, ``SessionView``,
+``TokenView``) are defined in ``wristband_django.views``.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import nullcontext
+from typing import Any
+
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.views import View
+
+from wristband_django.conf import AuthConfig, get_config
+from wristband_django.deadlines import deadline
+from wristband_django.errors import (
+    StoreUnavailableError,
+    WristbandError,
+    WristbandUnavailableError,
+)
+from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.flows.login_restarts import RestartLimitError
+from wristband_django.store.access import keep_session_cookie
+from wristband_django.store.outages import STORE_ERRORS
+from wristband_django.types import WristbandSession
+from wristband_django.web.responses import error_response, log_refusal, unauthorized
+from wristband_django.wristband.auto_configuration import SdkConfiguration, get_sdk_configuration
+
+logger = logging.getLogger(__name__)
+
+#: What a session store that does not answer raises, ours and its client's.
+STORE_DOWN: tuple[type[BaseException], ...] = (StoreUnavailableError, *STORE_ERRORS)
+
+
+def store_down(exc: BaseException) -> StoreUnavailableError:
+    """Return ``exc``, a store that did not answer, as the ``StoreUnavailableError`` it means."""
+    if isinstance(exc, StoreUnavailableError):
+        return exc
+    return StoreUnavailableError(type(exc).__name__)
+
+
+class Redirect(HttpResponseRedirect):
+    """A redirect that may go to another host (Wristband's); targets are built, not echoed."""
+
+    allowed_schemes = ["http", "https"]
+
+
+def _duplicated_parameter(request: HttpRequest) -> str | None:
+    """Return the name of a query parameter given more than once, or ``None``."""
+    for key, values in request.GET.lists():
+        if len(values) > 1:
+            return key
+    return None
+
+
+class WristbandView(View):
+    """Shared behaviour: no caching, duplicate-parameter rejection, error rendering."""
+
+    http_method_names = ["get"]
+    error_template_name = "wristband_django/error.html"
+
+    @cached_property
+    def config(self) -> AuthConfig:
+        return get_config()
+
+    @cached_property
+    def sdk(self) -> SdkConfiguration:
+        return get_sdk_configuration(self.config)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        duplicated = _duplicated_parameter(request)
+        if duplicated is not None:
+            response: HttpResponseBase = self.error_response(
+                WristbandError(
+                    "invalid_request",
+                    f'The query parameter "{duplicated}" is given more than once.',
+                ),
+                status=400,
+            )
+        else:
+            try:
+                seconds = self.get_deadline()
+                with deadline(seconds) if seconds is not None else nullcontext():
+                    response = super().dispatch(request, *args, **kwargs)
+            except STORE_DOWN as exc:  # before WristbandError: StoreUnavailableError is one
+                response = self.store_unavailable_response(exc)
+            except WristbandError as exc:
+                logger.warning("Wristband is unavailable: %s", exc.error)
+                response = self.error_response(exc, status=503 if exc.retryable else 502)
+        add_never_cache_headers(response)
+        return response
+
+    def get_deadline(self) -> float | None:
+        """Seconds all of this request's calls to Wristband may take together (``None``: each
+        call has its own ``call_timeout``, for views that may first wait for a lock)."""
+        return self.config.call_timeout
+
+    def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
+        context = {
+            "error": error.error,
+            "error_description": error.error_description,
+            "retry_url": self.get_retry_url(error),
+        }
+        return render(self.request, self.error_template_name, context, status=status)
+
+    def get_retry_url(self, error: WristbandError) -> str | None:
+        """The error page's "Try signing in again" link: the Login endpoint (``None``: none),
+        or the new login a login restarted too often offers."""
+        if isinstance(error, RestartLimitError):
+            return error.retry_url
+        try:
+            return reverse("wristband:login")
+        except NoReverseMatch:
+            return None
+
+    def store_unavailable_response(self, exc: BaseException) -> HttpResponse:
+        """503 for a session store that did not answer; the browser's cookie is left alone
+        (nothing was ended, the user is still logged in)."""
+        down = store_down(exc)
+        log_refusal(down)
+        keep_session_cookie(self.request)
+        shown = WristbandError(down.shown_error, down.shown_description)
+        response = self.error_response(shown, status=down.status_code)
+        response["Retry-After"] = str(down.retry_after)
+        return response
+
+
+class SessionDataView(WristbandView):
+    """Base of the JSON endpoints: 401 without a Wristband session."""
+
+    def get_deadline(self) -> float | None:
+        """A refresh bounds itself (``refresh_timeout``), after waiting for the lock."""
+        return None
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        try:
+            entry = resolve_wristband_session(request)  # refreshed if expired
+        except (StoreUnavailableError, WristbandUnavailableError) as exc:  # the session kept
+            log_refusal(exc)
+            return error_response(exc)
+        if entry is None:
+            return unauthorized(request)
+        return JsonResponse(self.get_data(entry))
+
+    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
+        """Return the JSON body for ``entry``; each endpoint defines it."""
+        raise NotImplementedError
+
+    def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
+        body = {"error": error.error, "error_description": error.error_description}
+        return JsonResponse(body, status=status)
