@@ -36,8 +36,7 @@ from wristband_django.errors import (
 )
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.login_restarts import RestartLimitError
-from wristband_django.store.access import keep_session_cookie
-from wristband_django.store.outages import STORE_ERRORS
+from wristband_django.store.stored_session import STORE_ERRORS, keep_session_cookie
 from wristband_django.types import WristbandSession
 from wristband_django.web.responses import error_response, log_refusal, unauthorized
 from wristband_django.wristband.auto_configuration import SdkConfiguration, get_sdk_configuration
