@@ -2,7 +2,7 @@
 
 The fake and the app's settings for it come from markers, on a test or a whole module::
 
-    pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"], refresh_timeout=1)
+    pytestmark = pytest.mark.wristband_settings(protected_paths=["/api/"], refresh_timeout=1)
 
     @pytest.mark.fake_wristband(rotate_refresh_tokens=False)  # FakeWristband's arguments
     def test_something(wristband: FakeWristband, logged_in: Client) -> None: ...
@@ -199,32 +199,13 @@ def session_backend(request: pytest.FixtureRequest, settings: Any) -> str:
     return backend
 
 
-def marker_kwargs(node: pytest.Item, name: str) -> dict[str, Any]:
-    """The keyword arguments of every ``name`` marker on the test, its class and its module,
-    merged: the closest marker wins for each argument."""
-    kwargs: dict[str, Any] = {}
-    for marker in reversed(list(node.iter_markers(name))):
-        kwargs.update(marker.kwargs)
-    return kwargs
-
-
 @pytest.fixture
-def wristband(request: pytest.FixtureRequest, settings: Any) -> Iterator[FakeWristband]:
-    """A fake Wristband wired into ``settings.WRISTBAND_AUTH`` for the test client's host.
-
-    ``@pytest.mark.fake_wristband(...)``: ``FakeWristband``'s arguments (tenants, token
-    lifetime, rotation...). ``@pytest.mark.wristband_auth(...)``: more ``WRISTBAND_AUTH``
-    settings (``protected_paths``, timeouts...) on top of ``fake.auth_settings()``.
-    """
-    kwargs = {
-        "login_url": "http://testserver/auth/login/",
-        "redirect_uri": "http://testserver/auth/callback/",
-        **marker_kwargs(request.node, "fake_wristband"),
-    }
-    auth = marker_kwargs(request.node, "wristband_auth")
-    with FakeWristband(**kwargs) as fake:
-        settings.WRISTBAND_AUTH = fake.auth_settings(**auth)
-        yield fake
+def wristband(fake_wristband: FakeWristband, wristband_settings: dict[str, Any]) -> FakeWristband:
+    """The shipped plugin's fake Wristband, with ``WRISTBAND_AUTH`` pointed at it (the
+    plugin's ``wristband_settings``): the suite's short name for the pair. Markers are the
+    plugin's: ``@pytest.mark.fake_wristband(...)`` (``FakeWristband``'s arguments) and
+    ``@pytest.mark.wristband_settings(...)`` (more ``WRISTBAND_AUTH`` keys)."""
+    return fake_wristband
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_keys_unreachable_is_503_not_401(wristband: FakeWristband) -> None:
     assert response.json()["error"] == "wristband_unavailable"
 
 
-@pytest.mark.wristband_auth(allowed_bearer_client_ids=["ops-console"])
+@pytest.mark.wristband_settings(allowed_bearer_client_ids=["ops-console"])
 def test_the_client_allow_list(wristband: FakeWristband) -> None:
     claims = claims_of(access_token_of(wristband))
     assert bearer("/bearer/", sign(wristband, claims)).status_code == 401
@@ -146,7 +146,7 @@ def test_a_machine_token_is_allowed_without_an_allow_list(wristband: FakeWristba
     assert body["user"]["machine"] is True and body["user"]["userId"] == "m2m-client"
 
 
-@pytest.mark.wristband_auth(jwt_leeway=0)
+@pytest.mark.wristband_settings(jwt_leeway=0)
 def test_the_leeway_setting(wristband: FakeWristband) -> None:
     claims = claims_of(access_token_of(wristband))
     just_expired = sign(wristband, {**claims, "exp": int(time.time()) - 5})
@@ -166,7 +166,7 @@ def test_the_default_leeway_is_a_minute(wristband: FakeWristband) -> None:
 # --- the middleware's protected_paths ---------------------------------------------------
 
 
-@pytest.mark.wristband_auth(
+@pytest.mark.wristband_settings(
     protected_paths=["/api/"], protected_paths_strategies=["session", "bearer"]
 )
 def test_protected_paths_accept_a_bearer_token_when_configured(wristband: FakeWristband) -> None:
@@ -182,7 +182,7 @@ def test_protected_paths_accept_a_bearer_token_when_configured(wristband: FakeWr
     assert client.get("/api/caller/").json()["user"]["by"] == "session"
 
 
-@pytest.mark.wristband_auth(protected_paths=["/api/"])
+@pytest.mark.wristband_settings(protected_paths=["/api/"])
 def test_protected_paths_take_only_the_session_by_default(wristband: FakeWristband) -> None:
     response = bearer("/api/caller/", access_token_of(wristband))
     assert response.status_code == 401 and "WWW-Authenticate" not in response
@@ -202,7 +202,7 @@ def test_validate_access_token_for_code_outside_views(wristband: FakeWristband) 
     assert token[-16:] not in str(refused.value)
 
 
-@pytest.mark.wristband_auth(jwks_cache_max_size=2)
+@pytest.mark.wristband_settings(jwks_cache_max_size=2)
 def test_the_key_cache_keeps_at_most_its_size_newest_first(
     wristband: FakeWristband, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -30,7 +30,7 @@ def test_sdk_configuration_is_fetched_with_basic_auth(
     client: WristbandClient, fake_wristband: FakeWristband
 ) -> None:
     body = client.sdk_configuration()
-    assert body["loginUrl"] == "http://localhost:8000/auth/login"
+    assert body["loginUrl"] == fake_wristband.settings.login_url
     (call,) = fake_wristband.calls("sdk_configuration")
     assert call.headers["authorization"].startswith("Basic ")
 

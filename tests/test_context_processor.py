@@ -9,8 +9,8 @@ from django.test import Client, RequestFactory
 
 from tests.support.auth_helpers import expire_access_token, log_in, stored_entry
 from tests.support.context_urls import page
-from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
+from wristband_django.types import WristbandSession
 
 pytestmark = pytest.mark.urls("tests.support.context_urls")
 PROCESSOR = "wristband_django.context_processors.wristband"

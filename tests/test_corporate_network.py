@@ -32,6 +32,7 @@ from tests.support.proxy_redaction import NETWORK_VARIABLES
 from tests.support.tls import ThrowawayCA, make_ca
 from wristband_django.conf import parse_auth_config
 from wristband_django.testing import FakeWristband
+from wristband_django.testing.pytest_plugin import marker_kwargs
 from wristband_django.wristband.redaction import redact_credentials
 from wristband_django.wristband.route import Route
 
@@ -72,10 +73,9 @@ def https_fake(
     request: pytest.FixtureRequest, settings: Any, corporate_ca: ThrowawayCA
 ) -> Iterator[FakeWristband]:
     """The fake Wristband over https (its certificate from ``corporate_ca``), wired into
-    ``WRISTBAND_AUTH`` without ``dangerously_allow_http_idp``; the ``wristband_auth``
+    ``WRISTBAND_AUTH`` without ``dangerously_allow_http_idp``; the ``wristband_settings``
     marker adds settings."""
-    marker = request.node.get_closest_marker("wristband_auth")
-    overrides = marker.kwargs if marker else {}
+    overrides = marker_kwargs(request.node, "wristband_settings")
     with FakeWristband(
         login_url="http://testserver/auth/login/",
         redirect_uri="http://testserver/auth/callback/",
@@ -145,7 +145,7 @@ def test_login_over_https_trusts_the_ca_the_environment_names(
     }
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION)
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION)
 def test_an_untrusted_ca_is_a_503_and_the_log_names_the_fix(
     https_fake: FakeWristband, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -176,7 +176,7 @@ def test_wristband_check_shows_the_route_it_took(
     assert "tls_error" not in err
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION)
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION)
 def test_a_certificate_for_another_host_is_not_blamed_on_the_ca(
     settings: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -195,7 +195,7 @@ def test_a_certificate_for_another_host_is_not_blamed_on_the_ca(
     assert "is your CA in" not in logged
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION)
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION)
 def test_a_missing_ca_bundle_is_a_503_naming_the_variable_not_a_500(
     https_fake: FakeWristband,
     monkeypatch: pytest.MonkeyPatch,
@@ -248,7 +248,7 @@ def test_no_proxy_lists_the_hosts_reached_directly(
     assert bool(proxy.targets) is proxied
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION)
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION)
 def test_a_proxy_that_refuses_the_connection_is_a_503_named_in_the_log(
     https_fake: FakeWristband,
     corporate_ca: ThrowawayCA,
@@ -269,7 +269,7 @@ def test_a_proxy_that_refuses_the_connection_is_a_503_named_in_the_log(
     assert "proxy_error: JWKS: the proxy refused the connection" in err
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION)
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION)
 def test_a_proxy_that_refuses_the_tunnel_says_so(
     https_fake: FakeWristband,
     corporate_ca: ThrowawayCA,
@@ -291,7 +291,7 @@ def test_a_proxy_that_refuses_the_tunnel_says_so(
     assert forbidding.targets and https_fake.calls("token") == []
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION, proxy_url="http://proxy.invalid:3128")
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION, proxy_url="http://proxy.invalid:3128")
 def test_a_proxy_whose_name_does_not_resolve_says_so(
     https_fake: FakeWristband, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -345,7 +345,7 @@ def test_proxy_url_false_ignores_the_environments_proxy(
     assert proxy.targets == []
 
 
-@pytest.mark.wristband_auth(**NO_AUTO_CONFIGURATION)
+@pytest.mark.wristband_settings(**NO_AUTO_CONFIGURATION)
 @pytest.mark.parametrize("setting_is_right", [True, False])
 def test_the_ca_bundle_setting_wins_over_requests_ca_bundle(
     https_fake: FakeWristband,

@@ -20,7 +20,7 @@ from wristband_django.testing import FakeWristband
 
 pytestmark = [
     pytest.mark.urls("tests.support.tenant_host_urls"),
-    pytest.mark.wristband_auth(
+    pytest.mark.wristband_settings(
         protected_paths=["/api/"], protected_paths_strategies=["session", "bearer"]
     ),
 ]

@@ -30,7 +30,7 @@ READ_TIMEOUT = 5.0
 #: Slack for a loaded CI machine; still far below TRICKLE.
 MARGIN = 1.5
 
-pytestmark = pytest.mark.wristband_auth(call_timeout=CALL_TIMEOUT, read_timeout=READ_TIMEOUT)
+pytestmark = pytest.mark.wristband_settings(call_timeout=CALL_TIMEOUT, read_timeout=READ_TIMEOUT)
 
 
 def direct_client(fake: FakeWristband, **overrides: Any) -> WristbandClient:

@@ -22,14 +22,14 @@ from wristband_django import signals
 from wristband_django.models import LoginSession
 from wristband_django.store import session_entry
 from wristband_django.store.access import session_store
-from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeWristband
+from wristband_django.types import WristbandSession
 from wristband_django.user_adapter import UserAdapter
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"])
+pytestmark = pytest.mark.wristband_settings(protected_paths=["/api/"])
 
 
 # --- admin-visible sessions ------------------------------------------------------------

@@ -22,7 +22,7 @@ from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
-pytestmark = pytest.mark.wristband_auth(
+pytestmark = pytest.mark.wristband_settings(
     protected_paths=["/api/"], read_timeout=0.5, refresh_timeout=3
 )
 
@@ -196,7 +196,7 @@ def test_redis_stopped_mid_session(
 
 
 @pytest.mark.slow
-@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=10, store_retry_window=6)
+@pytest.mark.wristband_settings(refresh_timeout=1, refresh_lock_timeout=10, store_retry_window=6)
 def test_redis_restarts_during_a_refresh(
     wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:
@@ -234,7 +234,7 @@ def test_redis_restarts_during_a_refresh(
 
 
 @pytest.mark.slow
-@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=4, store_retry_window=0.5)
+@pytest.mark.wristband_settings(refresh_timeout=1, refresh_lock_timeout=4, store_retry_window=0.5)
 def test_redis_stops_during_a_refresh_for_longer_than_the_window(
     wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis, caplog: Any
 ) -> None:

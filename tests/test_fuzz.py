@@ -24,7 +24,7 @@ SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 ENDPOINTS = ["/auth/login/", "/auth/callback/", "/auth/session/", "/auth/token/", "/api/whoami/"]
 pytestmark = [
     pytest.mark.slow,  # 40 examples a test (the "ci" profile), some of them slow answers
-    pytest.mark.wristband_auth(
+    pytest.mark.wristband_settings(
         protected_paths=["/api/"],
         read_timeout=0.15,
         call_timeout=0.4,

@@ -50,7 +50,9 @@ from wristband_django.testing import FakeWristband
 
 pytestmark = [
     pytest.mark.urls("tests.support.jwks_failure_urls"),
-    pytest.mark.wristband_auth(protected_paths=["/api/"], protected_paths_strategies=["bearer"]),
+    pytest.mark.wristband_settings(
+        protected_paths=["/api/"], protected_paths_strategies=["bearer"]
+    ),
 ]
 
 VALID, INVALID, UNAVAILABLE = "valid", "invalid", "unavailable"

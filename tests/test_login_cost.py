@@ -59,7 +59,7 @@ def test_a_login_is_one_write_plus_the_admin_row(
     assert client.get("/auth/session/").status_code == 200  # the cookie names that session
 
 
-@pytest.mark.wristband_auth(track_sessions=False)
+@pytest.mark.wristband_settings(track_sessions=False)
 def test_without_the_admin_row_no_sql_at_all(wristband: FakeWristband, redis_sessions: Any) -> None:
     client = Client()
     spent, queries = log_in_counting(client, wristband, redis_sessions)

@@ -26,8 +26,8 @@ from tests.support.auth_helpers import (
 )
 from wristband_django import signals
 from wristband_django.signals import LOGIN_FAILURES, LoginFailure
-from wristband_django.store.session_entry import WristbandSession
 from wristband_django.testing import FakeTenant, FakeWristband
+from wristband_django.types import WristbandSession
 
 pytestmark = pytest.mark.usefixtures("wristband")
 

@@ -100,7 +100,7 @@ def test_logout_by_get_needs_the_setting(
     assert client.get("/auth/session/").status_code == 401
 
 
-@pytest.mark.wristband_auth(allow_logout_get=True)
+@pytest.mark.wristband_settings(allow_logout_get=True)
 @pytest.mark.parametrize(
     "fetch",
     [
@@ -117,7 +117,7 @@ def test_a_get_logout_the_user_or_the_site_started_logs_out(
     assert client.get("/auth/session/").status_code == 401
 
 
-@pytest.mark.wristband_auth(allow_logout_get=True)
+@pytest.mark.wristband_settings(allow_logout_get=True)
 @pytest.mark.parametrize(
     "fetch",
     [

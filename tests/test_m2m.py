@@ -197,7 +197,7 @@ def test_callers_in_one_process_share_one_request(fake: FakeWristband) -> None:
     assert token_requests(fake) == 1
 
 
-@pytest.mark.wristband_auth(call_timeout=0.5)
+@pytest.mark.wristband_settings(call_timeout=0.5)
 def test_waiting_for_another_callers_request_is_bounded_by_the_call_timeout(
     fake: FakeWristband,
 ) -> None:

@@ -121,7 +121,7 @@ def test_an_impostors_failure_first_does_not_hold_the_real_client_back(
     assert token and requests_with(fake, MACHINE_SECRET) == 1
 
 
-@pytest.mark.wristband_auth(call_timeout=2)
+@pytest.mark.wristband_settings(call_timeout=2)
 def test_an_impostors_slow_request_does_not_hold_the_real_clients_lock(
     fake: FakeWristband,
 ) -> None:

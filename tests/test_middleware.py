@@ -26,7 +26,7 @@ from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
-pytestmark = pytest.mark.wristband_auth(
+pytestmark = pytest.mark.wristband_settings(
     protected_paths=["/api/"], refresh_timeout=3, read_timeout=1
 )
 

@@ -20,7 +20,7 @@ from wristband_django.testing import FakeWristband
 
 pytestmark = [
     pytest.mark.urls("tests.support.tenant_host_urls"),
-    pytest.mark.wristband_auth(
+    pytest.mark.wristband_settings(
         protected_paths=["/api/"], protected_paths_strategies=["bearer", "session"]
     ),
 ]
@@ -111,7 +111,7 @@ def test_a_view_sees_one_caller_or_refuses(
     assert body["djangoUser"] == (expected[0] if token_decides or path == "/drf/" else None)
 
 
-@pytest.mark.wristband_auth(authenticate_django_user=True)
+@pytest.mark.wristband_settings(authenticate_django_user=True)
 def test_request_user_is_the_tokens_caller_not_the_sessions_django_user(
     wristband: FakeWristband,
 ) -> None:

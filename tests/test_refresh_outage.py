@@ -28,7 +28,7 @@ SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
 KEEP = {"keep_session_when_wristband_unavailable": True}
 
-pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"], read_timeout=0.3, **KEEP)
+pytestmark = pytest.mark.wristband_settings(protected_paths=["/api/"], read_timeout=0.3, **KEEP)
 
 
 def refreshes(fake: FakeWristband) -> int:
@@ -167,7 +167,7 @@ ENTRY_POINTS = [
 
 
 @pytest.mark.parametrize(("urls", "path", "middleware"), ENTRY_POINTS)
-@pytest.mark.wristband_auth(refresh_max_attempts=1)
+@pytest.mark.wristband_settings(refresh_max_attempts=1)
 def test_every_entry_point_answers_503_and_keeps_the_session(
     client: Client,
     wristband: FakeWristband,
@@ -233,7 +233,7 @@ def test_the_api_outside_a_request_raises_wristband_unavailable(
     assert entry is not None and asdict(entry) == before
 
 
-@pytest.mark.wristband_auth(keep_session_when_wristband_unavailable=False)
+@pytest.mark.wristband_settings(keep_session_when_wristband_unavailable=False)
 def test_by_default_the_api_outside_a_request_ends_the_session(
     client: Client, wristband: FakeWristband
 ) -> None:

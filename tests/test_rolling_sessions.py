@@ -52,7 +52,7 @@ COUNTING_LOCMEM = "tests.support.rolling_cache.CountingLocMemCache"
 COUNTING_REDIS = "tests.support.rolling_cache.CountingRedisCache"
 
 pytestmark = [
-    pytest.mark.wristband_auth(protected_paths=["/api/"], session_rolling_interval=INTERVAL),
+    pytest.mark.wristband_settings(protected_paths=["/api/"], session_rolling_interval=INTERVAL),
     pytest.mark.urls("tests.support.rolling_urls"),
 ]
 
@@ -211,7 +211,7 @@ def test_the_stores_expiry_is_renewed(store: Store, user: Client) -> None:
     assert store.remaining_lifetime(user) >= AGE - 5
 
 
-@pytest.mark.wristband_auth(session_rolling_interval=None)
+@pytest.mark.wristband_settings(session_rolling_interval=None)
 def test_without_the_setting_nothing_changes(store: Store, user: Client) -> None:
     assert EXTENDED_AT not in _stored(user)  # not even the timestamp
     store.age(user, INTERVAL + 1)

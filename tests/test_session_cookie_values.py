@@ -46,7 +46,7 @@ UNUSABLE = [
 
 pytestmark = [
     pytest.mark.usefixtures("session_backend"),  # every test, on every session store
-    pytest.mark.wristband_auth(protected_paths=["/api/"]),
+    pytest.mark.wristband_settings(protected_paths=["/api/"]),
 ]
 
 

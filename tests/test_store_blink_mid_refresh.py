@@ -49,7 +49,7 @@ def resume(server: ThrowawayRedis) -> None:
     os.kill(server.process.pid, signal.SIGCONT)
 
 
-@pytest.mark.wristband_auth(**AUTH)
+@pytest.mark.wristband_settings(**AUTH)
 def test_new_tokens_are_written_once_a_paused_redis_answers_again(
     wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis
 ) -> None:
@@ -76,7 +76,7 @@ def test_new_tokens_are_written_once_a_paused_redis_answers_again(
     assert len(presented) == 2 and max(presented.values()) == 1  # no refresh token twice
 
 
-@pytest.mark.wristband_auth(**{**AUTH, "store_retry_window": 0.5})
+@pytest.mark.wristband_settings(**{**AUTH, "store_retry_window": 0.5})
 def test_past_the_window_the_request_is_a_503_not_a_500(
     wristband: FakeWristband, settings: Any, throwaway_redis: ThrowawayRedis
 ) -> None:
@@ -140,7 +140,7 @@ def replicated(tmp_path: Path) -> Any:
     replica.kill()
 
 
-@pytest.mark.wristband_auth(**AUTH)
+@pytest.mark.wristband_settings(**AUTH)
 def test_a_stale_replica_never_starts_a_second_refresh(
     wristband: FakeWristband, settings: Any, replicated: Any
 ) -> None:
@@ -162,7 +162,7 @@ def test_a_stale_replica_never_starts_a_second_refresh(
     assert len(presented) == 1 and max(presented.values()) == 1  # ...but refreshes no more
 
 
-@pytest.mark.wristband_auth(**AUTH)
+@pytest.mark.wristband_settings(**AUTH)
 def test_a_refresh_waits_for_a_replica_to_hold_its_tokens(
     wristband: FakeWristband, settings: Any, replicated: Any
 ) -> None:

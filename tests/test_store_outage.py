@@ -25,7 +25,7 @@ BUILTIN_REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.slow,  # throwaway servers, stopped and paused
-    pytest.mark.wristband_auth(protected_paths=["/api/"]),
+    pytest.mark.wristband_settings(protected_paths=["/api/"]),
 ]
 
 
@@ -95,7 +95,7 @@ def test_stopped_redis_gives_503_and_the_same_cookie_works_after_restart(
 @pytest.mark.fake_wristband(rotate_refresh_tokens=False)
 # The lock's holder cannot release it while Redis is down, and Redis keeps it through the
 # restart: the next refresh waits out its lifetime, so keep it short.
-@pytest.mark.wristband_auth(refresh_timeout=1, refresh_lock_timeout=4)
+@pytest.mark.wristband_settings(refresh_timeout=1, refresh_lock_timeout=4)
 def test_redis_stopped_while_the_refresh_holds_the_lock_gives_503_and_no_second_grant(
     client_on_throwaway_redis: Client, throwaway_redis: ThrowawayRedis, wristband: FakeWristband
 ) -> None:

@@ -158,7 +158,7 @@ def test_every_entry_point_refuses_another_tenants_credential(
 
 
 @pytest.mark.fake_wristband(**SUBDOMAIN_MODE)
-@pytest.mark.wristband_auth(**AUTH, authenticate_django_user=True)
+@pytest.mark.wristband_settings(**AUTH, authenticate_django_user=True)
 def test_a_django_user_logged_in_by_wristband_is_anonymous_on_another_tenants_host(
     wristband: FakeWristband,
 ) -> None:
@@ -170,7 +170,7 @@ def test_a_django_user_logged_in_by_wristband_is_anonymous_on_another_tenants_ho
 
 
 @pytest.mark.fake_wristband(**SUBDOMAIN_MODE)
-@pytest.mark.wristband_auth(**AUTH)
+@pytest.mark.wristband_settings(**AUTH)
 def test_a_tenant_whose_id_this_site_never_learned_accepts_no_token(
     wristband: FakeWristband,
 ) -> None:
@@ -210,7 +210,7 @@ LABELS = st.sampled_from(
 
 @pytest.mark.slow
 @pytest.mark.fake_wristband(**SUBDOMAIN_MODE)
-@pytest.mark.wristband_auth(**AUTH)
+@pytest.mark.wristband_settings(**AUTH)
 @hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     label=LABELS,
@@ -248,7 +248,7 @@ def test_fuzz_the_host_header_no_credential_crosses_tenants(
 
 
 @pytest.mark.fake_wristband(**SUBDOMAIN_MODE)
-@pytest.mark.wristband_auth(**AUTH, lock_cache_alias="locks")
+@pytest.mark.wristband_settings(**AUTH, lock_cache_alias="locks")
 def test_a_tenant_directory_that_does_not_answer_is_503_for_tokens_never_a_pass(
     wristband: FakeWristband, settings: Any
 ) -> None:

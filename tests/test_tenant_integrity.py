@@ -196,7 +196,7 @@ def check_tenant(fake: FakeWristband, client: Client, login_tenant: FakeTenant) 
 
 @pytest.mark.slow
 @pytest.mark.fake_wristband(tenants=TENANTS)
-@pytest.mark.wristband_auth(tenant_custom_domains=["login.acme.test"])
+@pytest.mark.wristband_settings(tenant_custom_domains=["login.acme.test"])
 @fuzz
 @given(
     login=st.sampled_from(
@@ -217,7 +217,7 @@ def test_query_mode_callbacks_never_mix_tenants(
 
 @pytest.mark.slow
 @pytest.mark.fake_wristband(tenants=TENANTS, **SUBDOMAINS)
-@pytest.mark.wristband_auth(tenant_custom_domains=["login.acme.test"])
+@pytest.mark.wristband_settings(tenant_custom_domains=["login.acme.test"])
 @fuzz
 @given(
     login_host=st.sampled_from(["acme", "globex"]),

@@ -30,7 +30,7 @@ from wristband_django.testing import FakeWristband
 
 SESSION_COOKIE = django_settings.SESSION_COOKIE_NAME
 
-pytestmark = pytest.mark.wristband_auth(protected_paths=["/api/"])
+pytestmark = pytest.mark.wristband_settings(protected_paths=["/api/"])
 
 
 def key_of(client: Client) -> str:

@@ -418,12 +418,25 @@ def test_host_without_a_known_tenant_is_refused(fake_wristband: FakeWristband, h
 # --- configuration, custom domains, logout, application login ----------------------------
 
 
+def test_the_app_urls_default_to_localhost_8000_and_in_a_project_to_the_test_clients(
+    fake_wristband: FakeWristband,
+) -> None:
+    """On its own (the CLI) the fake reports the app at localhost:8000; the pytest plugin's
+    fixture, in a Django project, reports the project's Login and Callback endpoints on the
+    test client's host, so ``fake.auth_settings()`` alone logs users in."""
+    with FakeWristband() as alone:
+        assert alone.settings.login_url == "http://localhost:8000/auth/login"
+        assert alone.settings.redirect_uri == "http://localhost:8000/auth/callback"
+    assert fake_wristband.settings.login_url == "http://testserver/auth/login/"
+    assert fake_wristband.settings.redirect_uri == "http://testserver/auth/callback/"
+
+
 @pytest.mark.fake_wristband(login_url_tenant_domain_suffix=".app.test")
 def test_sdk_configuration(fake_wristband: FakeWristband) -> None:
     url = f"{fake_wristband.base_url}/api/v1/clients/{fake_wristband.client_id}/sdk-configuration"
     assert requests.get(url, timeout=TIMEOUT).json() == {
-        "loginUrl": "http://localhost:8000/auth/login",
-        "redirectUri": "http://localhost:8000/auth/callback",
+        "loginUrl": fake_wristband.settings.login_url,
+        "redirectUri": fake_wristband.settings.redirect_uri,
         "isApplicationCustomDomainActive": True,
         "customApplicationLoginPageUrl": None,
         "loginUrlTenantDomainSuffix": ".app.test",
@@ -454,7 +467,7 @@ def test_logout_redirects_to_login_url_with_tenant_and_state(fake_wristband: Fak
     )
     assert response.status_code == 302
     location = response.headers["Location"]
-    assert location.startswith("http://localhost:8000/auth/login?")
+    assert location.startswith(f"{fake_wristband.settings.login_url}?")
     assert single_values(location) == {"tenant_name": "acme", "state": "a b&c"}
 
 
@@ -481,8 +494,9 @@ def test_application_login_page_lists_tenants(fake_wristband: FakeWristband) -> 
         f"{fake_wristband.base_url}/login?client_id={fake_wristband.client_id}", timeout=TIMEOUT
     )
     assert response.status_code == 200
-    assert "http://localhost:8000/auth/login?tenant_name=acme" in response.text
-    assert "http://localhost:8000/auth/login?tenant_name=globex" in response.text
+    login_url = fake_wristband.settings.login_url
+    assert f"{login_url}?tenant_name=acme" in response.text
+    assert f"{login_url}?tenant_name=globex" in response.text
 
 
 def test_unknown_path_is_404_json(fake_wristband: FakeWristband) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +11,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpResponse
 from django.test import Client
 
+from wristband_django import testing
 from wristband_django.store import session_entry
 from wristband_django.store.access import session_store
 from wristband_django.store.session_entry import WristbandSession
@@ -49,9 +49,9 @@ def log_in(
     user: str | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """A full login; returns the callback's response."""
-    started = start_login(client, query, **extra)
-    return finish_login(client, fake, started["Location"], user, **extra)
+    """A full login with this query (the shipped ``wristband_django.testing.log_in``, whose
+    query the suite's tests give first); returns the callback's response."""
+    return testing.log_in(client, fake, user, query=query, **extra)
 
 
 def stored_session(client: Client) -> SessionBase | None:
@@ -70,14 +70,11 @@ def stored_entry(client: Client) -> WristbandSession | None:
 
 
 def expire_access_token(client: Client) -> WristbandSession:
-    """Make the stored access token expired (what time would do); returns the stored entry."""
-    store = stored_session(client)
-    entry = session_entry.load(store) if store is not None else None
-    assert store is not None and entry is not None, "the client has no Wristband session"
-    expired = replace(entry, expires_at=session_entry.now_ms() - 1)
-    session_entry.store(store, expired)
-    store.save()
-    return expired
+    """Make the stored access token expired (the shipped helper); returns the stored entry."""
+    testing.expire_access_token(client)
+    entry = stored_entry(client)
+    assert entry is not None
+    return entry
 
 
 def admin_client() -> Client:

@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 
 import jwt
 
+from .access_tokens import access_token_claims
 from .directory import Directory
 from .grants import GrantError, Grants, TokenFamily
 from .models import RecordedRequest
@@ -183,18 +184,7 @@ class ApiEndpoints:
         settings, user, tenant = self._settings, family.user, family.tenant
         now, ttl, jti = int(time.time()), settings.access_token_ttl, secrets.token_hex(16)
         access_token = self._keys.sign(
-            {
-                "iss": settings.issuer,
-                "sub": user.sub,
-                "aud": [settings.client_id],
-                "exp": now + ttl,
-                "iat": now,
-                "jti": jti,
-                "tnt_id": tenant.id,
-                "app_id": settings.app_id,
-                "client_id": settings.client_id,
-                "scope": family.scope,
-            }
+            access_token_claims(settings, user, tenant, scope=family.scope, jti=jti, now=now)
         )
         self._grants.register_access_token(family, jti)
         id_claims: dict[str, Any] = {

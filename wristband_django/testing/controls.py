@@ -5,10 +5,14 @@ every request received."""
 from __future__ import annotations
 
 import http.client
+import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from .access_tokens import DEFAULT_SCOPE, access_token_claims
+from .directory import Directory
 from .endpoints import Endpoints
 from .fake_browser import FakeBrowser
 from .faults import Fault, FaultQueue
@@ -30,6 +34,7 @@ class FakeControls:
     _endpoints: Endpoints
     _faults: FaultQueue
     _grants: Grants
+    _directory: Directory
     _keys: KeyRing
     _records_lock: threading.Lock
     _stopping: threading.Event
@@ -117,6 +122,26 @@ class FakeControls:
         """Any claims, RS256-signed with the current key: for tests of bearer-token APIs (a
         token the fake never issued, e.g. with another issuer or an expiry in the past)."""
         return self._keys.sign(claims)
+
+    def access_token_for(self, user: str = "admin@acme.test", **claims: Any) -> str:
+        """Return an access token for the fake user ``user`` (an email or user id) that passes
+        every check an app makes, as the token endpoint issues them (for
+        ``access_token_ttl`` seconds, with the default scopes), ``claims`` added or replaced
+        (``roles=[{"name": "app:admin"}]``, an ``exp`` in the past...). For tests of
+        bearer-token APIs without a login first. KeyError for an unknown user."""
+        found = self._directory.find_user(user)
+        if found is None:
+            raise KeyError(user)
+        (tenant,) = [t for t in self._directory.tenants() if t.name == found.tenant]
+        issued = access_token_claims(
+            self.settings,
+            found,
+            tenant,
+            scope=DEFAULT_SCOPE,
+            jti=secrets.token_hex(16),
+            now=int(time.time()),
+        )
+        return self._keys.sign({**issued, **claims})
 
     def rotate_signing_key(self, *, keep_old: bool = True) -> None:
         """Sign with a new key (new kid); the JWKS keeps the old key too unless `keep_old=False`."""

@@ -6,8 +6,10 @@ Enable with `pytest_plugins = ["wristband_django.testing.pytest_plugin"]`.
   test: `@pytest.mark.fake_wristband(rotate_refresh_tokens=False, ...)`.
 - `wristband_settings`: your project's own `settings.WRISTBAND_AUTH` pointed at that fake for
   this test (your keys, e.g. `protected_paths`, are kept), with the Login and Callback URLs on
-  the test client's host, and database access (a login writes a `LoginSession` row). Needs
-  pytest-django. More keys per test: `@pytest.mark.wristband_settings(refresh_timeout=1)`.
+  the test client's host (unless the fake was given its own), and database access (a login
+  writes a `LoginSession` row). Needs pytest-django. More keys per test:
+  `@pytest.mark.wristband_settings(refresh_timeout=1)`.
+- `wristband_client`: pytest-django's `client`, logged in as `admin@acme.test`.
 """
 
 from __future__ import annotations
@@ -34,12 +36,38 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def marker_kwargs(node: pytest.Item, name: str) -> dict[str, Any]:
+    """Return the keyword arguments of every ``name`` marker on the test, its class and its
+    module, merged: the closest marker wins for each argument (a module's
+    ``pytestmark = pytest.mark.wristband_settings(protected_paths=[...])`` and one test's
+    ``@pytest.mark.wristband_settings(refresh_timeout=1)`` both apply)."""
+    kwargs: dict[str, Any] = {}
+    for marker in reversed(list(node.iter_markers(name))):
+        kwargs.update(marker.kwargs)
+    return kwargs
+
+
 @pytest.fixture
 def fake_wristband(request: pytest.FixtureRequest) -> Iterator[FakeWristband]:
-    """A started FakeWristband, stopped after the test."""
-    marker = request.node.get_closest_marker("fake_wristband")
-    with FakeWristband(**(marker.kwargs if marker else {})) as fake:
+    """A started FakeWristband, stopped after the test. In a Django project its
+    `login_url` and `redirect_uri` (what its auto-configuration reports) default to your
+    `wristband:login` and `wristband:callback` on the test client's host, so
+    `fake.auth_settings()` alone logs users in."""
+    kwargs = {**_django_test_client_urls(), **marker_kwargs(request.node, "fake_wristband")}
+    with FakeWristband(**kwargs) as fake:
         yield fake
+
+
+def _django_test_client_urls() -> dict[str, str]:
+    """`_test_client_urls()` where Django is installed and configured, else nothing (the
+    fake needs no Django)."""
+    try:
+        from django.conf import settings
+
+        configured = settings.configured
+    except ImportError:
+        return {}
+    return _test_client_urls() if configured else {}
 
 
 def _test_client_urls() -> dict[str, str]:
@@ -67,10 +95,28 @@ def wristband_settings(
     db: None,  # pytest-django's: the callback writes a LoginSession row
 ) -> dict[str, Any]:
     """`settings.WRISTBAND_AUTH`, the project's own, pointed at `fake_wristband`; returned."""
-    marker = request.node.get_closest_marker("wristband_settings")
-    overrides = {**_test_client_urls(), **(marker.kwargs if marker else {})}
+    given = marker_kwargs(request.node, "fake_wristband")
+    # URLs given to the fake (a tenant-subdomain test's, say) are what its auto-configuration
+    # reports: the app then takes them from there, not the test client's.
+    urls = {k: v for k, v in _test_client_urls().items() if k not in given}
+    overrides = {**urls, **marker_kwargs(request.node, "wristband_settings")}
     merged = settings_for_fake(
         getattr(settings, "WRISTBAND_AUTH", None), fake_wristband, **overrides
     )
     settings.WRISTBAND_AUTH = merged
     return merged
+
+
+@pytest.fixture
+def wristband_client(
+    client: Any,  # pytest-django's test client
+    fake_wristband: FakeWristband,
+    wristband_settings: dict[str, Any],
+) -> Any:
+    """pytest-django's `client`, logged in through your views as `admin@acme.test` (as
+    pytest-django's `admin_client` is as a Django superuser). Another user:
+    `wristband_django.testing.log_in(client, fake_wristband, "member@globex.test")`."""
+    from .clients import log_in
+
+    log_in(client, fake_wristband)
+    return client
