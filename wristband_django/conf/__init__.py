@@ -65,7 +65,10 @@ setting_changed.connect(_on_setting_changed, dispatch_uid="wristband_django.conf
 
 
 def get_config() -> AuthConfig:
-    """The ``AuthConfig`` for the current settings (re-parsed when they change)."""
+    """Return the ``AuthConfig`` for the current settings, parsed again when they change.
+
+    Raise ``ImproperlyConfigured`` when ``WRISTBAND_AUTH`` is missing or invalid.
+    """
     global _parsed
     raw = getattr(settings, SETTING, None)
     if raw is None:

@@ -78,15 +78,18 @@ class AuthConfig:
 
     @property
     def wristband_scheme(self) -> str:
-        """``https`` for every Wristband host; ``http`` only with ``dangerously_allow_http_idp``."""
+        """Return the scheme of every Wristband URL.
+
+        It is ``https``, or ``http`` when ``dangerously_allow_http_idp`` is set.
+        """
         return "http" if self.dangerously_allow_http_idp else "https"
 
     @property
     def wristband_base_url(self) -> str:
-        """``https://{vanity domain}``: where every server-to-server call goes."""
+        """Return ``https://{vanity domain}``, where every server-to-server call goes."""
         return f"{self.wristband_scheme}://{self.wristband_application_vanity_domain}"
 
     @property
     def issuer(self) -> str:
-        """The ``iss`` every Wristband token for this application carries."""
+        """Return the ``iss`` that every Wristband token for this application carries."""
         return self.wristband_base_url

@@ -91,8 +91,7 @@ def bounded_int(key: str, value: Any, *, low: int, high: int) -> int:
 
 
 def choices(key: str, value: Any, *, allowed: tuple[str, ...]) -> tuple[str, ...]:
-    """Return a non-empty list of distinct values from ``allowed``, order kept (it is
-    meaningful)."""
+    """Return a non-empty list of distinct values from ``allowed``, keeping its meaningful order."""
     items = string_list(key, value)
     unknown = [item for item in items if item not in allowed]
     if not items or unknown or len(set(items)) != len(items):
@@ -146,8 +145,10 @@ def return_url(key: str, value: Any) -> str:
 
 
 def path_patterns(key: str, value: Any) -> tuple[str, ...]:
-    """Return a list of path prefixes (``/api/``) and regular expressions (``^/reports/``),
-    each regular expression compiled once to check it."""
+    """Return a list of path prefixes (``/api/``) and regular expressions (``^/reports/``).
+
+    Each regular expression is compiled once to check it.
+    """
     patterns = string_list(key, value)
     for pattern in patterns:
         if pattern.startswith("^"):
@@ -171,8 +172,10 @@ def absolute_url(key: str, value: Any) -> str | None:
 
 
 def host(key: str, value: Any, *, allow_port: bool = False, port_fix: str = "") -> str:
-    """Return a host name (with a port if ``allow_port``), lowercased; ``port_fix`` is the
-    fix a message gives for a port that is not allowed."""
+    """Return a host name (with a port if ``allow_port``), lowercased.
+
+    ``port_fix`` is the fix that a message gives for a port that is not allowed.
+    """
     text = string(key, value).lower()
     problem = hostname_error(text, allow_port=allow_port)
     if problem:
@@ -182,8 +185,10 @@ def host(key: str, value: Any, *, allow_port: bool = False, port_fix: str = "") 
 
 
 def ca_bundle(key: str, value: Any) -> str | None:
-    """Return ``None`` or the path of a CA bundle, stripped (whether it exists is checked
-    when a call is made, as requests does)."""
+    """Return ``None`` or the path of a CA bundle, stripped.
+
+    Whether the file exists is checked when a call is made, as requests does.
+    """
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -192,8 +197,11 @@ def ca_bundle(key: str, value: Any) -> str | None:
 
 
 def secret_list(key: str, value: Any, *, fallback: tuple[str, ...]) -> tuple[str, ...]:
-    """Return one secret or a list (newest first) as a tuple, each at least
-    ``MIN_SECRET_LENGTH`` characters; ``fallback`` when ``value`` is ``None``."""
+    """Return one secret or a list of them (newest first) as a tuple.
+
+    Each secret must be at least ``MIN_SECRET_LENGTH`` characters long. Return ``fallback``
+    when ``value`` is ``None``.
+    """
     if value is None:
         return fallback
     secrets = (string(key, value),) if isinstance(value, str) else string_list(key, value)
@@ -211,8 +219,10 @@ def secret_list(key: str, value: Any, *, fallback: tuple[str, ...]) -> tuple[str
 
 
 def login_state_secrets(value: Any, client_secret: str) -> tuple[str, ...]:
-    """Return the ``login_state_secret`` secrets, or ``client_secret`` alone when the key is
-    not set and the client secret is long enough to stand in."""
+    """Return the ``login_state_secret`` secrets, or ``client_secret`` alone in their place.
+
+    The client secret stands in when the key is not set and it is long enough.
+    """
     key = "login_state_secret"
     if value is None:
         if len(client_secret) < MIN_SECRET_LENGTH:

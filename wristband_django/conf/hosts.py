@@ -13,13 +13,16 @@ _HOSTNAME = re.compile(
 
 
 def is_absolute_http_url(value: str) -> bool:
-    """True for ``http(s)://host/...`` (a ``{tenant_name}`` placeholder counts as a host label)."""
+    """Return whether ``value`` is an absolute ``http(s)://host/...`` URL.
+
+    A ``{tenant_name}`` placeholder counts as a host label.
+    """
     parts = urlsplit(fill_tenant_placeholder(value, "tenant"))
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def hostname_error(value: str, *, allow_port: bool) -> str | None:
-    """Why ``value`` is not a bare host name (``None`` when it is one)."""
+    """Return why ``value`` is not a bare host name, or ``None`` when it is one."""
     bare = "must be a bare host name such as yourapp-yourco.us.wristband.dev (no scheme, no path)"
     if "/" in value:
         return bare

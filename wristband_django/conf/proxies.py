@@ -34,8 +34,9 @@ PROXY_URL_EXAMPLE = (
 
 
 def proxy_url_problem(url: str, schemes: tuple[str, ...] = SETTING_SCHEMES) -> str | None:
-    """Return why ``url`` is not a proxy URL, or ``None`` when it is one: one of
-    ``schemes``, a host, an optional port, and nothing after them.
+    """Return why ``url`` is not a proxy URL, or ``None`` when it is one.
+
+    A proxy URL has one of ``schemes``, a host, an optional port, and nothing after them.
 
     Python's parser (which requests reads the credentials with) and urllib3's (which it
     connects with) must agree on the host and port. The credentials must be Latin-1 text
@@ -64,10 +65,12 @@ def proxy_url_problem(url: str, schemes: tuple[str, ...] = SETTING_SCHEMES) -> s
 
 
 def _parsers_agree(url: str, host: str, port: int | None) -> bool:
-    """Return whether urllib3 reads ``url``'s host and port as Python did. requests connects
-    where urllib3 reads them, while every message (and the credentials' parsing) follows
-    Python: where the two disagree (a backslash, a bracket), calls would go to a host no
-    message names."""
+    """Return whether urllib3 reads ``url``'s host and port as Python did.
+
+    requests connects where urllib3 reads them, while every message (and the credentials'
+    parsing) follows Python. Where the two disagree (a backslash, a bracket), calls would go
+    to a host that no message names.
+    """
     try:
         connects_to = parse_url(url)
     except ValueError:  # urllib3's LocationParseError
@@ -96,8 +99,11 @@ def _is_host(host: str) -> bool:
 
 
 def proxy_url(key: str, value: Any) -> str | Literal[False] | None:
-    """Return ``value`` checked: ``None`` (the environment decides), ``False`` (no proxy) or
-    an ``http(s)://`` proxy URL. A message never repeats it: it may carry a password."""
+    """Return ``value`` checked as the ``proxy_url`` setting.
+
+    It is ``None`` (the environment decides), ``False`` (no proxy) or an ``http(s)://`` proxy
+    URL. A message never repeats the URL, since it may carry a password.
+    """
     if value is None or value is False:
         return value
     if not isinstance(value, str):

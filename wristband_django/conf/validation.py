@@ -78,9 +78,11 @@ def parse_auth_config(raw: Any) -> AuthConfig:
 def check_tenant_placeholders(
     urls: Mapping[str, str | None], root_domain: str | None, *, source: str = ""
 ) -> None:
-    """Raise ``ImproperlyConfigured`` unless the URLs have a tenant placeholder exactly when
-    ``root_domain`` (``parse_tenant_from_root_domain``) is set; ``source`` says where they
-    came from (auto-configuration)."""
+    """Raise ``ImproperlyConfigured`` unless the URLs have a tenant placeholder exactly when due.
+
+    A placeholder is due exactly when ``root_domain`` (``parse_tenant_from_root_domain``) is
+    set. ``source`` says where the URLs came from (auto-configuration).
+    """
     for key, url in urls.items():
         if url is None:
             continue
@@ -103,8 +105,10 @@ def check_tenant_placeholders(
 
 
 def _unknown_key_error(key: str) -> ImproperlyConfigured:
-    """Return the error for an unknown key, with the known key it most resembles (a
-    camelCase key as the JavaScript SDKs spell it included)."""
+    """Return the error for an unknown key, naming the known key it most resembles.
+
+    A camelCase key, as the JavaScript SDKs spell it, is compared in snake_case.
+    """
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
     candidates = difflib.get_close_matches(snake, sorted(SETTING_KEYS), n=1)
     hint = (
@@ -116,9 +120,12 @@ def _unknown_key_error(key: str) -> ImproperlyConfigured:
 
 
 def _check_bounds(values: dict[str, Any]) -> None:
-    """Refuse the combinations that would break a guarantee: a refresh outliving its lock
-    (two refreshes of one session at once), a cookie budget too small for the pending
-    logins. Set ``refresh_lock_timeout``'s default, which depends on ``refresh_timeout``."""
+    """Refuse the combinations that would break a guarantee, and fill in a dependent default.
+
+    A refresh must not outlive its lock (two refreshes of one session would run at once), and
+    the cookie budget must hold the pending logins. The default of ``refresh_lock_timeout``
+    depends on ``refresh_timeout``, so it is set here.
+    """
     refresh = values.get("refresh_timeout", AuthConfig.refresh_timeout)
     lock = values.setdefault("refresh_lock_timeout", refresh + DEFAULT_LOCK_MARGIN_SECONDS)
     if lock < refresh + LOCK_MARGIN_SECONDS:

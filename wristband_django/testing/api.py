@@ -136,16 +136,18 @@ class ApiEndpoints:
         return json_response({"valid": self._directory.has_custom_domain(domain)})
 
     def _client_authenticated(self, request: RecordedRequest) -> bool:
-        """True if the request carries the application's own client credentials."""
+        """Return whether the request carries the application's own client credentials."""
         settings = self._settings
         return _basic_client(request, {settings.client_id: settings.client_secret}) is not None
 
     def _client_credentials(self, request: RecordedRequest) -> Response:
-        """The ``client_credentials`` grant of a machine client (`add_machine_client`): an
-        RS256 access token whose ``sub`` and ``client_id`` are the machine client's, lasting
-        ``access_token_ttl`` seconds; no refresh token, no ID token. The application's own
-        client may not use this grant (``unauthorized_client``); unknown credentials are
-        ``invalid_client``."""
+        """Answer the ``client_credentials`` grant of a machine client (`add_machine_client`).
+
+        The answer is an RS256 access token whose ``sub`` and ``client_id`` are the machine
+        client's, lasting ``access_token_ttl`` seconds, with no refresh token and no ID
+        token. The application's own client may not use this grant (``unauthorized_client``),
+        and unknown credentials are refused (``invalid_client``).
+        """
         settings = self._settings
         client_id = _basic_client(request, settings.machine_clients)
         if client_id is None:
@@ -219,8 +221,11 @@ class ApiEndpoints:
 
 
 def _basic_client(request: RecordedRequest, clients: Mapping[str, str]) -> str | None:
-    """The client id of the request's HTTP Basic credentials if they are those of one of
-    ``clients`` (id -> secret), as sent or form-decoded (RFC 6749 2.3.1); else None."""
+    """Return the client id of the request's HTTP Basic credentials, or None.
+
+    The credentials must be those of one of ``clients`` (id -> secret), as sent or
+    form-decoded (RFC 6749 2.3.1).
+    """
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return None

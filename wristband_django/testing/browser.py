@@ -48,7 +48,7 @@ class BrowserEndpoints:
         self._grants = grants
 
     def authorize(self, request: RecordedRequest) -> Response:
-        """Wristband's authorize endpoint, with a per-browser session (a cookie).
+        """Answer as Wristband's authorize endpoint, with a per-browser session (a cookie).
 
         Credentials (the user header or the picker's parameter) start a new session, whose
         time is the ID token's ``auth_time``. Without credentials, a browser whose session
@@ -163,7 +163,7 @@ class BrowserEndpoints:
         return html_response(tenant_list(links))
 
     def _login_url(self, tenant: FakeTenant | None) -> str:
-        """The app's login URL, with a `{tenant_name}` (or `{tenant_domain}`) placeholder filled."""
+        """Return the app's login URL, its `{tenant_name}` (or `{tenant_domain}`) filled in."""
         url = self._settings.login_url
         for placeholder in ("{tenant_name}", "{tenant_domain}"):
             url = url.replace(placeholder, tenant.name if tenant else "")
@@ -174,7 +174,7 @@ class BrowserEndpoints:
         return self._directory.tenant_for_host(request.host, dot_separator=dot)
 
     def _user(self, ref: str, tenant: FakeTenant) -> FakeUser | str:
-        """The chosen user of `tenant`, or the error text."""
+        """Return the chosen user of `tenant`, or the error text."""
         if ref == ANY_USER:
             users = self._directory.users_of(tenant.name)
             return users[0] if users else f"invalid_request: tenant {tenant.name!r} has no users"
@@ -202,12 +202,12 @@ class BrowserEndpoints:
 
 
 def _older(session: BrowserSession, max_age: int) -> bool:
-    """The session's last authentication is more than `max_age` seconds ago."""
+    """Return whether the session's last authentication is more than `max_age` seconds ago."""
     return time.time() - session.auth_time > max_age
 
 
 def _session_cookie(request: RecordedRequest) -> str | None:
-    """The browser session id in the request's cookie, if any."""
+    """Return the browser session id in the request's cookie, if any."""
     cookies = SimpleCookie()
     try:
         cookies.load(request.headers.get("cookie", ""))

@@ -96,14 +96,14 @@ def fake_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 
 
 def cannot_listen_message(error: OSError, host: str, port: int) -> str:
-    """One line saying why the fake cannot listen on `host:port`, and what to do."""
+    """Return one line saying why the fake cannot listen on `host:port`, and what to do."""
     if error.errno == errno.EADDRINUSE:
         return f"port {port} is in use: pass --port with a free port (e.g. --port {port + 1})"
     return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
 def settings_literal(fake: FakeWristband) -> str:
-    """``WRISTBAND_AUTH = {...}``: a Python literal pointing a Django project at `fake`."""
+    """Return ``WRISTBAND_AUTH = {...}``, a Python literal pointing a Django project at `fake`."""
     auth: dict[str, Any] = fake.auth_settings()
     comments = {"dangerously_allow_http_idp": "the fake speaks http"}
     if fake.settings.login_url.startswith("http://"):
@@ -119,7 +119,7 @@ def settings_literal(fake: FakeWristband) -> str:
 
 
 def describe(fake: FakeWristband) -> str:
-    """What the command prints once listening: the settings, the URLs and the users."""
+    """Return what the command prints once listening: the settings, the URLs and the users."""
     settings = fake.settings
     example = fake.tenants[0].name if fake.tenants else "acme"
     start = settings.login_url.replace(TENANT_PLACEHOLDER, example)
@@ -146,8 +146,11 @@ def describe(fake: FakeWristband) -> str:
 
 
 def serve_until_stopped(fake: FakeWristband, banner: Callable[[], None]) -> None:
-    """Call ``banner()``, then block until SIGINT (Ctrl-C) or SIGTERM, then stop `fake`. The
-    handlers are installed before the banner: whoever reads it may signal at once."""
+    """Call ``banner()``, block until SIGINT (Ctrl-C) or SIGTERM, then stop `fake`.
+
+    The signal handlers are installed before the banner, since whoever reads it may send a
+    signal at once.
+    """
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

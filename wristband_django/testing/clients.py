@@ -30,14 +30,16 @@ def log_in(
     query: str | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """Log ``client`` in as the fake user ``user`` (an email or user id) through the app's
-    Login and Callback endpoints; return the callback's response (a redirect once logged in).
+    """Log ``client`` in as the fake user ``user`` through the app's Login and Callback views.
 
-    ``query`` is the Login endpoint's query (by default ``tenant_name=`` the user's tenant;
-    with a ``query``, ``user=None`` is the tenant's first user); ``extra`` goes with every
-    request, e.g. ``HTTP_HOST="acme.example.com"`` for a tenant subdomain. Raises
-    ``AssertionError`` when the Login endpoint does not send the browser to Wristband, and
-    ``KeyError`` for a user the fake does not know.
+    ``user`` is an email or a user id. Return the Callback endpoint's response, which is a
+    redirect once the client is logged in.
+
+    ``query`` is the Login endpoint's query string. By default it is ``tenant_name=`` the
+    user's tenant; with a ``query`` given, ``user=None`` means the tenant's first user.
+    ``extra`` goes with every request, e.g. ``HTTP_HOST="acme.example.com"`` for a tenant
+    subdomain. Raise ``AssertionError`` when the Login endpoint does not send the browser to
+    Wristband, and ``KeyError`` for a user the fake does not know.
     """
     from django.urls import reverse
 
@@ -52,10 +54,10 @@ def log_in(
 
 
 def expire_access_token(client: Client) -> None:
-    """Make the access token of ``client``'s Wristband session expired, as time would: the
-    next request that needs it refreshes it (through the fake's token endpoint).
+    """Make the access token of ``client``'s Wristband session expire, as time would.
 
-    Raises ``AssertionError`` when the client has no Wristband session.
+    The next request that needs the token refreshes it, through the fake's token endpoint.
+    Raise ``AssertionError`` when the client has no Wristband session.
     """
     from django.conf import settings
 

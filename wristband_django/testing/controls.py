@@ -44,24 +44,26 @@ class FakeControls:
     # --- faults ----------------------------------------------------------------------------
 
     def inject(self, endpoint: str, **options: Any) -> Fault:
-        """Make the next `times` requests to `endpoint` slow, dropped, trickled, held, or
-        answered otherwise. The options are ``Fault.build``'s: ``status``, ``body``,
-        ``content_type``, ``json``, ``delay``, ``drop``, ``times`` (``None``: until cleared),
-        ``grant_type`` (token requests of one grant only), ``trickle`` and ``hold``.
+        """Make the next `times` requests to `endpoint` misbehave, and return the `Fault`.
 
-        Faulted requests are recorded but not processed (a code is not consumed), except for a
-        fault that only delays, trickles and/or holds, which answers normally afterwards.
-        `trickle` (seconds) writes the whole answer (status line, headers, body: the real one,
-        or the `status`/`json`/`body` replacement) one byte at a time, spread evenly over that
-        time: a server that keeps every per-read timeout happy yet takes that long to answer.
-        Stopping the fake cuts a trickle short.
+        A fault slows, drops, trickles or holds a request, or answers it otherwise. The
+        options are ``Fault.build``'s: ``status``, ``body``, ``content_type``, ``json``,
+        ``delay``, ``drop``, ``times`` (``None`` for every request until the faults are
+        cleared), ``grant_type`` (token requests of that grant only), ``trickle`` and ``hold``.
 
-        The returned `Fault` orders events without sleeps: `fault.arrived` (a
+        A faulted request is recorded but not processed (a code is not consumed), unless the
+        fault only delays, trickles or holds it: such a request is answered normally after.
+        With `trickle` (seconds), the whole answer (status line, headers and body, the real
+        one or the `status`/`json`/`body` replacement) is written one byte at a time, spread
+        evenly over that time. The fake then plays a server that keeps every per-read timeout
+        happy yet takes that long to answer. Stopping the fake cuts a trickle short.
+
+        The returned `Fault` lets a test order events without sleeping. Its `arrived` event (a
         `threading.Event`) is set once a request the fault applies to reaches the fake. With
-        `hold=True` such a request waits at the fake until the test calls `fault.release()`,
-        then goes on as the rest of the fault says (answered normally if nothing else is
+        `hold=True`, such a request waits at the fake until the test calls `fault.release()`,
+        then goes on as the rest of the fault says (it is answered normally if nothing else is
         given); later requests the fault applies to are no longer held. Stopping the fake
-        releases held requests unprocessed, their connections closed without an answer::
+        releases held requests unprocessed and closes their connections without an answer::
 
             fault = fake.inject("token", hold=True, grant_type="refresh_token")
             ...  # start a request that refreshes, in another thread
@@ -80,12 +82,16 @@ class FakeControls:
     # --- machine clients -------------------------------------------------------------------
 
     def add_machine_client(self, client_id: str, client_secret: str) -> None:
-        """Register a machine-to-machine client: the token endpoint then answers its
-        ``grant_type=client_credentials`` (HTTP Basic ``client_id:client_secret``) with an
-        RS256 access token (``sub`` and ``client_id``: this client id) lasting
-        ``access_token_ttl`` seconds, and no refresh or ID token. Unknown credentials get
-        401 ``invalid_client``; the application's own client gets 400 ``unauthorized_client``.
-        Faults injected on ``"token"`` apply to this grant too."""
+        """Register a machine-to-machine client, which can then get tokens of its own.
+
+        The token endpoint answers the client's ``grant_type=client_credentials`` requests
+        (HTTP Basic ``client_id:client_secret``) with an RS256 access token whose ``sub`` and
+        ``client_id`` are this client id, lasting ``access_token_ttl`` seconds, and with no
+        refresh or ID token. Unknown credentials get 401 ``invalid_client``, and the
+        application's own client gets 400 ``unauthorized_client``. Faults injected on
+        ``"token"`` apply to this grant too. Raise ``ValueError`` for an empty id or secret,
+        or for the application's own client id.
+        """
         if not client_id or not client_secret:
             raise ValueError("a machine client needs a client id and a secret")
         if client_id == self.settings.client_id:
@@ -104,9 +110,13 @@ class FakeControls:
         sign_with: str = "current",
         kid: str | None = None,
     ) -> None:
-        """Break ID tokens issued from now on: override/remove claims, `alg="none"` (unsigned)
-        or `"HS256"` (keyed with the client secret), `sign_with="foreign"` (a key absent from
-        the JWKS, under the current kid), or an arbitrary `kid`. Access tokens are unaffected."""
+        """Break the ID tokens issued from now on; `reset_id_token()` undoes it.
+
+        `claims` overrides claims and `remove_claims` removes them. `alg="none"` leaves the
+        token unsigned, and `alg="HS256"` signs it keyed with the client secret.
+        `sign_with="foreign"` signs it with a key absent from the JWKS, under the current kid,
+        and `kid` sets an arbitrary kid. Access tokens are unaffected.
+        """
         self.settings.id_token_override = IdTokenOverride(
             claims=dict(claims or {}),
             remove_claims=frozenset(remove_claims),
@@ -116,19 +126,26 @@ class FakeControls:
         )
 
     def reset_id_token(self) -> None:
+        """Issue valid ID tokens again, undoing `override_id_token()`."""
         self.settings.id_token_override = None
 
     def sign_access_token(self, claims: Mapping[str, Any]) -> str:
-        """Any claims, RS256-signed with the current key: for tests of bearer-token APIs (a
-        token the fake never issued, e.g. with another issuer or an expiry in the past)."""
+        """Return ``claims``, whatever they are, as an access token signed with the current key.
+
+        Use it to test bearer-token APIs with a token the fake never issued, e.g. one with
+        another issuer or an expiry in the past. The signature is RS256.
+        """
         return self._keys.sign(claims)
 
     def access_token_for(self, user: str = "admin@acme.test", **claims: Any) -> str:
-        """Return an access token for the fake user ``user`` (an email or user id) that passes
-        every check an app makes, as the token endpoint issues them (for
-        ``access_token_ttl`` seconds, with the default scopes), ``claims`` added or replaced
-        (``roles=[{"name": "app:admin"}]``, an ``exp`` in the past...). For tests of
-        bearer-token APIs without a login first. KeyError for an unknown user."""
+        """Return an access token for the fake user ``user`` that passes every check an app makes.
+
+        ``user`` is an email or a user id. The token is one the token endpoint would issue
+        (valid for ``access_token_ttl`` seconds, with the default scopes), with ``claims``
+        added or replaced, e.g. ``roles=[{"name": "app:admin"}]`` or an ``exp`` in the past.
+        Use it to test bearer-token APIs without logging in first. Raise ``KeyError`` for an
+        unknown user.
+        """
         found = self._directory.find_user(user)
         if found is None:
             raise KeyError(user)
@@ -144,24 +161,34 @@ class FakeControls:
         return self._keys.sign({**issued, **claims})
 
     def rotate_signing_key(self, *, keep_old: bool = True) -> None:
-        """Sign with a new key (new kid); the JWKS keeps the old key too unless `keep_old=False`."""
+        """Sign new tokens with a new key (a new kid).
+
+        The JWKS keeps publishing the old key too, unless `keep_old=False`.
+        """
         self._keys.rotate(keep_old=keep_old)
 
     def issued_id_tokens(self, user_sub: str | None = None) -> list[str]:
-        """The ID tokens the fake issued (to one user), oldest first: the app keeps none
-        once validated, so a test looking for one in logs, pages or the store takes it here."""
+        """Return the ID tokens the fake issued (to ``user_sub`` only, if given), oldest first.
+
+        The app keeps no ID token once it has validated it, so a test looking for one in
+        logs, pages or the store takes it from here.
+        """
         return self._grants.id_tokens(user_sub)
 
     def revoke_all(self, user_sub: str | None = None) -> None:
-        """Revoke every token family (of one user), like an admin ending sessions."""
+        """Revoke every token family (of ``user_sub`` only, if given), as an admin ending
+        sessions would."""
         self._grants.revoke_all(user_sub)
 
     # --- browsers and their Wristband session ----------------------------------------------
 
     def new_browser(self) -> FakeBrowser:
-        """A browser of its own (`FakeBrowser`): it keeps the fake's session cookie, so
-        ``prompt=none`` logs in silently once it has logged in, and ``max_age`` and
-        ``prompt=login`` ask its user for credentials again (a new ``auth_time``)."""
+        """Return a new browser (`FakeBrowser`) that keeps its own Wristband session.
+
+        The browser keeps the fake's session cookie. Once it has logged in, ``prompt=none``
+        logs it in silently, while ``max_age`` and ``prompt=login`` ask its user for
+        credentials again (which gives a new ``auth_time``).
+        """
 
         def connect() -> http.client.HTTPConnection:
             wildcard = self._bind[0] in ("", "0.0.0.0")  # noqa: S104 (a comparison)
@@ -170,22 +197,27 @@ class FakeControls:
         return FakeBrowser(connect)
 
     def age_browser_sessions(self, seconds: int) -> None:
-        """Move every browser's last authentication at the fake ``seconds`` into the past
-        (what time would do): ID tokens issued from these sessions carry the older
-        ``auth_time``, and a ``max_age`` below their age asks for credentials again."""
+        """Move every browser's last authentication at the fake ``seconds`` into the past.
+
+        This does what time would do: ID tokens issued from these sessions carry the older
+        ``auth_time``, and a ``max_age`` below their age asks for credentials again.
+        """
         self._grants.age_browser_sessions(seconds)
 
     # --- records ---------------------------------------------------------------------------
 
     def calls(self, endpoint: str, **match: str) -> list[RecordedRequest]:
-        """Recorded requests to `endpoint` whose form or query fields equal `match`."""
+        """Return the recorded requests to `endpoint` whose form or query fields equal `match`."""
         with self._records_lock:
             records = list(self.requests)
         return [r for r in records if r.endpoint == endpoint and r.matches(**match)]
 
     def summary(self) -> list[dict[str, str | None]]:
-        """What was received, without any value that could be a secret: served as JSON at
-        `GET /_fake/requests` so a test in another process (a demo server) can check it."""
+        """Return what the fake received, leaving out every value that could be a secret.
+
+        The fake serves this as JSON at `GET /_fake/requests`, so that a test in another
+        process (a demo server) can check it.
+        """
         with self._records_lock:
             received = list(self.requests)
         return [
@@ -200,6 +232,7 @@ class FakeControls:
         ]
 
     def reset_records(self) -> None:
+        """Forget every recorded request."""
         with self._records_lock:
             self.requests.clear()
 

@@ -11,7 +11,7 @@ VANITY_HOSTNAME = "localhost"
 
 
 def hostname_of(host: str) -> str:
-    """`host` without its port, lower-cased."""
+    """Return `host` without its port, lower-cased."""
     name, sep, port = host.rpartition(":")
     return (name if sep and port.isdigit() else host).lower()
 
@@ -47,7 +47,10 @@ class Directory:
             return [user for user in self._users.values() if user.tenant == tenant_name]
 
     def find_user(self, ref: str, tenant_name: str | None = None) -> FakeUser | None:
-        """The user whose sub or email (case-insensitive) is `ref`, optionally within one tenant."""
+        """Return the user whose sub or email (case-insensitive) is `ref`, or None.
+
+        With `tenant_name`, only that tenant's users are searched.
+        """
         with self._lock:
             candidates = [u for u in self._users.values() if tenant_name in (None, u.tenant)]
         for user in candidates:

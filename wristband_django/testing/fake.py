@@ -121,7 +121,10 @@ class FakeWristband(FakeControls):
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeWristband:
-        """Listen and serve in a daemon thread (no-op if already started)."""
+        """Start listening and serving in a daemon thread, and return the fake.
+
+        Calling it on a fake already started does nothing.
+        """
         with self._lifecycle_lock:
             if self._server is None:
                 self._server = FakeHTTPServer(self._bind, self._dispatch, ssl_context=self._tls)
@@ -165,6 +168,11 @@ class FakeWristband(FakeControls):
 
     @property
     def port(self) -> int:
+        """Return the port the fake listens on.
+
+        Before `start()`, only a port given to the constructor is known; with port 0 (any
+        free port), raise ``RuntimeError``.
+        """
         if self._server is not None:
             return int(self._server.server_address[1])
         if self._bind[1]:
@@ -173,19 +181,22 @@ class FakeWristband(FakeControls):
 
     @property
     def scheme(self) -> str:
-        """`https` with `tls`, else `http`."""
+        """Return `https` when the fake has `tls`, else `http`."""
         return "http" if self._tls is None else "https"
 
     @property
     def base_url(self) -> str:
+        """Return the fake's base URL, ``{scheme}://localhost:{port}``."""
         return f"{self.scheme}://{self.vanity_domain}"
 
     @property
     def vanity_domain(self) -> str:
+        """Return the fake's vanity domain, ``localhost:{port}``."""
         return f"localhost:{self.port}"
 
     @property
     def issuer(self) -> str:
+        """Return the ``iss`` of the tokens the fake issues: its base URL."""
         return self.base_url
 
     client_id = _Setting[str]()
@@ -196,12 +207,15 @@ class FakeWristband(FakeControls):
 
     @property
     def current_kid(self) -> str:
-        """The kid of the key signing new tokens."""
+        """Return the kid of the key that signs new tokens."""
         return self._keys.current_kid
 
     def auth_settings(self, **overrides: Any) -> dict[str, Any]:
-        """A `WRISTBAND_AUTH` settings dict pointing a Django project at this fake (with
-        `dangerously_allow_http_idp` unless the fake speaks https)."""
+        """Return a `WRISTBAND_AUTH` settings dict that points a Django project at this fake.
+
+        The dict sets `dangerously_allow_http_idp` unless the fake speaks https; `overrides`
+        add keys or replace them.
+        """
         http_idp = {"dangerously_allow_http_idp": True} if self._tls is None else {}
         return {
             "client_id": self.client_id,
@@ -212,26 +226,35 @@ class FakeWristband(FakeControls):
         }
 
     def tenant_host(self, tenant_name: str) -> str:
+        """Return the host of the tenant `tenant_name` at the fake.
+
+        It is ``{tenant}.localhost:{port}``, or ``{tenant}-localhost:{port}`` when the
+        application custom domain is inactive.
+        """
         separator = "." if self.settings.is_application_custom_domain_active else "-"
         return f"{tenant_name}{separator}{self.vanity_domain}"
 
     # --- tenants and users -----------------------------------------------------------------
 
     def add_tenant(self, tenant: FakeTenant) -> None:
+        """Add `tenant`, or replace the tenant of the same name."""
         self._directory.add_tenant(tenant)
 
     def add_user(self, user: FakeUser) -> None:
+        """Add `user`; raise ``ValueError`` if its tenant is unknown."""
         self._directory.add_user(user)
 
     @property
     def tenants(self) -> list[FakeTenant]:
+        """Return the fake's tenants."""
         return self._directory.tenants()
 
     def users_of(self, tenant_name: str) -> list[FakeUser]:
+        """Return the users of the tenant `tenant_name`."""
         return self._directory.users_of(tenant_name)
 
     def user(self, ref: str) -> FakeUser:
-        """The user with this sub or email; KeyError if none."""
+        """Return the user whose sub or email is `ref`; raise ``KeyError`` if there is none."""
         user = self._directory.find_user(ref)
         if user is None:
             raise KeyError(ref)
@@ -249,9 +272,9 @@ class FakeWristband(FakeControls):
     ) -> str:
         """Play the browser on `authorize_url` and return the Location it is redirected to.
 
-        `user` (sub, email or FakeUser; default: the tenant's first user) must belong to the
-        tenant of the URL's host. With `error`, the login fails with that error instead.
-        Raises AssertionError if the fake rejects the request.
+        `user` is a sub, an email or a `FakeUser` (by default, the tenant's first user), and
+        must belong to the tenant of the URL's host. With `error`, the login fails with that
+        error instead. Raise ``AssertionError`` if the fake rejects the request.
         """
         url = urlsplit(authorize_url)
         if url.path != AUTHORIZE_PATH:
@@ -285,7 +308,7 @@ class FakeWristband(FakeControls):
         )
 
     def _own_connection(self, host: str) -> http.client.HTTPConnection:
-        """A connection to this fake's own socket, playing the browser in `authorize()`."""
+        """Return a connection to this fake's own socket, for playing the browser."""
         if self._tls is None:
             return http.client.HTTPConnection(host, self.port, timeout=10)
         # The fake talking to itself over loopback: no trust decision to make, so the

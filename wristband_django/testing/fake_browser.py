@@ -57,7 +57,7 @@ class FakeBrowser:
         )
 
     def log_out(self, logout_url: str) -> str:
-        """Visit Wristband's logout URL (its session ends); returns where it redirects."""
+        """Visit Wristband's logout URL, which ends its session, and return where it redirects."""
         status, location, body = self.visit(logout_url)
         if status == 302 and location:
             return location
@@ -66,8 +66,11 @@ class FakeBrowser:
     def visit(
         self, url: str, headers: Mapping[str, str] | None = None
     ) -> tuple[int, str | None, str]:
-        """GET `url` at the fake with this browser's cookies for its host, and keep the ones
-        it sets; returns the status, the Location header and the body."""
+        """GET `url` at the fake, and return the status, the Location header and the body.
+
+        The request carries this browser's cookies for the host, and the browser keeps the
+        cookies the answer sets.
+        """
         parts = urlsplit(url)
         hostname = parts.hostname or ""
         sent = {"Host": parts.netloc, **(headers or {})}

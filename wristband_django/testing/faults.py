@@ -27,8 +27,11 @@ GRANT_TYPES = frozenset({"authorization_code", "refresh_token"})
 
 @dataclass
 class Fault:
-    """One injected fault; `remaining` is None for "until cleared", `hits` counts uses;
-    `trickle` > 0 writes the answer one byte at a time over that many seconds.
+    """One injected fault, as `FakeWristband.inject` returns it.
+
+    `remaining` counts the uses left (None means until the faults are cleared), and `hits`
+    the uses so far. With `trickle` > 0, the answer is written one byte at a time over that
+    many seconds.
 
     `arrived` is set when a request the fault applies to reaches the fake. With `hold`, such
     requests wait there until `release()` (or until the fake stops).
@@ -64,7 +67,10 @@ class Fault:
         trickle: float = 0.0,
         hold: bool = False,
     ) -> Fault:
-        """Validate `FakeWristband.inject` arguments and fill in a default status or body."""
+        """Validate `FakeWristband.inject`'s arguments and build the fault.
+
+        A body without a status gets 200, and a status without a body gets a default body.
+        """
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {sorted(ENDPOINTS)}")
         if grant_type is not None and (endpoint != "token" or grant_type not in GRANT_TYPES):
@@ -96,7 +102,7 @@ class Fault:
         )
 
     def response(self) -> Response | None:
-        """The replacement response, or None when the fault only delays, drops or trickles."""
+        """Return the replacement response, or None if the fault only delays, drops or trickles."""
         if self.status is None:
             return None
         return Response(self.status, self.body or b"", self.content_type)

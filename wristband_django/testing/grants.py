@@ -21,7 +21,7 @@ class GrantError(Exception):
 
 
 def s256(verifier: str) -> str:
-    """The PKCE S256 challenge of `verifier`."""
+    """Return the PKCE S256 challenge of `verifier`."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -89,14 +89,17 @@ class Grants:
         self._browser_sessions: dict[str, BrowserSession] = {}
 
     def start_browser_session(self, user: FakeUser, tenant: FakeTenant) -> BrowserSession:
-        """The user entered credentials now: a new browser session (its id goes in a cookie)."""
+        """Start a browser session for `user`, who entered credentials now.
+
+        The session's id goes in a cookie.
+        """
         session = BrowserSession(secrets.token_urlsafe(24), user, tenant, int(time.time()))
         with self._lock:
             self._browser_sessions[session.id] = session
         return session
 
     def browser_session(self, session_id: str, tenant: FakeTenant) -> BrowserSession | None:
-        """The live browser session `session_id` for `tenant`, or None."""
+        """Return the live browser session `session_id` for `tenant`, or None."""
         with self._lock:
             session = self._browser_sessions.get(session_id)
         return session if session is not None and session.tenant.name == tenant.name else None
@@ -120,7 +123,11 @@ class Grants:
     def redeem_code(
         self, value: str, *, redirect_uri: str, code_verifier: str, ttl: float
     ) -> Redemption:
-        """Exchange a code (single use); reusing one revokes the tokens it produced."""
+        """Exchange a code, which is single use: reusing one revokes the tokens it produced.
+
+        Raise `GrantError` for a code that is unknown, used, expired, or for another
+        `redirect_uri` or PKCE verifier.
+        """
         with self._lock:
             code = self._codes.get(value)
             if code is None:
@@ -141,7 +148,11 @@ class Grants:
             return Redemption(family, code.nonce)
 
     def refresh(self, token: str, *, rotate: bool) -> tuple[TokenFamily, str | None]:
-        """Use a refresh token: returns its family and the new refresh token when rotating."""
+        """Use a refresh token, and return its family and the new refresh token when rotating.
+
+        Raise `GrantError` for a token that is unknown, revoked or reused; reusing an old
+        token revokes its family.
+        """
         with self._lock:
             family_id = self._refresh_tokens.get(token)
             if family_id is None:
@@ -162,7 +173,7 @@ class Grants:
             self._access_tokens[jti] = family.id
 
     def access_token_family(self, jti: str) -> TokenFamily | None:
-        """The live family of an issued access token, or None if unknown or revoked."""
+        """Return the live family of an issued access token, or None if unknown or revoked."""
         with self._lock:
             family = self._families.get(self._access_tokens.get(jti, ""))
             return family if family is not None and not family.revoked else None

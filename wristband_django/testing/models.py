@@ -58,14 +58,14 @@ class RecordedRequest:
     at: float
 
     def matches(self, **fields: str) -> bool:
-        """True if every field equals a form value or one of the query values."""
+        """Return whether every field equals a form value or one of the query values."""
         return all(
             self.form.get(name) == value or value in self.query.get(name, [])
             for name, value in fields.items()
         )
 
     def param(self, name: str) -> str | None:
-        """The last query value of `name`, or None."""
+        """Return the last query value of `name`, or None."""
         values = self.query.get(name)
         return values[-1] if values else None
 
@@ -74,7 +74,11 @@ DEFAULT_TENANTS = (FakeTenant("acme"), FakeTenant("globex"))
 
 
 def default_users(tenants: Iterable[FakeTenant]) -> list[FakeUser]:
-    """Two users per tenant: `admin@{tenant}.test` (role app:admin) and `member@{tenant}.test`."""
+    """Return two users per tenant, an admin and a member.
+
+    They are `admin@{tenant}.test` (role app:admin) and `member@{tenant}.test` (role
+    app:member).
+    """
     return [
         FakeUser(
             sub=f"usr_{tenant.name}_{kind}",

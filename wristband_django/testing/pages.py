@@ -38,7 +38,7 @@ def _choice(href: str, label: str, meta: str) -> str:
 
 
 def user_picker(tenant: FakeTenant, users: Iterable[tuple[FakeUser, str]], deny_href: str) -> str:
-    """Lists `(user, link that completes the login as that user)` pairs."""
+    """Return a page listing `(user, link that completes the login as that user)` pairs."""
     items = [
         _choice(href, user.name or user.email, f"{user.email} \u00b7 {user.sub}")
         for user, href in users
@@ -48,7 +48,7 @@ def user_picker(tenant: FakeTenant, users: Iterable[tuple[FakeUser, str]], deny_
 
 
 def tenant_list(tenants: Iterable[tuple[FakeTenant, str]]) -> str:
-    """Lists `(tenant, link to the application's login URL for it)` pairs."""
+    """Return a page listing `(tenant, link to the application's login URL for it)` pairs."""
     items = [
         _choice(href, tenant.name, tenant.custom_domain or tenant.id) for tenant, href in tenants
     ]

@@ -36,7 +36,7 @@ APPLICATION_KEYS = frozenset(
 def settings_for_fake(
     project: Mapping[str, Any] | None, fake: FakeWristband, **overrides: Any
 ) -> dict[str, Any]:
-    """The project's ``WRISTBAND_AUTH`` with the Wristband application swapped for ``fake``.
+    """Return the project's ``WRISTBAND_AUTH`` with the Wristband application swapped for ``fake``.
 
     ``overrides`` win over both, e.g. ``login_url``/``redirect_uri`` for the test client's
     host. The fake's own topology (custom domains on or off, a self-hosted login page) is set

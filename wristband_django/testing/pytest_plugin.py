@@ -37,10 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def marker_kwargs(node: pytest.Item, name: str) -> dict[str, Any]:
-    """Return the keyword arguments of every ``name`` marker on the test, its class and its
-    module, merged: the closest marker wins for each argument (a module's
+    """Return the merged keyword arguments of the ``name`` markers on a test, its class and module.
+
+    The closest marker wins for each argument, so a module's
     ``pytestmark = pytest.mark.wristband_settings(protected_paths=[...])`` and one test's
-    ``@pytest.mark.wristband_settings(refresh_timeout=1)`` both apply)."""
+    ``@pytest.mark.wristband_settings(refresh_timeout=1)`` both apply.
+    """
     kwargs: dict[str, Any] = {}
     for marker in reversed(list(node.iter_markers(name))):
         kwargs.update(marker.kwargs)
@@ -49,18 +51,22 @@ def marker_kwargs(node: pytest.Item, name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def fake_wristband(request: pytest.FixtureRequest) -> Iterator[FakeWristband]:
-    """A started FakeWristband, stopped after the test. In a Django project its
-    `login_url` and `redirect_uri` (what its auto-configuration reports) default to your
-    `wristband:login` and `wristband:callback` on the test client's host, so
-    `fake.auth_settings()` alone logs users in."""
+    """Start a `FakeWristband` for the test, and stop it after the test.
+
+    In a Django project, the fake's `login_url` and `redirect_uri` (what its
+    auto-configuration reports) default to your `wristband:login` and `wristband:callback`
+    on the test client's host, so `fake.auth_settings()` alone logs users in.
+    """
     kwargs = {**_django_test_client_urls(), **marker_kwargs(request.node, "fake_wristband")}
     with FakeWristband(**kwargs) as fake:
         yield fake
 
 
 def _django_test_client_urls() -> dict[str, str]:
-    """`_test_client_urls()` where Django is installed and configured, else nothing (the
-    fake needs no Django)."""
+    """Return `_test_client_urls()` where Django is installed and configured, else ``{}``.
+
+    The fake itself needs no Django.
+    """
     try:
         from django.conf import settings
 
@@ -71,10 +77,10 @@ def _django_test_client_urls() -> dict[str, str]:
 
 
 def _test_client_urls() -> dict[str, str]:
-    """`login_url` and `redirect_uri` on the test client's host, from the `wristband` URLs.
+    """Return `login_url` and `redirect_uri` on the test client's host, from `wristband` URLs.
 
-    Empty when the project mounts its own views under other names: auto-configuration then
-    answers with the fake's `login_url`/`redirect_uri` (its constructor arguments).
+    Return ``{}`` when the project mounts its own views under other names: auto-configuration
+    then answers with the fake's `login_url`/`redirect_uri` (its constructor arguments).
     """
     from django.urls import NoReverseMatch, reverse
 
@@ -94,7 +100,7 @@ def wristband_settings(
     settings: Any,  # pytest-django's: restored after the test
     db: None,  # pytest-django's: the callback writes a LoginSession row
 ) -> dict[str, Any]:
-    """`settings.WRISTBAND_AUTH`, the project's own, pointed at `fake_wristband`; returned."""
+    """Point the project's own `settings.WRISTBAND_AUTH` at `fake_wristband`, and return it."""
     given = marker_kwargs(request.node, "fake_wristband")
     # URLs given to the fake (a tenant-subdomain test's, say) are what its auto-configuration
     # reports: the app then takes them from there, not the test client's.
@@ -113,9 +119,11 @@ def wristband_client(
     fake_wristband: FakeWristband,
     wristband_settings: dict[str, Any],
 ) -> Any:
-    """pytest-django's `client`, logged in through your views as `admin@acme.test` (as
-    pytest-django's `admin_client` is as a Django superuser). Another user:
-    `wristband_django.testing.log_in(client, fake_wristband, "member@globex.test")`."""
+    """Return pytest-django's `client`, logged in through your views as `admin@acme.test`.
+
+    It is what pytest-django's `admin_client` is for a Django superuser. To log in as another
+    user, call `wristband_django.testing.log_in(client, fake_wristband, "member@globex.test")`.
+    """
     from .clients import log_in
 
     log_in(client, fake_wristband)

@@ -44,7 +44,7 @@ def redirect(location: str) -> Response:
 
 
 def with_params(url: str, params: Mapping[str, str | None]) -> str:
-    """`url` with `params` (None values skipped) appended to its existing query."""
+    """Return `url` with `params` appended to its existing query; None values are skipped."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     query += [(name, value) for name, value in params.items() if value is not None]

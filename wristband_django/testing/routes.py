@@ -21,7 +21,7 @@ _SDK_CONFIGURATION = re.compile(r"^/api/v1/clients/([^/]+)/sdk-configuration$")
 
 
 def route(path: str) -> tuple[str, frozenset[str]]:
-    """The endpoint name and allowed methods for `path` (`"unknown"` if none)."""
+    """Return the endpoint name and allowed methods for `path` (`"unknown"` if none)."""
     if _SDK_CONFIGURATION.match(path):
         return "sdk_configuration", frozenset({"GET"})
     return _ROUTES.get(path, (UNKNOWN, frozenset()))

@@ -113,7 +113,7 @@ class KeyRing:
         return jwt.encode(payload, key.private_key, algorithm=override.alg, headers=headers)
 
     def verify(self, token: str, *, issuer: str, audience: str) -> dict[str, Any]:
-        """Decode a token signed by a published key; raises `jwt.InvalidTokenError`."""
+        """Decode a token signed by a published key; raise `jwt.InvalidTokenError` otherwise."""
         kid = jwt.get_unverified_header(token).get("kid")
         with self._lock:
             key = next((k for k in self._published if k.kid == kid), None)

@@ -63,8 +63,11 @@ class WristbandRole:
 
 
 def roles(value: object) -> tuple[WristbandRole, ...]:
-    """The roles in a ``roles`` claim: ``{"id", "name", "display_name"}`` objects (userinfo)
-    or plain names (some access tokens); entries without a name are skipped."""
+    """Return the roles in a ``roles`` claim; entries without a name are skipped.
+
+    Userinfo lists ``{"id", "name", "display_name"}`` objects, and some access tokens list
+    plain names: both are read. Any value other than a list has no roles.
+    """
     if not isinstance(value, list):
         return ()
     found = []
@@ -83,7 +86,11 @@ def roles(value: object) -> tuple[WristbandRole, ...]:
 
 
 def role_names(value: object) -> tuple[str, ...]:
-    """The role names in a ``roles`` claim (see ``roles``)."""
+    """Return the role names in a userinfo or access-token ``roles`` claim.
+
+    The claim may list ``{"id", "name", "display_name"}`` objects or plain names. Entries
+    without a name are skipped, and any value other than a list gives ``()``.
+    """
     return tuple(role.name for role in roles(value))
 
 
@@ -118,10 +125,19 @@ class WristbandSession:
         return replace(self, userinfo=copy.deepcopy(self.userinfo, memo))
 
     def is_expired(self, at_ms: int | None = None) -> bool:
+        """Return whether the access token counts as expired at ``at_ms`` (epoch ms) or now.
+
+        ``expires_at`` has ``token_expiration_buffer`` subtracted already, so the token counts
+        as expired that long before Wristband would refuse it.
+        """
         return (now_ms() if at_ms is None else at_ms) >= self.expires_at
 
     def claim(self, name: str) -> Any:
-        """A userinfo claim, or one of the stored tenant/IdP fields by its claim-style name."""
+        """Return a userinfo claim, or a stored tenant or IdP field by its claim-style name.
+
+        ``tenant_name``, ``tenant_custom_domain`` and ``idp_name`` come from this session's
+        fields when userinfo lacks them; any other name that userinfo lacks gives ``None``.
+        """
         if name in self.userinfo:
             return self.userinfo[name]
         return {
@@ -157,7 +173,7 @@ class AccessTokenClaims:
 
     @property
     def is_machine(self) -> bool:
-        """A machine-to-machine token: the subject is the client itself."""
+        """Return whether this is a machine-to-machine token, whose subject is the client."""
         return self.user_id == self.client_id
 
 
@@ -180,7 +196,10 @@ class WristbandRequest(HttpRequest):
 
 
 def _user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
-    """The typed userinfo fields of ``WristbandUser`` (scope-dependent: absent ones are None)."""
+    """Return the typed userinfo fields of ``WristbandUser``; absent ones are ``None``.
+
+    Which fields are present depends on the scopes the user consented to.
+    """
     return {
         **user_text_claims(userinfo),
         "email_verified": optional_bool(userinfo.get("email_verified")),
@@ -257,11 +276,12 @@ class WristbandUser:
         return tuple(role.name for role in self.roles)
 
     def has_any_role(self, names: Iterable[str]) -> bool:
-        """True when the user has at least one of the roles ``names`` (exact names)."""
+        """Return whether the user has at least one of the roles ``names`` (exact names)."""
         wanted = set(names)
         return any(role.name in wanted for role in self.roles)
 
     def get_username(self) -> str:
+        """Return the user's email, or the user id when there is none (machine clients)."""
         return self.email or self.user_id
 
     def __str__(self) -> str:
@@ -269,8 +289,11 @@ class WristbandUser:
 
     @classmethod
     def from_session(cls, entry: WristbandSession) -> WristbandUser:
-        """The session's user, built once per entry (entries are immutable, and the store
-        hands out one object per stored version: the valid-token path builds nothing)."""
+        """Return the user of a Wristband session, built once per session entry.
+
+        Entries are immutable, and the store hands out one object per stored version, so a
+        request whose access token is still valid builds nothing.
+        """
         cached = entry.__dict__.get(_SESSION_USER)
         if isinstance(cached, cls):
             return cached
@@ -287,8 +310,11 @@ class WristbandUser:
 
     @classmethod
     def from_access_token(cls, token: AccessTokenClaims) -> WristbandUser:
-        """From a validated bearer token (Wristband puts no email or profile in access
-        tokens, so those are usually None)."""
+        """Return the user (or machine client) of a validated bearer token.
+
+        Wristband puts no email or profile claims in access tokens, so those fields are
+        usually ``None``.
+        """
         return cls(
             user_id=token.user_id,
             tenant_id=token.tenant_id or "",

@@ -23,7 +23,7 @@ def optional_bool(value: object) -> bool | None:
 
 
 def timestamp(value: object) -> datetime | None:
-    """A NumericDate claim (seconds since the epoch) as an aware UTC datetime."""
+    """Return a NumericDate claim (epoch seconds) as an aware UTC datetime, or ``None``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
@@ -33,7 +33,7 @@ def timestamp(value: object) -> datetime | None:
 
 
 def read_only(value: object) -> Mapping[str, Any]:
-    """A JSON object claim as a read-only mapping (empty when it is not an object)."""
+    """Return a JSON object claim as a read-only mapping, empty when it is not an object."""
     return MappingProxyType(dict(value) if isinstance(value, dict) else {})
 
 

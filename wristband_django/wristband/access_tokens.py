@@ -27,8 +27,7 @@ MAX_TOKEN_LENGTH = 8192
 
 
 def _typed_claims(claims: Mapping[str, Any]) -> AccessTokenClaims:
-    """Return the typed claims of a token whose ``claims`` passed ``validate_access_token``'s
-    checks."""
+    """Return the typed claims of a token whose ``claims`` ``validate_access_token`` checked."""
     scope = claims.get("scope")
     expires_at = timestamp(claims["exp"])
     if expires_at is None:  # PyJWT checked it is a number; typed for mypy
@@ -56,9 +55,9 @@ def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     """Return the claims of a valid access token; raise ``InvalidAccessTokenError`` otherwise.
 
     A key Wristband does not publish (an unknown ``kid``) is an ``InvalidAccessTokenError``
-    like any bad token. ``WristbandUnavailableError``, the only other exception, means no
-    usable keys could be had (now, or recently: the cache backs off after failures), or an
-    unknown ``kid`` could not be looked up because the re-fetch failed: see ``jwks``.
+    like any bad token. ``WristbandUnavailableError``, the only other exception, means that no
+    usable keys could be had (now, or recently, since the cache backs off after failures), or
+    that an unknown ``kid`` could not be looked up because the re-fetch failed (see ``jwks``).
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")

@@ -36,8 +36,10 @@ class TokenResponse:
 
     @classmethod
     def from_json(cls, body: Any) -> TokenResponse:
-        """Return the token response in ``body``, or raise ``InvalidResponseError`` when a
-        field is missing or of the wrong type."""
+        """Return the token response in ``body``; raise ``InvalidResponseError`` for a bad one.
+
+        A body is bad when a field is missing or of the wrong type.
+        """
         if not isinstance(body, dict):
             raise InvalidResponseError(
                 "invalid_token_response", "the token response is not an object"
@@ -67,9 +69,12 @@ class TokenResponse:
 
 
 def error_from_response(response: requests.Response) -> WristbandError:
-    """Return the error a non-2xx answer stands for: ``WristbandUnavailableError`` for a
-    5xx, ``InvalidGrantError`` for ``invalid_grant``, else ``WristbandError``, with
-    Wristband's own code and (shortened) description when its body gives them."""
+    """Return the error that a non-2xx answer stands for.
+
+    A 5xx is a ``WristbandUnavailableError``, ``invalid_grant`` an ``InvalidGrantError``, and
+    anything else a ``WristbandError``. The error carries Wristband's own code and
+    (shortened) description when its body gives them.
+    """
     status = response.status_code
     error, description = "", ""
     try:

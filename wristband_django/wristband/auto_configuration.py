@@ -153,5 +153,5 @@ register_cache_reset(_resolver.clear)
 
 
 def get_sdk_configuration(config: AuthConfig | None = None) -> SdkConfiguration:
-    """The resolved auto-configurable settings; fetched from Wristband on first use."""
+    """Return the resolved auto-configurable settings, fetched from Wristband on first use."""
     return _resolver.get(config or get_config())

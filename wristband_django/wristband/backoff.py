@@ -67,20 +67,28 @@ class Failure:
         return backoff_seconds(self.failures)
 
     def _ends_at(self) -> float:
-        """Return when this failure stops holding calls back: never past the maximum wait,
-        whatever ``retry_at`` says (a record read from a shared cache may say anything)."""
+        """Return when this failure stops holding calls back.
+
+        That is never past the maximum wait, whatever ``retry_at`` says, since a record read
+        from a shared cache may say anything.
+        """
         return min(self.retry_at, self.failed_at + MAX_BACKOFF_SECONDS)
 
     def holds_back(self, now: float) -> bool:
-        """Return whether no call may be made at ``now``: never more than the maximum wait
-        after the failure, nor for a failure dated in the future."""
+        """Return whether no call may be made at ``now``.
+
+        A failure never holds calls back for more than the maximum wait after it, nor when
+        it is dated in the future.
+        """
         return self.failed_at <= now < self._ends_at()
 
     def as_error(self, now: float, message: str) -> WristbandError:
-        """Return a new error of this failure's kind to raise at ``now`` while it holds calls
-        back: a ``WristbandUnavailableError`` (answered 503, retry later) when the failure
-        was an outage, else a ``WristbandError``. ``message`` is the error's description,
-        formatted with ``left`` (the seconds left) and ``description`` (the failure's)."""
+        """Return a new error of this failure's kind to raise at ``now`` while it holds calls back.
+
+        It is a ``WristbandUnavailableError`` (answered 503, retry later) when the failure was
+        an outage, else a ``WristbandError``. ``message`` is the error's description,
+        formatted with ``left`` (the seconds left) and ``description`` (the failure's).
+        """
         error_class = WristbandUnavailableError if self.retryable else WristbandError
         left = max(0.0, self._ends_at() - now)
         description = message.format(left=left, description=self.error_description)
@@ -110,8 +118,10 @@ class FailureMemory:
         return last is not None and last.holds_back(self._clock())
 
     def raise_if_backing_off(self, message: str) -> None:
-        """Raise the last failure's error (see ``Failure.as_error`` for ``message``) while it
-        holds calls back; return otherwise."""
+        """Raise the last failure's error while it holds calls back; return otherwise.
+
+        ``Failure.as_error`` describes ``message``.
+        """
         last, now = self._last, self._clock()
         if last is not None and last.holds_back(now):
             raise last.as_error(now, message)
@@ -123,7 +133,9 @@ class FailureMemory:
             return self._last.delay
 
     def record_success(self) -> None:
-        """Forget every failure: the next call is made at once, and a failure after it
-        waits the first wait again."""
+        """Forget every failure.
+
+        The next call is made at once, and a failure after it waits the first wait again.
+        """
         with self._lock:
             self._last = None

@@ -16,8 +16,11 @@ def tenant_host(
     tenant_name: str | None = None,
     tenant_custom_domain: str | None = None,
 ) -> str | None:
-    """The Wristband host of a tenant: its custom domain, else ``{tenant}-{vanity}``
-    (``{tenant}.{vanity}`` with an active application custom domain)."""
+    """Return the Wristband host of a tenant, or ``None`` when no tenant is given.
+
+    A tenant custom domain is the host itself. Otherwise the host is ``{tenant}-{vanity}``,
+    or ``{tenant}.{vanity}`` while an application custom domain is active.
+    """
     if tenant_custom_domain:
         return tenant_custom_domain
     if tenant_name:
@@ -27,7 +30,7 @@ def tenant_host(
 
 
 def with_query(url: str, params: Mapping[str, str | None]) -> str:
-    """``url`` with ``params`` (``None`` values left out) added to its query, all encoded."""
+    """Return ``url`` with ``params`` added to its query, encoded; ``None`` values are left out."""
     parts = urlsplit(url)
     extra = urlencode({key: value for key, value in params.items() if value is not None})
     query = f"{parts.query}&{extra}" if parts.query and extra else parts.query or extra
@@ -48,7 +51,10 @@ def logout_url(
 def application_login_url(
     config: AuthConfig, sdk: SdkConfiguration, *, state: str | None = None
 ) -> str:
-    """Wristband's application-level login (tenant discovery) page, or the self-hosted one."""
+    """Return the URL of Wristband's application-level login (tenant discovery) page.
+
+    A self-hosted page (``custom_application_login_page_url``) takes the place of Wristband's.
+    """
     base = sdk.custom_application_login_page_url or f"{config.wristband_base_url}/login"
     return with_query(base, {"client_id": config.client_id, "state": state})
 
@@ -60,7 +66,7 @@ def app_login_endpoint(
     tenant_custom_domain: str | None = None,
     return_url: str | None = None,
 ) -> str:
-    """This app's own Login endpoint for a tenant, used to restart a login."""
+    """Return this app's own login URL for a tenant, used to restart a login."""
     url = fill_tenant_placeholder(sdk.login_url, tenant_name or "")
     subdomains = sdk.parse_tenant_from_root_domain is not None
     return with_query(

@@ -75,9 +75,12 @@ class CheckBudget:
         self.clients: OrderedDict[str, TokenBucket] = OrderedDict()
 
     def take(self, per_minute: int, client: str, now: float) -> str:
-        """Take a token from the client's and the process's bucket, for ``per_minute``
-        checks a minute; return ``""``, or why no check may be made (then nothing is taken:
-        a client whose own bucket is empty never drains the process's)."""
+        """Take a token from the client's and the process's buckets; return why not, if not.
+
+        The buckets allow ``per_minute`` checks a minute. Return ``""`` when a token was
+        taken, or else why no check may be made; then nothing is taken, so a client whose own
+        bucket is empty never drains the process's.
+        """
         per_second = per_minute / 60.0
         capacity = float(min(MAX_CHECK_BURST, per_minute))
         if self.process is None:

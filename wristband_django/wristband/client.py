@@ -65,8 +65,11 @@ class WristbandClient:
         self.adapter.close()
 
     def _call(self, method: str, path: str, *, what: str, **kwargs: Any) -> Any:
-        """One request, all of it (connect, send, every byte of the answer) within
-        ``call_timeout`` and any enclosing ``deadline()``, whichever ends first."""
+        """Make one request and return its JSON body (``None`` when the body is empty).
+
+        All of it (connecting, sending, every byte of the answer) happens within
+        ``call_timeout`` and any enclosing ``deadline()``, whichever ends first.
+        """
         with deadline(self.config.call_timeout):
             left = remaining() or 0.0
             if left <= 0:
@@ -127,8 +130,10 @@ class WristbandClient:
         auth: AuthBase | tuple[str, str] | None = None,
         **body: Any,
     ) -> requests.PreparedRequest:
-        """The request, as ``requests.Session`` would prepare it (``data`` is form-encoded,
-        ``json`` JSON-encoded, ``auth`` applied)."""
+        """Return the request prepared as ``requests.Session`` would prepare it.
+
+        ``data`` is form-encoded, ``json`` is JSON-encoded and ``auth`` is applied.
+        """
         request = requests.PreparedRequest()
         request.prepare(
             method=method,
@@ -140,8 +145,10 @@ class WristbandClient:
         return request
 
     def _failure(self, exc: requests.RequestException, what: str) -> WristbandUnavailableError:
-        """Return the error for a failure to connect, named by its cause when it is TLS or
-        the proxy (``failures.diagnose``)."""
+        """Return the error for a failure to connect, named by its cause if TLS or the proxy.
+
+        ``failures.diagnose`` finds that cause.
+        """
         host = self.config.wristband_application_vanity_domain
         diagnosis = failures.diagnose(exc, self.route, host)
         if diagnosis is None:
@@ -150,8 +157,11 @@ class WristbandClient:
         return self._network_failure(error, f"{what}: {problem}")
 
     def _network_failure(self, error: str, description: str) -> WristbandUnavailableError:
-        """A TLS or proxy failure: logged with the route (a setting or the environment is
-        wrong, and the operator must see which), the proxy's credentials redacted."""
+        """Log a TLS or proxy failure with the route, and return its error.
+
+        A setting or the environment is wrong, and the operator must see which; the route
+        is logged with the proxy's credentials redacted.
+        """
         logger.warning("Calling Wristband failed: %s: %s [%s]", error, description, self.route)
         return WristbandUnavailableError(error, description)
 
@@ -170,13 +180,18 @@ class WristbandClient:
         return self._token(form, "code exchange")
 
     def refresh(self, refresh_token: str) -> TokenResponse:
-        """One refresh attempt; retrying (and the refresh's deadline) is the caller's policy."""
+        """Trade a refresh token for new tokens, in one attempt.
+
+        Retrying, and the refresh's deadline, are the caller's policy.
+        """
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         return self._token(form, "token refresh")
 
     def client_credentials(self, client_id: str, client_secret: str) -> TokenResponse:
-        """One ``client_credentials`` request for a machine-to-machine client: it
-        authenticates with its own id and secret, not this application's."""
+        """Request tokens for a machine-to-machine client with the ``client_credentials`` grant.
+
+        The client authenticates with its own id and secret, not this application's.
+        """
         body = self._call(
             "POST",
             "/oauth2/token",
@@ -231,7 +246,10 @@ _clients_lock = threading.Lock()
 
 
 def get_client(config: AuthConfig) -> WristbandClient:
-    """The process-wide client for ``config`` (one connection pool per configuration)."""
+    """Return the process-wide client for ``config``.
+
+    Each configuration has its own client, and so its own connection pool.
+    """
     client = _clients.get(config)
     if client is not None:
         return client

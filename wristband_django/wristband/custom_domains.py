@@ -61,8 +61,11 @@ class CustomDomainChecks:
             self.warned_at: dict[str, float] = {}
 
     def is_confirmed(self, config: AuthConfig, domain: str, client: str) -> bool:
-        """Return whether ``domain`` is a tenant custom domain, as far as Wristband's answers
-        and the budget of the client address ``client`` (a ``client_key``) allow knowing."""
+        """Return whether ``domain`` is a tenant custom domain, as far as can be known now.
+
+        What can be known depends on Wristband's answers and on the budget of the client
+        address ``client`` (a ``client_key``).
+        """
         key = (config.wristband_application_vanity_domain, domain)
         with self.lock:
             now = time.monotonic()
@@ -90,8 +93,10 @@ class CustomDomainChecks:
         return self._check(config, key, stale)
 
     def _remembered(self, key: _Key, now: float) -> bool | None:
-        """Return the answer still trusted for ``key``, else ``None`` (call with ``lock``
-        held; drops answers past their use)."""
+        """Return the answer still trusted for ``key``, else ``None``.
+
+        Answers past their use are dropped. Call it with ``lock`` held.
+        """
         confirmed = self.confirmed.get(key)
         if confirmed is not None:
             check_at, usable_until = confirmed
@@ -116,8 +121,11 @@ class CustomDomainChecks:
         return True
 
     def _check(self, config: AuthConfig, key: _Key, stale: bool) -> bool:
-        """Ask Wristband about ``key``'s domain and remember the answer; a failure counts as
-        unconfirmed unless the domain was ``stale``-ly confirmed before."""
+        """Ask Wristband about ``key``'s domain, remember the answer and return it.
+
+        A failure counts as unconfirmed, unless ``stale`` says that the domain was confirmed
+        before (an answer due for a check, but still usable).
+        """
         try:
             valid = get_client(config).is_tenant_custom_domain_valid(key[1])
         except WristbandError as exc:

@@ -24,8 +24,11 @@ TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*(.{0,60})")
 
 
 def diagnose(exc: requests.RequestException, route: Route, host: str) -> tuple[str, str] | None:
-    """Return the error code and description of a proxy or TLS failure of a call to
-    ``host`` along ``route``, or ``None`` when the failure to connect is another one."""
+    """Return the error code and description of a proxy or TLS failure of a call to ``host``.
+
+    The call went along ``route``. Return ``None`` when the failure to connect is of another
+    kind.
+    """
     proxy_failure = isinstance(
         exc, (requests.exceptions.ProxyError, requests.exceptions.InvalidProxyURL)
     ) or (route.proxy is not None and isinstance(exc, requests.exceptions.InvalidSchema))
@@ -37,8 +40,11 @@ def diagnose(exc: requests.RequestException, route: Route, host: str) -> tuple[s
 
 
 def tls_problem(exc: requests.RequestException, route: Route, host: str) -> str:
-    """Return why TLS with ``host`` failed, with a hint when the certificate's issuer is not
-    trusted (which CA bundle was used) or names another host."""
+    """Return why TLS with ``host`` failed, with a hint when the certificate is refused.
+
+    The hint says which CA bundle was used when the certificate's issuer is not trusted, and
+    asks about the vanity domain when the certificate names another host.
+    """
     found = list(causes(exc))
     verify = next((c for c in found if isinstance(c, ssl.SSLCertVerificationError)), None)
     if verify is not None:
@@ -55,8 +61,11 @@ def tls_problem(exc: requests.RequestException, route: Route, host: str) -> str:
 
 
 def proxy_problem(exc: requests.RequestException, route: Route, host: str) -> str:
-    """Return why the proxy of ``route`` did not connect to ``host``, naming where the
-    proxy came from (a setting or an environment variable) when that is what to fix."""
+    """Return why the proxy of ``route`` did not connect to ``host``.
+
+    The reason names where the proxy came from (a setting or an environment variable) when
+    that is what to fix.
+    """
     source = route.proxy_source
     found = list(causes(exc))
     for cause in found:
@@ -87,8 +96,10 @@ def proxy_problem(exc: requests.RequestException, route: Route, host: str) -> st
 
 
 def causes(exc: BaseException) -> Iterator[BaseException]:
-    """Yield ``exc`` and every exception it wraps, outermost first (requests and urllib3
-    nest them in ``args``, ``reason`` and ``original_error``)."""
+    """Yield ``exc`` and every exception it wraps, outermost first.
+
+    requests and urllib3 nest them in ``args``, ``reason`` and ``original_error``.
+    """
     seen: set[int] = set()
     pending = [exc]
     while pending:

@@ -9,33 +9,29 @@ import jwt
 
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import InvalidIdTokenError, UnknownKeyIdTokenError
-from wristband_django.wristband.jwks import (
-    ALGORITHM,
-    UnknownSigningKeyError,
-    UnusableJwtError,
-    rs256_signing_key,
-)
+from wristband_django.wristband import jwks
 
 
 def validate_id_token(
     config: AuthConfig, token: str, *, nonce: str | None = None, expected_sub: str | None = None
 ) -> dict[str, Any]:
-    """The claims of a valid ID token; ``InvalidIdTokenError`` otherwise.
+    """Return the claims of a valid ID token; raise ``InvalidIdTokenError`` otherwise.
 
-    Checks the RS256 signature, ``iss``, ``aud`` (contains the client id), ``exp``
-    and ``iat`` (with leeway), ``nonce`` when one was sent, and ``sub`` when known.
+    The checks cover the RS256 signature, ``iss``, ``aud`` (which must contain the client
+    id), ``exp`` and ``iat`` (with leeway), ``nonce`` when one was sent, and ``sub`` when it
+    is known.
     """
     try:
-        key = rs256_signing_key(config, token)
-    except UnknownSigningKeyError as exc:
+        key = jwks.rs256_signing_key(config, token)
+    except jwks.UnknownSigningKeyError as exc:
         raise UnknownKeyIdTokenError(f"the ID token {exc}") from exc
-    except UnusableJwtError as exc:
+    except jwks.UnusableJwtError as exc:
         raise InvalidIdTokenError(f"the ID token {exc}") from exc
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key.key,
-            algorithms=[ALGORITHM],
+            algorithms=[jwks.ALGORITHM],
             audience=config.client_id,
             issuer=config.issuer,
             leeway=config.jwt_leeway,

@@ -82,8 +82,10 @@ class _JwksCache:
             self.issuers: dict[str, _IssuerKeys] = {}
 
     def _fetch(self, config: AuthConfig) -> dict[str, jwt.PyJWK]:
-        """Return the usable keys Wristband publishes, by kid; raise
-        ``WristbandUnavailableError`` when there are none to be had."""
+        """Return the usable keys Wristband publishes, by kid.
+
+        Raise ``WristbandUnavailableError`` when there are none to be had.
+        """
         try:
             published = get_client(config).jwks()["keys"]
         except WristbandUnavailableError:
@@ -116,10 +118,11 @@ class _JwksCache:
         return keys
 
     def get(self, config: AuthConfig, kid: str) -> jwt.PyJWK | None:
-        """The published key ``kid``, or ``None`` if Wristband does not publish it.
+        """Return the published key ``kid``, or ``None`` if Wristband does not publish it.
 
-        Raises ``WristbandUnavailableError`` when the JWKS cannot be had (now, or recently:
-        backoff), and when ``kid`` is unknown and the last re-fetch failed.
+        Raise ``WristbandUnavailableError`` when the JWKS cannot be had (a fetch fails now, or
+        failed recently and backoff holds calls back), and when ``kid`` is unknown and the
+        last re-fetch failed.
         """
         with self.lock:
             state = self.issuers.setdefault(config.issuer, _IssuerKeys())
@@ -188,9 +191,12 @@ class _JwksCache:
 
 
 def _usable_key(data: object) -> jwt.PyJWK | None:
-    """Return ``data`` (one entry of the JWKS) as a key that verifies RS256 signatures, or
-    ``None`` when it is no RSA public key for signatures (another ``kty``, ``alg`` or
-    ``use``, or private members), has no ``kid``, or has values that make no RSA key."""
+    """Return ``data``, one entry of the JWKS, as a key that verifies RS256 signatures.
+
+    Return ``None`` when the entry is no RSA public key for signatures (another ``kty``,
+    ``alg`` or ``use``, or private members), has no ``kid``, or has values that make no RSA
+    key.
+    """
     if not isinstance(data, dict) or data.get("kty") != "RSA" or "d" in data:
         return None
     kid = data.get("kid")
@@ -223,9 +229,12 @@ _HEADER_SEGMENT = re.compile(r"([A-Za-z0-9_-]{2,1024})={0,2}")
 
 
 def unverified_header(token: str) -> dict[str, Any]:
-    """The header of a compact JWS, unverified: only to pick the key that must verify it
-    (PyJWT then decodes and checks the whole token). Decodes the header segment alone:
-    ``jwt.get_unverified_header`` decodes all three, a tenth of a millisecond per token."""
+    """Return the unverified header of a compact JWS; raise ``UnusableJwtError`` for a non-JWT.
+
+    The header only picks the key that must verify the token: PyJWT then decodes and checks
+    the whole token. Only the header segment is decoded, since ``jwt.get_unverified_header``
+    decodes all three, which costs a tenth of a millisecond per token.
+    """
     if not isinstance(token, str) or token.count(".") != 2:
         raise UnusableJwtError("is not a JWT")
     match = _HEADER_SEGMENT.fullmatch(token.partition(".")[0])
@@ -242,7 +251,7 @@ def unverified_header(token: str) -> dict[str, Any]:
 
 
 def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
-    """The Wristband key that signed ``token`` (RS256 only), from the cached JWKS."""
+    """Return the Wristband key that signed ``token`` (RS256 only), from the cached JWKS."""
     header = unverified_header(token)
     if header.get("alg") != ALGORITHM:
         raise UnusableJwtError(f"must be signed with {ALGORITHM}")

@@ -21,9 +21,9 @@ def scheme_prefix(url: str) -> str:
 
 
 def redact_credentials(url: str) -> str:
-    """Return ``url`` with everything between its scheme and its last ``@`` replaced by
-    ``***``: ``http://user:pa/ss@proxy:3128`` becomes ``http://***@proxy:3128``.
+    """Return ``url`` with everything between its scheme and its last ``@`` replaced by ``***``.
 
+    For example, ``http://user:pa/ss@proxy:3128`` becomes ``http://***@proxy:3128``.
     No URL parser decides where the credentials end: a password may hold ``/``, ``?``,
     ``#``, ``@`` or ``[``, which make a parser see a path, a query, a fragment or an IPv6
     host there (and find no ``@``, or raise). A URL without a scheme

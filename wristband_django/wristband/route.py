@@ -21,7 +21,7 @@ from wristband_django.conf.proxies import (
     PERCENT_ENCODING_HINT,
     proxy_url_problem,
 )
-from wristband_django.wristband.redaction import redact_credentials, scheme_prefix
+from wristband_django.wristband import redaction
 
 #: Where a CA bundle is looked for when ``ca_bundle`` is not set: requests' two variables,
 #: then OpenSSL's (which requests itself ignores).
@@ -46,8 +46,10 @@ class Route:
 
     @classmethod
     def resolve(cls, config: AuthConfig, url: str) -> Route:
-        """Return the route for calls to ``url`` (one host: the vanity domain): settings
-        first, then the environment, read now."""
+        """Return the route for calls to ``url`` (one host: the vanity domain).
+
+        The settings come first, then the environment, read now.
+        """
         proxy, proxy_source = _resolve_proxy(config, url)
         problem = None
         if proxy is not None and proxy_source != PROXY_SETTING:  # the setting is checked
@@ -66,12 +68,15 @@ class Route:
         )
 
     def __str__(self) -> str:
-        """Return the route for a log line: the proxy's credentials redacted (a proxy
-        variable that is not a proxy URL not shown at all), each source named."""
+        """Return the route for a log line, with each source named.
+
+        The proxy's credentials are redacted, and a proxy variable that is not a proxy URL
+        is not shown at all.
+        """
         if self.proxy_problem is not None:
             proxy = f"proxy from {self.proxy_source}, unusable: it {self.proxy_problem}"
         elif self.proxy is not None:
-            proxy = f"proxy {redact_credentials(self.proxy)} (from {self.proxy_source})"
+            proxy = f"proxy {redaction.redact_credentials(self.proxy)} (from {self.proxy_source})"
         elif self.proxy_source == PROXY_SETTING:
             proxy = "no proxy (the proxy_url setting is False)"
         elif self.proxy_source:
@@ -87,8 +92,10 @@ class Route:
         return f"{proxy}, {bundle}"
 
     def problem(self) -> tuple[str, str] | None:
-        """Return the error code and description of why no call can be made on this route
-        (``None``: one can, as far as the settings and the environment tell)."""
+        """Return the error code and description of why no call can be made on this route.
+
+        Return ``None`` when one can, as far as the settings and the environment tell.
+        """
         if self.proxy_problem is not None:
             return (
                 "proxy_error",
@@ -99,8 +106,7 @@ class Route:
         return None if bundle_problem is None else ("tls_error", bundle_problem)
 
     def ca_bundle_problem(self) -> str | None:
-        """Return why the CA bundle cannot be used (``None``: it can, as far as a path
-        tells)."""
+        """Return why the CA bundle cannot be used, or ``None`` if its path shows no problem."""
         if not self.https or self.ca_bundle is None or os.path.exists(self.ca_bundle):
             return None
         return f"the CA bundle {self.ca_bundle_source} names does not exist: is the path right?"
@@ -124,9 +130,12 @@ class Route:
 
 
 def _resolve_proxy(config: AuthConfig, url: str) -> tuple[str | None, str]:
-    """Return the proxy for ``url`` and its source, as requests would choose it from the
-    environment (``{scheme}_proxy``, then ``all_proxy``, any case; ``NO_PROXY``; no scheme
-    means ``http://``), unless the ``proxy_url`` setting decides."""
+    """Return the proxy for ``url`` and its source: the ``proxy_url`` setting, else the environment.
+
+    From the environment, the proxy is chosen as requests would choose it: ``{scheme}_proxy``,
+    then ``all_proxy``, in any case, with ``NO_PROXY`` applied; a proxy without a scheme means
+    ``http://``.
+    """
     if config.proxy_url is False:
         return None, PROXY_SETTING
     if config.proxy_url:
@@ -139,4 +148,4 @@ def _resolve_proxy(config: AuthConfig, url: str) -> tuple[str | None, str]:
     if should_bypass_proxies(url, no_proxy=None):
         return None, "NO_PROXY"
     proxy = environment[key]
-    return (proxy if scheme_prefix(proxy) else f"http://{proxy}"), f"{key.upper()}_PROXY"
+    return (proxy if redaction.scheme_prefix(proxy) else f"http://{proxy}"), f"{key.upper()}_PROXY"

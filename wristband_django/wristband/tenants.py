@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from wristband_django.conf import DNS_LABEL, AuthConfig, hostname_error
-from wristband_django.wristband.check_budget import client_key
+from wristband_django.wristband import check_budget
 from wristband_django.wristband.custom_domains import custom_domain_checks
 
 
@@ -28,7 +28,7 @@ class Tenant:
 
 
 def clean_tenant_name(value: str | None) -> str | None:
-    """``value`` lower-cased if it is a DNS label, else ``None``."""
+    """Return ``value`` lower-cased if it is a DNS label, else ``None``."""
     if not value:
         return None
     value = value.lower()
@@ -36,20 +36,26 @@ def clean_tenant_name(value: str | None) -> str | None:
 
 
 def tenant_name_params(request: HttpRequest) -> tuple[str, ...]:
-    """The tenant names a request's query gives: ``tenant_name``, then its legacy alias
-    ``tenant_domain`` (each only when present), unchecked."""
+    """Return the tenant names the request's query gives, unchecked.
+
+    ``tenant_name`` comes first, then its legacy alias ``tenant_domain``; each is included
+    only when it is present.
+    """
     values = (request.GET.get("tenant_name"), request.GET.get("tenant_domain"))
     return tuple(value for value in values if value)
 
 
 def requested_tenant_name(request: HttpRequest) -> str | None:
-    """The tenant name the query asks for, if it is a DNS label (``tenant_name`` first)."""
+    """Return the tenant name the query asks for if it is a DNS label, else ``None``.
+
+    The first name given counts: ``tenant_name`` before the legacy ``tenant_domain``.
+    """
     names = tenant_name_params(request)
     return clean_tenant_name(names[0]) if names else None
 
 
 def subdomain_tenant(request: HttpRequest, root_domain: str | None) -> str | None:
-    """The tenant label in ``<tenant>.<root_domain>`` of the request host, if any."""
+    """Return the tenant label of a request host ``<tenant>.<root_domain>``, else ``None``."""
     if not root_domain:
         return None
     host = request.get_host().rsplit(":", 1)[0].lower()
@@ -58,11 +64,13 @@ def subdomain_tenant(request: HttpRequest, root_domain: str | None) -> str | Non
 
 
 def clean_custom_domain(config: AuthConfig, value: str | None, request: HttpRequest) -> str | None:
-    """``value`` if it is a tenant custom domain Wristband (or the allow-list) confirms.
+    """Return ``value`` lower-cased if it is a confirmed tenant custom domain, else ``None``.
 
-    Without an allow-list, Wristband is asked within the budget of ``check_budget`` (the
-    process's, and the one of ``request``'s client address): a domain neither remembered
-    (``custom_domains``) nor checkable right now counts as unconfirmed (``None``)."""
+    The allow-list ``tenant_custom_domains`` confirms a domain when it is set. Without it,
+    Wristband is asked, within the budgets of ``check_budget`` (the process's, and the one
+    of ``request``'s client address); a domain that is neither remembered
+    (``custom_domains``) nor checkable right now counts as unconfirmed.
+    """
     if not value:
         return None
     domain = value.strip().lower()
@@ -70,7 +78,7 @@ def clean_custom_domain(config: AuthConfig, value: str | None, request: HttpRequ
         return None
     if config.tenant_custom_domains is not None:
         return domain if domain in config.tenant_custom_domains else None
-    client = client_key(request.META.get("REMOTE_ADDR"))
+    client = check_budget.client_key(request.META.get("REMOTE_ADDR"))
     return domain if custom_domain_checks.is_confirmed(config, domain, client) else None
 
 
@@ -82,9 +90,12 @@ def resolve_login_tenant(
     default_tenant_name: str | None,
     default_tenant_custom_domain: str | None,
 ) -> Tenant:
-    """The tenant to log in to, in the seed's order: ``tenant_custom_domain`` param, host
-    subdomain, ``tenant_name`` param (or legacy ``tenant_domain``), the default custom
-    domain, the default name. An empty ``Tenant`` means the application-level login page."""
+    """Return the tenant to log in to, in the seed's order of precedence.
+
+    The order is: the ``tenant_custom_domain`` parameter, the host's subdomain, the
+    ``tenant_name`` parameter (or the legacy ``tenant_domain``), the default custom domain,
+    then the default name. An empty ``Tenant`` means the application-level login page.
+    """
     subdomain = subdomain_tenant(request, root_domain)
     custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"), request)
     if custom_domain:
@@ -102,8 +113,11 @@ def resolve_login_tenant(
 def resolve_logout_tenant(
     request: HttpRequest, config: AuthConfig, root_domain: str | None, stored: Tenant
 ) -> Tenant:
-    """The tenant whose Wristband session to end: the session's values first, then the
-    ``tenant_custom_domain`` param, the host subdomain, the ``tenant_name`` param."""
+    """Return the tenant whose Wristband session to end.
+
+    The tenant stored in the session comes first, then the ``tenant_custom_domain``
+    parameter, the host's subdomain and the ``tenant_name`` parameter.
+    """
     if stored:
         return stored
     custom_domain = clean_custom_domain(config, request.GET.get("tenant_custom_domain"), request)

@@ -44,8 +44,11 @@ class DeadlineExceeded(socket.timeout):
 
 @contextmanager
 def tracking_delivery() -> Iterator[Delivery]:
-    """Yield a ``Delivery`` whose ``sent`` becomes True once a request made inside has been
-    connected and its first byte is about to be sent."""
+    """Yield a ``Delivery`` that tells whether a request made inside was sent.
+
+    Its ``sent`` becomes True once the request has been connected and its first byte is
+    about to be sent.
+    """
     delivery = Delivery()
     token = _delivery.set(delivery)
     try:
@@ -56,7 +59,9 @@ def tracking_delivery() -> Iterator[Delivery]:
 
 def _bound_timeout(sock: Any, base: float | None) -> bool:
     """Set ``sock``'s timeout to ``min(base, time left)``; raise if the deadline has passed.
-    Without a deadline, leave the socket as urllib3 set it (and return False)."""
+
+    Return whether a deadline applies. Without one, leave the socket as urllib3 set it.
+    """
     left = remaining()
     if left is None:
         return False
@@ -119,14 +124,17 @@ class DeadlineHTTPResponse(http.client.HTTPResponse):
 
 
 def _bound_send(conn: HTTPConnection) -> None:
-    """Bound sending too: a reused connection keeps its previous socket timeout."""
+    """Bound sending by the deadline too, since a reused connection keeps its old timeout."""
     if conn.sock is not None:
         _bound_timeout(conn.sock, conn.sock.gettimeout())
 
 
 def _connect_then_note(conn: HTTPConnection) -> None:
-    """Connect ``conn`` if it is not yet (http.client would, lazily, while sending), so that
-    every failure to reach Wristband happens before the request is noted as sent."""
+    """Connect ``conn`` if it is not connected yet, then note the request as sent.
+
+    http.client would connect lazily, while sending; connecting first makes every failure to
+    reach Wristband happen before the request is noted as sent.
+    """
     if conn.sock is None:
         conn.connect()
     delivery = _delivery.get()
