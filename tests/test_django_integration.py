@@ -172,9 +172,15 @@ def test_signals_tell_each_step(
     assert [name for name, _ in received] == [
         "login_completed", "tokens_refreshed", "refresh_failed", "login_completed", "logged_out",
     ]  # fmt: skip
-    login = received[0][1]
-    assert isinstance(login["session"], WristbandSession) and "request" in login
-    assert "token" not in repr(login["session"]).lower() or "access_token" not in repr(login)
+    login, refreshed = received[0][1], received[1][1]
+    assert isinstance(login["wristband_session"], WristbandSession) and "request" in login
+    assert "token" not in repr(login["wristband_session"]).lower() or (
+        "access_token" not in repr(login)
+    )
+    # The 0.1.0 keyword, deprecated, still names the same session for a release.
+    assert login["session"] is login["wristband_session"]
+    assert refreshed["session"] is refreshed["wristband_session"]
+    assert isinstance(refreshed["wristband_session"], WristbandSession)
     assert received[2][1]["error"].error == "invalid_grant"
     assert received[2][1]["user_id"] == received[4][1]["user_id"] == "usr_acme_admin"
 
@@ -183,7 +189,8 @@ def test_signals_tell_each_step(
 
 
 class StaffFromRoles(UserAdapter):
-    """The README's example: Wristband roles become groups; app:admin is staff."""
+    """The README's example: Wristband roles become groups; app:admin is staff. Written with
+    the parameter's 0.1.0 name, ``entry``: an override from then keeps working."""
 
     def update_user(self, user: Any, entry: WristbandSession) -> None:
         super().update_user(user, entry)

@@ -112,13 +112,13 @@ def test_the_session_cache_and_key_are_where_django_stores_the_session(
     assert key is not None
     cache = django_internals.session_cache(session_store(key))
     assert cache is caches[settings.SESSION_CACHE_ALIAS]
-    assert cache.get(django_internals.session_cache_key(session_store(key), key)) == {"stored": 1}
+    assert cache.get(django_internals.engine_cache_key(session_store(key), key)) == {"stored": 1}
 
 
 def test_without_a_cache_backend_the_session_cache_is_the_alias(settings: Any) -> None:
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     assert django_internals.session_cache(session_store()) is caches[settings.SESSION_CACHE_ALIAS]
-    assert django_internals.session_cache_key(session_store(), "k") == "k"
+    assert django_internals.engine_cache_key(session_store(), "k") == "k"
 
 
 def test_the_memcached_client_is_found_once_made_and_not_made_by_looking(settings: Any) -> None:

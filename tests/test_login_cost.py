@@ -71,7 +71,7 @@ def test_what_the_app_adds_at_login_is_saved_too(
     wristband: FakeWristband, redis_sessions: Any
 ) -> None:
     @receiver(signals.login_completed, sender=WristbandSession)
-    def remember_plan(sender: Any, request: Any, session: Any, **kwargs: Any) -> None:
+    def remember_plan(sender: Any, request: Any, wristband_session: Any, **kwargs: Any) -> None:
         request.session["plan"] = "gold"
 
     try:

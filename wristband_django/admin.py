@@ -30,7 +30,7 @@ SHOWN = (
     "ip_address",
     "user_agent",
 )
-STORE_DOWN = "The session store is unavailable; no session was ended. Try again shortly."
+STORE_DOWN_MESSAGE = "The session store is unavailable; no session was ended. Try again shortly."
 
 
 def end_login(request: HttpRequest, record: LoginSession) -> None:
@@ -71,7 +71,7 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         try:
             ended = self._end_all(request, queryset)
         except StoreUnavailableError:
-            self.message_user(request, STORE_DOWN, messages.ERROR)
+            self.message_user(request, STORE_DOWN_MESSAGE, messages.ERROR)
             return
         self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
 
@@ -80,7 +80,7 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         try:
             purged = purge_ended_sessions(get_config())
         except StoreUnavailableError:
-            self.message_user(request, STORE_DOWN, messages.ERROR)
+            self.message_user(request, STORE_DOWN_MESSAGE, messages.ERROR)
             return
         self.message_user(request, f"Purged {purged} row(s) of ended sessions.", messages.SUCCESS)
 

@@ -23,12 +23,12 @@ __all__ = [
 ]
 
 
-def _entry(request: HttpRequest) -> WristbandSession | None:
-    """``request.wristband`` when the middleware (or a decorator) set it, else the session's
-    entry as stored (not refreshed)."""
+def _wristband_session(request: HttpRequest) -> WristbandSession | None:
+    """``request.wristband`` when the middleware (or a decorator) set it, else the Wristband
+    session as stored (not refreshed)."""
     if hasattr(request, "wristband"):
-        entry: WristbandSession | None = request.wristband
-        return entry
+        wristband_session: WristbandSession | None = request.wristband
+        return wristband_session
     session = getattr(request, "session", None)
     if session is None:
         return None
@@ -46,14 +46,14 @@ def _url(name: str) -> str | None:
 
 
 def _values(request: HttpRequest) -> dict[str, Any]:
-    entry = _entry(request)
+    wristband_session = _wristband_session(request)
     return {
-        "is_authenticated": entry is not None,
-        "user_id": entry.user_id if entry else None,
-        "tenant_id": entry.tenant_id if entry else None,
-        "tenant_name": entry.tenant_name if entry else None,
-        "email": entry.userinfo.get("email") if entry else None,
-        "name": entry.userinfo.get("name") if entry else None,
+        "is_authenticated": wristband_session is not None,
+        "user_id": wristband_session.user_id if wristband_session else None,
+        "tenant_id": wristband_session.tenant_id if wristband_session else None,
+        "tenant_name": wristband_session.tenant_name if wristband_session else None,
+        "email": wristband_session.userinfo.get("email") if wristband_session else None,
+        "name": wristband_session.userinfo.get("name") if wristband_session else None,
         "login_url": _url("wristband:login"),
         "logout_url": _url("wristband:logout"),
     }

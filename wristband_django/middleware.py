@@ -25,7 +25,7 @@ from django.http import HttpRequest, HttpResponseBase
 from wristband_django.conf import get_config
 from wristband_django.errors import StoreUnavailableError, WristbandUnavailableError
 from wristband_django.flows import refresh, rolling
-from wristband_django.flows.authentication import BEARER, Strategy
+from wristband_django.flows.authentication import BEARER
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.types import WristbandRequest, WristbandUser
 from wristband_django.web.guards import denial
@@ -39,7 +39,9 @@ logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=32)
-def _compile(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+def _compile(
+    patterns: tuple[str, ...],
+) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
     prefixes = tuple(p for p in patterns if not p.startswith("^"))
     regexes = [p for p in patterns if p.startswith("^")]
     return prefixes, re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
@@ -55,7 +57,8 @@ class WristbandAuthMiddleware:
     async_capable = True
 
     def __init__(
-        self, get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
+        self,
+        get_response: Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]],
     ) -> None:
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
@@ -95,8 +98,7 @@ class WristbandAuthMiddleware:
         """Refresh if needed; on protected paths, answer 401/403/503 (see ``guards``)."""
         config = get_config()
         if is_protected(request.path_info, config.protected_paths):
-            # Checked when the settings were parsed (conf.parsing.STRATEGIES).
-            strategies = cast(tuple[Strategy, ...], config.protected_paths_strategies)
+            strategies = config.protected_paths_strategies
             return denial(
                 request,
                 strategies,

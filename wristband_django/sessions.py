@@ -42,12 +42,11 @@ from wristband_django.conf import get_config
 from wristband_django.errors import SessionEndedError
 from wristband_django.flows import end_session as end_session_flow
 from wristband_django.flows.refresh import fresh_session_by_key
+from wristband_django.store.engines import SIGNED_COOKIES_ENGINE
 from wristband_django.store.stored_session import StoredSession
 from wristband_django.types import WristbandSession
 
 __all__ = ["SessionEndedError", "access_token", "end_session", "get_session"]
-
-SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 
 
 def _checked(session_key: str) -> bool:
@@ -78,10 +77,10 @@ def access_token(session_key: str) -> str:
     """A valid access token of the session stored under ``session_key``, refreshed first if
     it has expired. Raises ``SessionEndedError`` when there is no session (any more),
     ``WristbandUnavailableError`` and ``StoreUnavailableError`` (see the module)."""
-    entry = get_session(session_key)
-    if entry is None:
+    wristband_session = get_session(session_key)
+    if wristband_session is None:
         raise SessionEndedError()
-    return entry.access_token
+    return wristband_session.access_token
 
 
 def end_session(session_key: str) -> None:
@@ -95,6 +94,6 @@ def end_session(session_key: str) -> None:
     """
     if not _checked(session_key):
         return
-    entry = end_session_flow.end_session(get_config(), session_key)
-    if entry is not None:
-        signals.logged_out.send(WristbandSession, request=None, user_id=entry.user_id)
+    ended = end_session_flow.end_session(get_config(), session_key)
+    if ended is not None:
+        signals.logged_out.send(WristbandSession, request=None, user_id=ended.user_id)

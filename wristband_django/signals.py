@@ -5,7 +5,8 @@ action caused it. Receivers get ``sender``, ``request`` (``None`` when it happen
 request: ``wristband_django.sessions`` in a background job) and these keyword arguments:
 
 ``login_completed``
-    ``session`` (the new ``WristbandSession``), ``custom_state`` (the login's custom state).
+    ``wristband_session`` (the new ``WristbandSession``), ``custom_state`` (the login's
+    custom state).
 ``login_failed``
     ``reason`` (one of ``LoginFailure``'s values), ``error`` (a ``WristbandError`` saying
     what happened: Wristband's ``error`` and ``error_description``, or ours), ``prompt``
@@ -13,7 +14,7 @@ request: ``wristband_django.sessions`` in a background job) and these keyword ar
     when the login state is unknown). Sent once per callback that logged no one in,
     whether it restarted the login, showed an error or ended as not logged in.
 ``tokens_refreshed``
-    ``session`` (with the new tokens).
+    ``wristband_session`` (with the new tokens).
 ``refresh_failed``
     ``user_id``, ``error`` (the ``WristbandError``); the session has been ended.
 ``logged_out``
@@ -21,11 +22,17 @@ request: ``wristband_django.sessions`` in a background job) and these keyword ar
 ``session_ended_by_admin``
     ``user_id``, ``tenant_id``; ``request`` is the admin's.
 
+``login_completed`` and ``tokens_refreshed`` also send the same object as ``session``, their
+keyword in 0.1.0: deprecated, and removed in the release after the next one. Receivers
+read ``wristband_session``, the name of the Wristband session in every public signature
+(views' hooks, ``UserAdapter``, ``WristbandBackend.authenticate``), as Django's auth passes
+``user`` everywhere.
+
 No signal carries a token outside the ``WristbandSession`` object, whose repr hides them;
 ``login_failed`` carries no code, token, state or cookie value at all.
 """
 
-from typing import Final
+from typing import Any, Final
 
 from django.dispatch import Signal
 
@@ -40,9 +47,22 @@ __all__ = [
     "tokens_refreshed",
 ]
 
-login_completed = Signal()
+
+class _SessionSignal(Signal):
+    """A signal about a Wristband session: it also sends the ``wristband_session`` argument
+    as ``session``, the keyword of 0.1.0 (deprecated, removed in the release after next)."""
+
+    def send(self, sender: Any, **named: Any) -> Any:
+        """Send the signal as ``Signal.send`` does, with ``session`` beside
+        ``wristband_session``."""
+        if "wristband_session" in named:
+            named.setdefault("session", named["wristband_session"])
+        return super().send(sender, **named)
+
+
+login_completed = _SessionSignal()
 login_failed = Signal()
-tokens_refreshed = Signal()
+tokens_refreshed = _SessionSignal()
 refresh_failed = Signal()
 logged_out = Signal()
 session_ended_by_admin = Signal()

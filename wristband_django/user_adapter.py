@@ -19,25 +19,25 @@ __all__ = [
 class UserAdapter:
     """Creates or updates the Django user of a Wristband user on every login."""
 
-    def get_username(self, entry: WristbandSession) -> str:
+    def get_username(self, wristband_session: WristbandSession) -> str:
         """The Django username: Wristband's user id, unique across tenants."""
-        return entry.user_id
+        return wristband_session.user_id
 
-    def get_or_create_user(self, entry: WristbandSession) -> AbstractBaseUser:
+    def get_or_create_user(self, wristband_session: WristbandSession) -> AbstractBaseUser:
         user_model = get_user_model()
         username_field = getattr(user_model, "USERNAME_FIELD", "username")
         user: AbstractBaseUser
         user, _ = user_model._default_manager.get_or_create(
-            **{username_field: self.get_username(entry)}
+            **{username_field: self.get_username(wristband_session)}
         )
-        self.update_user(user, entry)
+        self.update_user(user, wristband_session)
         user.save()
         return user
 
-    def update_user(self, user: AbstractBaseUser, entry: WristbandSession) -> None:
+    def update_user(self, user: AbstractBaseUser, wristband_session: WristbandSession) -> None:
         """Copy the userinfo claims onto the user. Override to map ``roles`` to groups or
         ``is_staff`` (the user is saved afterwards; groups need ``user.pk``, which exists)."""
-        claims = entry.userinfo
+        claims = wristband_session.userinfo
         for field, claim in (
             ("email", "email"),
             ("first_name", "given_name"),
@@ -47,10 +47,10 @@ class UserAdapter:
             if isinstance(value, str) and hasattr(user, field):
                 setattr(user, field, value[:150])
 
-    def roles(self, entry: WristbandSession) -> list[str]:
+    def roles(self, wristband_session: WristbandSession) -> list[str]:
         """The names of the user's Wristband roles (from the ``roles`` scope), parsed by
         ``wristband_django.types.role_names``."""
-        return list(role_names(entry.userinfo.get("roles")))
+        return list(role_names(wristband_session.userinfo.get("roles")))
 
 
 def get_user_adapter() -> UserAdapter:

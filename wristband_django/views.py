@@ -42,7 +42,7 @@ from wristband_django.flows.return_urls import safe_return_url
 from wristband_django.flows.session_cookie import send_session_cookie
 from wristband_django.types import WristbandSession
 from wristband_django.web.endpoint import (
-    STORE_DOWN,
+    STORE_DOWN_ERRORS,
     Redirect,
     SessionDataView,
     WristbandView,
@@ -139,7 +139,7 @@ class CallbackView(WristbandView):
         URL (else ``default_return_url``) with ``wristband_login=none``."""
         return not_logged_in_url(return_url, self.config.default_return_url)
 
-    def login_completed(self, entry: WristbandSession, custom_state: Any) -> None:
+    def login_completed(self, wristband_session: WristbandSession, custom_state: Any) -> None:
         """Called after the session is stored; override to act on a new login."""
 
     def login_failed(self, reason: str, error: WristbandError) -> HttpResponse | None:
@@ -157,10 +157,10 @@ class CallbackView(WristbandView):
             unavailable = self.error_response(exc, status=503 if exc.retryable else 502)
             return self._failed(failure_reason(exc), exc, unavailable, prompt=None)
         result = complete_login(request, self.config, sdk)
-        entry, login_state = result.session, result.login_state
+        login_state = result.login_state
         prompt = login_state.prompt if login_state is not None else None
-        if result.outcome == "completed" and entry is not None and login_state is not None:
-            response = self._start_session(entry, login_state.custom_state, prompt=prompt)
+        if result.outcome == "completed" and result.session is not None and login_state is not None:
+            response = self._start_session(result.session, login_state.custom_state, prompt=prompt)
             if response is None:
                 response = Redirect(self.get_success_url(login_state.return_url))
         else:
@@ -184,13 +184,13 @@ class CallbackView(WristbandView):
         return response
 
     def _start_session(
-        self, entry: WristbandSession, custom_state: Any, *, prompt: str | None
+        self, wristband_session: WristbandSession, custom_state: Any, *, prompt: str | None
     ) -> HttpResponse | None:
         """Store the session and tell the app; ``None`` when done, else the answer."""
         request = self.request
         try:
-            started = start_session(request, entry)
-        except STORE_DOWN as exc:
+            started = start_session(request, wristband_session)
+        except STORE_DOWN_ERRORS as exc:
             down = store_down(exc)
             unavailable = self.store_unavailable_response(exc)
             reason = signals.LoginFailure.SESSION_STORE_UNAVAILABLE
@@ -199,9 +199,12 @@ class CallbackView(WristbandView):
             refused = WristbandError("access_denied", "This account may not use this site.")
             denied = self.error_response(refused, status=403)
             return self._failed(signals.LoginFailure.USER_REFUSED, refused, denied, prompt=prompt)
-        self.login_completed(entry, custom_state)
+        self.login_completed(wristband_session, custom_state)
         signals.login_completed.send(
-            WristbandSession, request=request, session=entry, custom_state=custom_state
+            WristbandSession,
+            request=request,
+            wristband_session=wristband_session,
+            custom_state=custom_state,
         )
         return None
 
@@ -260,16 +263,16 @@ class LogoutView(WristbandView):
                 "invalid_request", f"state must be at most {MAX_STATE_LENGTH} characters"
             )
             return self.error_response(error, status=400)
-        entry = log_out(request, self.config)
+        wristband_session = log_out(request, self.config)
         url = wristband_logout_url(
             request,
             self.config,
             self.sdk,
-            entry,
+            wristband_session,
             redirect_url=self.get_redirect_url(),
             state=state,
         )
-        user_id = entry.user_id if entry is not None else None
+        user_id = wristband_session.user_id if wristband_session is not None else None
         signals.logged_out.send(WristbandSession, request=request, user_id=user_id)
         return Redirect(url)
 
@@ -277,20 +280,19 @@ class LogoutView(WristbandView):
 class SessionView(SessionDataView):
     """``{"userId", "tenantId", "metadata"}`` for the front end; never a token."""
 
-    def get_metadata(self, entry: WristbandSession) -> dict[str, Any]:
+    def get_metadata(self, wristband_session: WristbandSession) -> dict[str, Any]:
         claims = self.config.session_metadata_claims
-        return {name: entry.claim(name) for name in claims if entry.claim(name) is not None}
+        values = {name: wristband_session.claim(name) for name in claims}
+        return {name: value for name, value in values.items() if value is not None}
 
-    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
-        return {
-            "userId": entry.user_id,
-            "tenantId": entry.tenant_id,
-            "metadata": self.get_metadata(entry),
-        }
+    def get_data(self, wristband_session: WristbandSession) -> dict[str, Any]:
+        ids = {"userId": wristband_session.user_id, "tenantId": wristband_session.tenant_id}
+        return {**ids, "metadata": self.get_metadata(wristband_session)}
 
 
 class TokenView(SessionDataView):
     """``{"accessToken", "expiresAt"}`` (epoch ms) for SPAs that call APIs directly."""
 
-    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
-        return {"accessToken": entry.access_token, "expiresAt": entry.expires_at}
+    def get_data(self, wristband_session: WristbandSession) -> dict[str, Any]:
+        token, expires_at = wristband_session.access_token, wristband_session.expires_at
+        return {"accessToken": token, "expiresAt": expires_at}

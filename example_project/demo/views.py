@@ -118,8 +118,9 @@ def send_message(request: WristbandRequest) -> JsonResponse:
 class DemoSessionView(SessionView):
     """The Session endpoint, plus the access token's expiry for the page's countdown."""
 
-    def get_metadata(self, entry: WristbandSession) -> dict[str, Any]:
-        return {**super().get_metadata(entry), "accessTokenExpiresAt": entry.expires_at}
+    def get_metadata(self, wristband_session: WristbandSession) -> dict[str, Any]:
+        metadata = super().get_metadata(wristband_session)
+        return {**metadata, "accessTokenExpiresAt": wristband_session.expires_at}
 
 
 class DemoLogoutView(LogoutView):

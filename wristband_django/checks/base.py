@@ -18,29 +18,27 @@ WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
-SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
-DB_SESSION_ENGINES = (
-    "django.contrib.sessions.backends.db",
-    "django.contrib.sessions.backends.cached_db",
-)
-LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 
 AppConfigs = Sequence[AppConfig] | None
 
 
-def _id(code: str) -> str:
+def check_id(code: str) -> str:
+    """Return the id of this app's check ``code``, e.g. ``wristband_django.E001``."""
     return f"wristband_django.{code}"
 
 
-def _config() -> AuthConfig | None:
-    """The parsed settings, or None when they are missing or invalid (E001/E002 say why)."""
+def parsed_config() -> AuthConfig | None:
+    """Return the parsed settings, or ``None`` when they are missing or invalid (E001/E002
+    say why)."""
     try:
         return parse_auth_config(getattr(settings, SETTING, None))
     except ImproperlyConfigured:
         return None
 
 
-def _is_subclass(path: str, base_path: str) -> bool:
+def is_subclass_path(path: str, base_path: str) -> bool:
+    """Return whether the class at dotted ``path`` is, or subclasses, the one at
+    ``base_path`` (``False`` when ``path`` cannot be imported)."""
     if path == base_path:
         return True
     try:
@@ -50,8 +48,9 @@ def _is_subclass(path: str, base_path: str) -> bool:
     return isinstance(candidate, type) and issubclass(candidate, base)
 
 
-def _position(middleware: Sequence[str], base_path: str) -> int | None:
-    return next((i for i, path in enumerate(middleware) if _is_subclass(path, base_path)), None)
+def middleware_position(middleware: Sequence[str], base_path: str) -> int | None:
+    """Return the index of ``base_path`` (or a subclass) in ``middleware``, else ``None``."""
+    return next((i for i, path in enumerate(middleware) if is_subclass_path(path, base_path)), None)
 
 
 def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
@@ -63,7 +62,7 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
                 f"settings.{SETTING} is missing.",
                 hint="Add a dict with client_id, client_secret and "
                 "wristband_application_vanity_domain (see docs/quickstart.md).",
-                id=_id("E001"),
+                id=check_id("E001"),
             )
         ]
     try:
@@ -73,7 +72,7 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
             Error(
                 str(exc),
                 hint="See the README's configuration reference.",
-                id=_id("E002"),
+                id=check_id("E002"),
             )
         ]
     return []
@@ -82,26 +81,26 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
 def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E003/E004/E005/W001: the session and Wristband middleware, and their order."""
     middleware = list(settings.MIDDLEWARE)
-    sessions = _position(middleware, SESSION_MIDDLEWARE)
-    wristband = _position(middleware, WRISTBAND_MIDDLEWARE)
+    sessions = middleware_position(middleware, SESSION_MIDDLEWARE)
+    wristband = middleware_position(middleware, WRISTBAND_MIDDLEWARE)
     messages: list[CheckMessage] = []
     if sessions is None:
         messages.append(
             Error(
                 f"{SESSION_MIDDLEWARE} is not in MIDDLEWARE.",
                 hint="Wristband sessions live in request.session: add SessionMiddleware.",
-                id=_id("E003"),
+                id=check_id("E003"),
             )
         )
     if wristband is None:
-        config = _config()
+        config = parsed_config()
         if config is not None and config.protected_paths:
             messages.append(
                 Error(
                     "protected_paths is set but WristbandAuthMiddleware is not in MIDDLEWARE, "
                     "so those paths are NOT protected.",
                     hint=f"Add {WRISTBAND_MIDDLEWARE!r} after SessionMiddleware.",
-                    id=_id("E005"),
+                    id=check_id("E005"),
                 )
             )
         else:
@@ -112,7 +111,7 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
                     "@wristband_required, WristbandRequiredMixin and the DRF classes still "
                     "work, but other views get no transparent refresh (request.wristband may "
                     "hold an expired access token).",
-                    id=_id("W001"),
+                    id=check_id("W001"),
                 )
             )
     elif sessions is not None and wristband < sessions:
@@ -120,7 +119,7 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
             Error(
                 "WristbandAuthMiddleware comes before SessionMiddleware in MIDDLEWARE.",
                 hint="Move it after SessionMiddleware: it reads and refreshes request.session.",
-                id=_id("E004"),
+                id=check_id("E004"),
             )
         )
     return messages
@@ -128,7 +127,7 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
 
 def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E006/W005: the ``dangerously_*`` flags with ``DEBUG = False``."""
-    config = _config()
+    config = parsed_config()
     if config is None or settings.DEBUG:
         return []
     messages: list[CheckMessage] = []
@@ -141,7 +140,7 @@ def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> lis
                 "logs anyone in as anyone, and local demos. If these are test settings that "
                 "run the fake on purpose, add 'wristband_django.E006' to "
                 "SILENCED_SYSTEM_CHECKS.",
-                id=_id("E006"),
+                id=check_id("E006"),
             )
         )
     if config.dangerously_disable_secure_cookies:
@@ -150,7 +149,7 @@ def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> lis
                 "dangerously_disable_secure_cookies is True while DEBUG is False.",
                 hint="The login-state cookie would also travel over plain http. Remove the "
                 "flag in production (serve the site over https).",
-                id=_id("W005"),
+                id=check_id("W005"),
             )
         )
     return messages
@@ -158,10 +157,10 @@ def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> lis
 
 def check_logout_csrf(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E011: logout is POST-only but ``CsrfViewMiddleware`` is not in ``MIDDLEWARE``."""
-    config = _config()
+    config = parsed_config()
     if config is None or config.allow_logout_get:
         return []
-    if _position(list(settings.MIDDLEWARE), CSRF_MIDDLEWARE) is not None:
+    if middleware_position(list(settings.MIDDLEWARE), CSRF_MIDDLEWARE) is not None:
         return []
     return [
         Error(
@@ -171,6 +170,6 @@ def check_logout_csrf(app_configs: AppConfigs = None, **kwargs: Any) -> list[Che
             "logout POST needs the csrftoken cookie, and front ends get it from the "
             "middleware: without it, {% csrf_token %} and get_token() set no cookie and "
             "logging out is refused with 403.",
-            id=_id("E011"),
+            id=check_id("E011"),
         )
     ]

@@ -7,13 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-from wristband_django.checks.base import AppConfigs, _config, _id
+from wristband_django.checks.base import AppConfigs, check_id, parsed_config
 
 
 def check_session_rolling(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E012: ``session_rolling_interval`` not shorter than ``SESSION_COOKIE_AGE``;
     W007: it is set while ``SESSION_SAVE_EVERY_REQUEST`` is True."""
-    config = _config()
+    config = parsed_config()
     interval = config.session_rolling_interval if config is not None else None
     if interval is None:
         return []
@@ -27,7 +27,7 @@ def check_session_rolling(app_configs: AppConfigs = None, **kwargs: Any) -> list
                 hint="A session would expire before its expiry is renewed. Set "
                 "session_rolling_interval well below SESSION_COOKIE_AGE (a few minutes, or "
                 "a small fraction of the session's lifetime), or remove it.",
-                id=_id("E012"),
+                id=check_id("E012"),
             )
         )
     if settings.SESSION_SAVE_EVERY_REQUEST:
@@ -39,7 +39,7 @@ def check_session_rolling(app_configs: AppConfigs = None, **kwargs: Any) -> list
                 "its cookie again after every request. Set it to False to renew Wristband "
                 "sessions once per session_rolling_interval instead, or remove "
                 "session_rolling_interval.",
-                id=_id("W007"),
+                id=check_id("W007"),
             )
         )
     return messages

@@ -11,18 +11,17 @@ from django.core.checks import CheckMessage, Error, Warning
 
 from wristband_django.checks.base import (
     AppConfigs,
-    _config,
-    _id,
-    _is_subclass,
+    check_id,
+    is_subclass_path,
+    parsed_config,
 )
 from wristband_django.checks.rolling import check_session_rolling
-from wristband_django.store.locks import CACHE_SESSION_ENGINES
-
-SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
-DB_SESSION_ENGINES = (
-    "django.contrib.sessions.backends.db",
-    "django.contrib.sessions.backends.cached_db",
+from wristband_django.store.engines import (
+    CACHE_SESSION_ENGINES,
+    DB_SESSION_ENGINES,
+    SIGNED_COOKIES_ENGINE,
 )
+
 LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 
 
@@ -37,7 +36,7 @@ def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
                 f"SESSION_ENGINE is {engine!r} but django.contrib.sessions is not in "
                 "INSTALLED_APPS.",
                 hint="Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate.",
-                id=_id("E007"),
+                id=check_id("E007"),
             )
         )
     if engine == SIGNED_COOKIES_ENGINE:
@@ -48,7 +47,7 @@ def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
                 hint="Cookies are limited to about 4 KB (three tokens plus userinfo may not "
                 "fit) and a cookie session cannot be revoked server-side (logout cannot end a "
                 "copied cookie). Use the cache, cached_db or db engine.",
-                id=_id("W002"),
+                id=check_id("W002"),
             )
         )
     if str(settings.SESSION_COOKIE_SAMESITE).lower() == "strict":
@@ -59,7 +58,7 @@ def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
                 "first page after login (and any page reached by a link from another site) "
                 "would not get the session cookie and would look logged out until a reload. "
                 "Use 'Lax' (Django's default); CSRF protection does not depend on it.",
-                id=_id("W004"),
+                id=check_id("W004"),
             )
         )
     return messages
@@ -67,12 +66,12 @@ def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
 
 def _is_locmem(alias: str) -> bool:
     backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
-    return isinstance(backend, str) and _is_subclass(backend, LOCMEM_BACKEND)
+    return isinstance(backend, str) and is_subclass_path(backend, LOCMEM_BACKEND)
 
 
 def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """E008: ``lock_cache_alias`` names a cache that ``CACHES`` does not define."""
-    config = _config()
+    config = parsed_config()
     alias = config.lock_cache_alias if config is not None else None
     if alias is None or alias in settings.CACHES:
         return []
@@ -80,14 +79,14 @@ def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> lis
         Error(
             f"lock_cache_alias is {alias!r}, which is not in CACHES.",
             hint=f"Define CACHES[{alias!r}] (a cache all processes share) or remove the key.",
-            id=_id("E008"),
+            id=check_id("E008"),
         )
     ]
 
 
 def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
     """W003 (deployment): sessions or the refresh lock in a per-process LocMem cache."""
-    config = _config()
+    config = parsed_config()
     uses: dict[str, list[str]] = {}
     cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES
     if cache_sessions:
@@ -106,7 +105,7 @@ def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[C
             "refreshing at once get the session revoked), and cache sessions are not shared. "
             "Use Redis (django-redis or Django's RedisCache), Memcached or the database "
             "cache, or point lock_cache_alias at one.",
-            id=_id("W003"),
+            id=check_id("W003"),
         )
         for alias, what in uses.items()
         if _is_locmem(alias)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+#: How a request may authenticate: its Wristband session (cookie), a bearer access token.
+Strategy = Literal["session", "bearer"]
+STRATEGIES: tuple[Strategy, ...] = ("session", "bearer")
+
 
 @dataclass(frozen=True)
 class AuthConfig:
@@ -45,10 +49,15 @@ class AuthConfig:
     tenant_custom_domains: tuple[str, ...] | None = None
     logout_redirect_url: str | None = None
     allow_logout_get: bool = False
-    session_metadata_claims: tuple[str, ...] = ("email", "name", "tenant_name", "idp_name")
+    session_metadata_claims: tuple[str, ...] = (
+        "email",
+        "name",
+        "tenant_name",
+        "idp_name",
+    )
     protected_paths: tuple[str, ...] = ()
     #: How requests under ``protected_paths`` may authenticate, tried in order.
-    protected_paths_strategies: tuple[str, ...] = ("session",)
+    protected_paths_strategies: tuple[Strategy, ...] = ("session",)
     refresh_max_attempts: int = 3
     #: After a refresh's retries, 5xx and timeouts keep the session (503) instead of ending it.
     keep_session_when_wristband_unavailable: bool = False

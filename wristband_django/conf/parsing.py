@@ -14,16 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from wristband_django.conf import fields, proxies
-from wristband_django.conf.auth_config import AuthConfig
+from wristband_django.conf.auth_config import STRATEGIES, AuthConfig
 from wristband_django.conf.bounds import (
     DEFAULT_LOCK_MARGIN_SECONDS,
     LOCK_MARGIN_SECONDS,
     LOGIN_COOKIE_BUDGET_RANGE,
     MAX_JWT_LEEWAY,
 )
-
-#: How a request may authenticate: its Wristband session (cookie), a bearer access token.
-STRATEGIES = ("session", "bearer")
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,8 @@ class WristbandSessionAuthentication(SessionAuthentication):
             found = authenticate(request._request, (SESSION,))  # refused on another tenant's host
         except WristbandError as exc:  # the store or Wristband down: the session kept
             raise _api_exception(exc) from exc
-        entry = cast(WristbandRequest, request._request).wristband
-        if found is None or entry is None:
+        wristband_session = cast(WristbandRequest, request._request).wristband
+        if found is None or wristband_session is None:
             return None
         django_user = getattr(request._request, "user", None)
         if django_user is not None and django_user.is_authenticated:
@@ -99,9 +99,9 @@ class WristbandSessionAuthentication(SessionAuthentication):
                 return None
             user: Any = django_user
         else:
-            user = WristbandUser.from_session(entry)
+            user = WristbandUser.from_session(wristband_session)
         self.enforce_csrf(request)  # DRF's own check, as SessionAuthentication does
-        return user, entry
+        return user, wristband_session
 
     def authenticate_header(self, request: Request) -> str:
         """Makes DRF answer 401 (not 403) when no session is present."""

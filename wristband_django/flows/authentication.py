@@ -10,12 +10,13 @@ them ask.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, cast
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from wristband_django.conf import get_config
+from wristband_django.conf.auth_config import STRATEGIES, Strategy
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.django_login import show_token_caller
@@ -28,10 +29,18 @@ from wristband_django.types import (
 )
 from wristband_django.wristband.access_tokens import validate_access_token
 
-Strategy = Literal["session", "bearer"]
+__all__ = [
+    "BEARER",
+    "SESSION",
+    "STRATEGIES",
+    "Strategy",
+    "authenticate",
+    "bearer_token",
+    "checked_strategies",
+]
+
 SESSION: Strategy = "session"
 BEARER: Strategy = "bearer"
-STRATEGIES: tuple[Strategy, ...] = (SESSION, BEARER)
 
 _BEARER_RESULT = "_wristband_bearer_result"
 
@@ -100,7 +109,10 @@ def _session_of_same_caller(
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return None
     entry = resolve_wristband_session(request)
-    if entry is not None and (entry.user_id, entry.tenant_id) != (claims.user_id, claims.tenant_id):
+    if entry is not None and (entry.user_id, entry.tenant_id) != (
+        claims.user_id,
+        claims.tenant_id,
+    ):
         raise InvalidAccessTokenError("the bearer token and the session are different users'")
     return entry
 

@@ -44,6 +44,7 @@ from wristband_django.flows.login_restarts import (
 from wristband_django.flows.login_state import LoginState
 from wristband_django.signals import LoginFailure
 from wristband_django.store import django_internals, login_records, session_entry
+from wristband_django.store.engines import SIGNED_COOKIES_ENGINE
 from wristband_django.types import WristbandSession
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.tenants import subdomain_tenant, tenant_name_params
@@ -63,7 +64,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SIGNED_COOKIES_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 #: Fresh keys tried before giving up (a collision of 32 random characters never happens).
 MAX_NEW_KEY_ATTEMPTS = 10
 NEW_SESSION_COOKIE = "_wristband_new_session_cookie"

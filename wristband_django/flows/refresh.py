@@ -159,7 +159,9 @@ def _announce(result: RefreshResult, request: HttpRequest | None) -> None:
             WristbandSession, request=request, user_id=result.failed.user_id, error=result.error
         )
     elif result.saved is not None and result.session is not None:
-        signals.tokens_refreshed.send(WristbandSession, request=request, session=result.session)
+        signals.tokens_refreshed.send(
+            WristbandSession, request=request, wristband_session=result.session
+        )
 
 
 def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:

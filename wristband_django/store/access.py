@@ -17,12 +17,13 @@ from django.core.cache import BaseCache, InvalidCacheKey
 from django.http import HttpRequest
 
 from wristband_django.store import django_internals
-from wristband_django.store.locks import CACHE_SESSION_ENGINES
+from wristband_django.store.engines import (
+    CACHE_ENGINE,
+    CACHE_SESSION_ENGINES,
+    KEYED_SESSION_ENGINES,
+)
 from wristband_django.store.outages import StoreSkippedError
 
-#: Django's engines that look a session up by its key, and mint keys of 32 characters from
-#: [a-z0-9] (the database column holds 40). Custom engines keep their own rules.
-KEYED_SESSION_ENGINES = (*CACHE_SESSION_ENGINES, "django.contrib.sessions.backends.db")
 #: The longest cookie worth a look-up: four times Django's key length, and short enough that
 #: Memcached's 250-byte key limit leaves room for Django's prefixes and a KEY_PREFIX.
 MAX_SESSION_KEY_LENGTH = 128
@@ -99,13 +100,13 @@ def load_session_strictly(request: HttpRequest) -> None:
         return  # the database engine: Django's own load reads it, and raises if it is down
     cache = django_internals.session_cache(session)
     try:
-        data = get_strictly(cache, django_internals.session_cache_key(session, cookie))
+        data = get_strictly(cache, django_internals.engine_cache_key(session, cookie))
     except InvalidCacheKey:  # a KEY_PREFIX or KEY_FUNCTION made it too long for Memcached
         _no_session(session)
         return
     if isinstance(data, dict):
         django_internals.set_loaded_session(session, data)
-    elif data is None and settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache":
+    elif data is None and settings.SESSION_ENGINE == CACHE_ENGINE:
         _no_session(session)  # a miss is the answer; cached_db goes on to the database
 
 
@@ -138,11 +139,11 @@ def load_stored_session(session_key: str) -> SessionBase:
     store = session_store(session_key)
     if settings.SESSION_ENGINE in CACHE_SESSION_ENGINES:
         cache = django_internals.session_cache(store)
-        data = get_strictly(cache, django_internals.session_cache_key(store, session_key))
+        data = get_strictly(cache, django_internals.engine_cache_key(store, session_key))
         if isinstance(data, dict) and store.session_key == session_key:
             django_internals.set_loaded_session(store, data)
             return store
-        if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache":
+        if settings.SESSION_ENGINE == CACHE_ENGINE:
             django_internals.set_loaded_session(store, {})
             return store
     store.items()  # loads; the database engines raise on an outage themselves

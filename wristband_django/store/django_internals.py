@@ -48,7 +48,7 @@ def session_cache(session: SessionBase) -> BaseCache:
     return cache if isinstance(cache, BaseCache) else caches[settings.SESSION_CACHE_ALIAS]
 
 
-def session_cache_key(session: SessionBase, session_key: str) -> str:
+def engine_cache_key(session: SessionBase, session_key: str) -> str:
     """The cache key a cache-backed session stores ``session_key``'s data under
     (``SessionStore.cache_key_prefix`` + the key; not ``SessionStore.cache_key``, which would
     make a key for a session that has none)."""

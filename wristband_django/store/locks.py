@@ -28,12 +28,9 @@ from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
 
 from wristband_django.conf import get_config
+from wristband_django.store.engines import CACHE_SESSION_ENGINES
 from wristband_django.store.outages import retry_until_answered
 
-CACHE_SESSION_ENGINES = (
-    "django.contrib.sessions.backends.cache",
-    "django.contrib.sessions.backends.cached_db",
-)
 POLL_SECONDS = 0.02
 #: A ``cache.add`` lock is deleted only if this much of its lifetime is left, so that the
 #: ``get`` and ``delete`` of its release both reach the cache before it can have expired
@@ -51,8 +48,9 @@ def lock_cache() -> BaseCache:
     return caches[alias]
 
 
-def session_cache_key(purpose: str, session_key: str) -> str:
-    """A cache key for ``purpose`` that does not reveal the session key itself."""
+def record_cache_key(purpose: str, session_key: str) -> str:
+    """Return the cache key of this app's ``purpose`` record for a session (its lock, its
+    newest tokens, ...), which does not reveal the session key itself."""
     digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
     return f"wristband:{purpose}:{digest}"
 
@@ -66,7 +64,7 @@ def session_lock(
     ``ttl`` bounds how long a crashed holder can keep it; ``release_retry``: see
     ``cache_lock``.
     """
-    key = session_cache_key("lock", session_key)
+    key = record_cache_key("lock", session_key)
     with cache_lock(lock_cache(), key, ttl=ttl, wait=wait, release_retry=release_retry) as ok:
         yield ok
 

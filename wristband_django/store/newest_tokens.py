@@ -20,12 +20,13 @@ from typing import Any
 
 from django.conf import settings
 
-from wristband_django.store.locks import lock_cache, session_cache_key
+from wristband_django.store.locks import lock_cache, record_cache_key
 from wristband_django.store.sealing import TokenDecryptionError
 from wristband_django.store.session_entry import open_tokens, seal_tokens
 from wristband_django.types import WristbandSession
 
-TOKEN_FIELDS = ("access_token", "refresh_token", "expires_at", "refreshed_at")
+#: The fields of a newest-tokens record.
+RECORD_FIELDS = ("access_token", "refresh_token", "expires_at", "refreshed_at")
 #: How long a refresh waits for a replica to confirm its tokens (only with replicas).
 REPLICATION_WAIT_MS = 1000
 
@@ -33,14 +34,14 @@ logger = logging.getLogger(__name__)
 
 
 def _key(session_key: str) -> str:
-    return session_cache_key("tokens", session_key)
+    return record_cache_key("tokens", session_key)
 
 
 def publish(session_key: str, entry: WristbandSession) -> None:
     """Publish a refresh's tokens. On django-redis with replicas, also wait (Redis ``WAIT``,
     at most ``REPLICATION_WAIT_MS``) until a replica has this record and every write made
     before it (the session's): a failover right after the refresh cannot lose them."""
-    record = seal_tokens({name: getattr(entry, name) for name in TOKEN_FIELDS})
+    record = seal_tokens({name: getattr(entry, name) for name in RECORD_FIELDS})
     cache = lock_cache()
     client = _writing_client(cache)
     if client is None or not client.info("replication").get("connected_slaves"):
@@ -77,7 +78,7 @@ def _read_current(key: str) -> Any:
 def newest(session_key: str, entry: WristbandSession) -> WristbandSession:
     """``entry`` with the published tokens if those are newer, else ``entry`` itself."""
     record: Any = _read_current(_key(session_key))
-    if not isinstance(record, dict) or set(record) != set(TOKEN_FIELDS):
+    if not isinstance(record, dict) or set(record) != set(RECORD_FIELDS):
         return entry
     if (record["refreshed_at"] or 0) <= (entry.refreshed_at or 0):
         return entry

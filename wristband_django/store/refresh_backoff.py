@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 import time
 
-from wristband_django.store.locks import lock_cache, session_cache_key
+from wristband_django.store.locks import lock_cache, record_cache_key
 
 
 def _key(session_key: str) -> str:
-    return session_cache_key("refresh-backoff", session_key)
+    return record_cache_key("refresh-backoff", session_key)
 
 
 def back_off(session_key: str, seconds: float) -> None:

@@ -24,17 +24,15 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
 from wristband_django.store import sealing
+from wristband_django.store.engines import CACHE_ENGINE
 from wristband_django.types import WristbandSession
 from wristband_django.types import now_ms as now_ms  # the store's callers read the time here
 
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "_wristband"
-TOKEN_FIELDS = ("access_token", "refresh_token")
 #: The fields of entries written before the whole-entry format, which sealed each token.
 _V1_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
-#: The session engine whose store keeps Python objects: sealed entries are stored as bytes.
-BYTES_ENGINE = "django.contrib.sessions.backends.cache"
 
 
 _REQUIRED_STRINGS = ("access_token", "user_id", "tenant_id")
@@ -119,7 +117,8 @@ def encode(entry: WristbandSession) -> bytes | str:
     bytes (see the module)."""
     plain = json.dumps(asdict(entry), separators=(",", ":")).encode()  # userinfo: a dict
     sealed = sealing.seal_entry(zlib.compress(plain))
-    return sealed if settings.SESSION_ENGINE == BYTES_ENGINE else sealing.entry_to_text(sealed)
+    # The cache engine's store keeps Python objects: there a sealed entry is stored as bytes.
+    return sealed if settings.SESSION_ENGINE == CACHE_ENGINE else sealing.entry_to_text(sealed)
 
 
 def load(session: SessionBase) -> WristbandSession | None:

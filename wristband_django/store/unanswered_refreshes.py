@@ -22,12 +22,12 @@ from typing import Any
 
 from django.conf import settings
 
-from wristband_django.store.locks import lock_cache, session_cache_key
+from wristband_django.store.locks import lock_cache, record_cache_key
 from wristband_django.types import WristbandSession
 
 
 def _key(session_key: str) -> str:
-    return session_cache_key("unanswered-refresh", session_key)
+    return record_cache_key("unanswered-refresh", session_key)
 
 
 def _digest(entry: WristbandSession) -> str:

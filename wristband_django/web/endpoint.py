@@ -44,7 +44,7 @@ from wristband_django.wristband.auto_configuration import SdkConfiguration, get_
 logger = logging.getLogger(__name__)
 
 #: What a session store that does not answer raises, ours and its client's.
-STORE_DOWN: tuple[type[BaseException], ...] = (StoreUnavailableError, *STORE_ERRORS)
+STORE_DOWN_ERRORS: tuple[type[BaseException], ...] = (StoreUnavailableError, *STORE_ERRORS)
 
 
 def store_down(exc: BaseException) -> StoreUnavailableError:
@@ -97,7 +97,7 @@ class WristbandView(View):
                 seconds = self.get_deadline()
                 with deadline(seconds) if seconds is not None else nullcontext():
                     response = super().dispatch(request, *args, **kwargs)
-            except STORE_DOWN as exc:  # before WristbandError: StoreUnavailableError is one
+            except STORE_DOWN_ERRORS as exc:  # before WristbandError: StoreUnavailableError is one
                 response = self.store_unavailable_response(exc)
             except WristbandError as exc:
                 logger.warning("Wristband is unavailable: %s", exc.error)
@@ -149,16 +149,16 @@ class SessionDataView(WristbandView):
 
     def get(self, request: HttpRequest) -> JsonResponse:
         try:
-            entry = resolve_wristband_session(request)  # refreshed if expired
+            wristband_session = resolve_wristband_session(request)  # refreshed if expired
         except (StoreUnavailableError, WristbandUnavailableError) as exc:  # the session kept
             log_refusal(exc)
             return error_response(exc)
-        if entry is None:
+        if wristband_session is None:
             return unauthorized(request)
-        return JsonResponse(self.get_data(entry))
+        return JsonResponse(self.get_data(wristband_session))
 
-    def get_data(self, entry: WristbandSession) -> dict[str, Any]:
-        """Return the JSON body for ``entry``; each endpoint defines it."""
+    def get_data(self, wristband_session: WristbandSession) -> dict[str, Any]:
+        """Return the JSON body for ``wristband_session``; each endpoint defines it."""
         raise NotImplementedError
 
     def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
