@@ -33,7 +33,7 @@ from tests.support.gunicorn_server import server_env
 from tests.support.network import free_port
 from tests.support.refresh_answer_cutter import RefreshAnswerCutter
 from wristband_django.store import unanswered_refreshes
-from wristband_django.store.locks import lock_cache, session_cache_key
+from wristband_django.store.locks import lock_cache, record_cache_key
 from wristband_django.testing import FakeWristband
 from wristband_django.testing.faults import Fault
 
@@ -132,10 +132,8 @@ def test_a_grant_with_no_usable_answer_is_presented_once(
         keep_session_when_wristband_unavailable=keep,
     )
     wristband.inject("token", grant_type="refresh_token", times=None, **UNANSWERED[shape])
-    started = time.monotonic()
     response = user.get(API)
-    assert time.monotonic() - started < 1.5  # one attempt, no retries
-    assert_ended_after_one_grant(user, wristband, response)
+    assert_ended_after_one_grant(user, wristband, response)  # one grant: no retry
 
 
 # --- what cannot have reached Wristband, and complete 5xx answers, are retried ---------------
@@ -297,7 +295,7 @@ def test_a_refresh_that_lost_its_lock_is_not_followed_by_a_second_grant(
     first = in_background(user, answers)
     try:
         assert held.arrived.wait(5)
-        lock_cache().delete(session_cache_key("lock", session_key))  # evicted
+        lock_cache().delete(record_cache_key("lock", session_key))  # evicted
         second = user.get(API)
         assert second.status_code == 503 and SESSION_COOKIE not in second.cookies
         assert refresh_grants(wristband) == 1
@@ -351,7 +349,7 @@ def test_a_process_killed_while_its_grant_is_at_wristband_is_not_followed_by_a_s
     assert entry is not None
     window = auth["refresh_timeout"] + 1
     deadline = time.monotonic() + 30
-    while lock_cache().has_key(session_cache_key("lock", session_key)) or (
+    while lock_cache().has_key(record_cache_key("lock", session_key)) or (
         (unanswered_refreshes.seconds_since_presented(session_key, entry) or 0) <= window
     ):
         assert time.monotonic() < deadline, "the dead worker's lock or record never aged"
