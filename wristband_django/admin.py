@@ -62,8 +62,10 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        """No "Delete selected": deleting a row would leave its session alive, unseen.
-        "End session" ends the session and removes the row."""
+        """Refuse deletion, so there is no "Delete selected" action.
+
+        Deleting a row would leave its session alive, unseen; "End session" ends the session
+        and removes the row."""
         return False
 
     @admin.action(description="End session (revoke at Wristband, log that browser out)")

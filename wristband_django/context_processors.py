@@ -24,8 +24,10 @@ __all__ = [
 
 
 def _wristband_session(request: HttpRequest) -> WristbandSession | None:
-    """``request.wristband`` when the middleware (or a decorator) set it, else the Wristband
-    session as stored (not refreshed)."""
+    """Return ``request.wristband`` if the middleware (or a decorator) set it.
+
+    Otherwise return the Wristband session as stored (not refreshed), or ``None`` when the
+    session store does not answer."""
     if hasattr(request, "wristband"):
         wristband_session: WristbandSession | None = request.wristband
         return wristband_session
@@ -60,5 +62,5 @@ def _values(request: HttpRequest) -> dict[str, Any]:
 
 
 def wristband(request: HttpRequest) -> dict[str, Any]:
-    """``{"wristband": {...}}``: identity and the login/logout URLs; never a token."""
+    """Return ``{"wristband": {...}}``: the identity and the login/logout URLs, never a token."""
     return {"wristband": SimpleLazyObject(lambda: _values(request))}

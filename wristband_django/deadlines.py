@@ -23,8 +23,9 @@ _deadline: ContextVar[float | None] = ContextVar("wristband_deadline", default=N
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Every Wristband call inside must finish within ``seconds`` from now (or sooner, if an
-    enclosing deadline is tighter)."""
+    """Bound every Wristband call inside the block to finish within ``seconds`` from now.
+
+    An enclosing deadline that is tighter still applies."""
     at = time.monotonic() + seconds
     current = _deadline.get()
     token = _deadline.set(at if current is None else min(current, at))
@@ -35,6 +36,6 @@ def deadline(seconds: float) -> Iterator[None]:
 
 
 def remaining() -> float | None:
-    """Seconds left on the current deadline (may be <= 0); None when there is none."""
+    """Return the seconds left on the current deadline (may be <= 0), or None without one."""
     at = _deadline.get()
     return None if at is None else at - time.monotonic()

@@ -94,9 +94,11 @@ class MachineTokenProvider:
         return f"{type(self).__name__}(client_id={self.client_id!r}, cache={self.cache_alias!r})"
 
     def get_token(self) -> str:
-        """A valid access token: the cached one while it is valid for longer than the
-        refresh margin, else a new one, requested by one caller of all those sharing the
-        cache while the others wait for it (up to ``call_timeout``).
+        """Return a valid access token.
+
+        That is the cached token while it is valid for longer than the refresh margin, else a
+        new one, requested by one caller of all those sharing the cache while the others wait
+        for it (up to ``call_timeout``).
 
         When that request fails, or failed recently (backoff: no request then), a cached
         token that has not expired yet is returned even inside the margin. Without one:
@@ -141,11 +143,11 @@ class MachineTokenProvider:
         logger.info("Cleared the Wristband M2M token of client %s", self.client_id)
 
     async def aget_token(self) -> str:
-        """``get_token()`` for async code (in a worker thread: it may wait for the lock)."""
+        """Return ``get_token()`` for async code, from a worker thread (it may wait for a lock)."""
         return await sync_to_async(self.get_token, thread_sensitive=False)()
 
     async def aclear_token(self, token: str | None = None) -> None:
-        """``clear_token()`` for async code."""
+        """Run ``clear_token()`` for async code."""
         await sync_to_async(self.clear_token, thread_sensitive=False)(token)
 
     def _request(
@@ -176,7 +178,9 @@ class MachineTokenProvider:
         return response.access_token
 
     def _unexpired(self, cached: CachedToken | None, error: WristbandError) -> str:
-        """The cached token if it has not expired yet (inside the margin), else ``error``."""
+        """Return the cached token if it has not expired yet (even inside the margin).
+
+        Raise ``error`` otherwise."""
         if cached is None or time.time() >= cached.expires_at:
             raise error
         logger.info(
@@ -188,7 +192,7 @@ class MachineTokenProvider:
         return cached.value
 
     def _keys(self, config: AuthConfig) -> CacheKeys:
-        """This client's cache keys: bound to its secret, so another secret shares none."""
+        """Return this client's cache keys, bound to its secret: another secret shares none."""
         return cache_keys(config.issuer, self.client_id, self._client_secret)
 
     def _token_cache(self) -> BaseCache:
@@ -202,7 +206,7 @@ class MachineTokenProvider:
         return cache
 
     def _config(self) -> AuthConfig:
-        """``WRISTBAND_AUTH``'s configuration, on this provider's vanity domain if it has one."""
+        """Return ``WRISTBAND_AUTH``'s configuration, on this provider's vanity domain if set."""
         config = get_config()
         domain = self.application_vanity_domain
         if domain is None or domain == config.wristband_application_vanity_domain:

@@ -87,7 +87,7 @@ class WristbandAuthMiddleware:
 
     @staticmethod
     def has_work_after_view(request: HttpRequest) -> bool:
-        """Whether ``after_view`` can do anything: a session to roll or about to be saved."""
+        """Tell whether ``after_view`` has work: a session to roll or about to be saved."""
         session = getattr(request, "session", None)
         if session is None or session.session_key is None:
             return False
@@ -121,11 +121,13 @@ class WristbandAuthMiddleware:
         return None
 
     def after_view(self, request: HttpRequest, response: HttpResponseBase) -> None:
-        """After the view, before ``SessionMiddleware`` saves the session: renew its expiry
-        when ``session_rolling_interval`` says so, then check for newer tokens."""
+        """Run the after-view steps: renew the session's expiry, then put in the newest tokens.
+
+        This runs after the view, before ``SessionMiddleware`` saves the session; the expiry is
+        renewed when ``session_rolling_interval`` says so."""
         rolling.roll_session(request, response)
         self.before_session_save(request)
 
     def before_session_save(self, request: HttpRequest) -> None:
-        """Never let this request save older tokens over ones refreshed meanwhile."""
+        """Put the newest tokens in, so this request never saves older tokens over them."""
         refresh.put_newest_tokens(request)

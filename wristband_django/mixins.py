@@ -56,37 +56,43 @@ class WristbandRequiredMixin:
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
-        """The view, left alone by ``CsrfViewMiddleware``: ``dispatch`` checks CSRF per
-        caller (Django's check unless a bearer token alone authenticated the request)."""
+        """Return the view, exempt from ``CsrfViewMiddleware``.
+
+        ``dispatch`` checks CSRF per caller instead: Django's check applies unless a bearer
+        token alone authenticated the request."""
         view = super().as_view(**initkwargs)  # type: ignore[misc]
         view.csrf_exempt = True
         return view
 
     def get_login_url(self) -> str:
-        """The absolute URL of the Login endpoint for this request."""
+        """Return the absolute URL of the Login endpoint for this request."""
         return login_url(self.request, self.login_url)
 
     def get_redirect_field_name(self) -> str:
         return self.redirect_field_name
 
     def handle_no_permission(self) -> HttpResponseBase:
-        """No credentials: a redirect to the Login endpoint that comes back here
-        (``redirect_to_login`` with the session strategy), else 401
-        ``{"error": "unauthorized", "loginUrl": ...}``. Runs in a thread for async views."""
+        """Return the answer to a request without credentials.
+
+        With ``redirect_to_login`` and the session strategy, that is a redirect to the Login
+        endpoint that comes back here; otherwise a 401 ``{"error": "unauthorized",
+        "loginUrl": ...}``. Override this method to answer otherwise; for async views it runs
+        in a thread."""
         url = self.get_login_url()
         if self.redirect_to_login and SESSION in self.strategies:
             return redirect_to_login(self.request, url, self.get_redirect_field_name())
         return unauthorized(self.request, url, bearer_challenge="bearer" in self.strategies)
 
     def handle_missing_role(self, user: WristbandUser) -> HttpResponseBase:
-        """Authenticated without any of ``required_roles``: 403 JSON."""
+        """Return the answer to a user without any of ``required_roles``: a JSON 403."""
         return forbidden()
 
     def handle_step_up(self, user: WristbandUser) -> HttpResponseBase:
-        """The last authentication is older than ``max_age``: a redirect through a login
-        with ``max_age`` that comes back here (``redirect_to_login``), else 401
-        ``{"error": "login_required", "maxAge", "loginUrl"}``; a bearer caller gets 401
-        ``insufficient_user_authentication`` (RFC 9470)."""
+        """Return the answer to a user whose last authentication is older than ``max_age``.
+
+        With ``redirect_to_login``, that is a redirect through a login with ``max_age`` that
+        comes back here; otherwise a 401 ``{"error": "login_required", "maxAge", "loginUrl"}``.
+        A bearer caller gets a 401 ``insufficient_user_authentication`` (RFC 9470)."""
         return step_up_answer(
             self.request,
             user,

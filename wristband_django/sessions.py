@@ -50,7 +50,10 @@ __all__ = ["SessionEndedError", "access_token", "end_session", "get_session"]
 
 
 def _checked(session_key: str) -> bool:
-    """Whether ``session_key`` can name a session; refuses a store that cannot be used."""
+    """Tell whether ``session_key`` can name a session.
+
+    Raise ``TypeError`` for a key that is no string, and ``ImproperlyConfigured`` when the
+    sessions live only in the browser's cookie (``signed_cookies``)."""
     if not isinstance(session_key, str):
         raise TypeError(f"session_key must be a str, not {type(session_key).__name__}")
     if settings.SESSION_ENGINE == SIGNED_COOKIES_ENGINE:
@@ -63,8 +66,10 @@ def _checked(session_key: str) -> bool:
 
 
 def get_session(session_key: str) -> WristbandSession | None:
-    """The session stored under ``session_key`` with a valid access token (refreshed first
-    if it has expired), or ``None`` when there is none (any more).
+    """Return the session stored under ``session_key``, with a valid access token.
+
+    The access token is refreshed first if it has expired. Return ``None`` when there is no
+    such session (any more).
 
     Raises ``WristbandUnavailableError`` and ``StoreUnavailableError`` (see the module).
     """
@@ -74,9 +79,11 @@ def get_session(session_key: str) -> WristbandSession | None:
 
 
 def access_token(session_key: str) -> str:
-    """A valid access token of the session stored under ``session_key``, refreshed first if
-    it has expired. Raises ``SessionEndedError`` when there is no session (any more),
-    ``WristbandUnavailableError`` and ``StoreUnavailableError`` (see the module)."""
+    """Return a valid access token of the session stored under ``session_key``.
+
+    The token is refreshed first if it has expired. Raise ``SessionEndedError`` when there
+    is no such session (any more); ``WristbandUnavailableError`` and
+    ``StoreUnavailableError`` as the module says."""
     wristband_session = get_session(session_key)
     if wristband_session is None:
         raise SessionEndedError()

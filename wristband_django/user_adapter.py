@@ -20,7 +20,7 @@ class UserAdapter:
     """Creates or updates the Django user of a Wristband user on every login."""
 
     def get_username(self, wristband_session: WristbandSession) -> str:
-        """The Django username: Wristband's user id, unique across tenants."""
+        """Return the Django username: Wristband's user id, which is unique across tenants."""
         return wristband_session.user_id
 
     def get_or_create_user(self, wristband_session: WristbandSession) -> AbstractBaseUser:
@@ -48,8 +48,9 @@ class UserAdapter:
                 setattr(user, field, value[:150])
 
     def roles(self, wristband_session: WristbandSession) -> list[str]:
-        """The names of the user's Wristband roles (from the ``roles`` scope), parsed by
-        ``wristband_django.types.role_names``."""
+        """Return the names of the user's Wristband roles (from the ``roles`` scope).
+
+        They are parsed by ``wristband_django.types.role_names``."""
         return list(role_names(wristband_session.userinfo.get("roles")))
 
 

@@ -19,27 +19,8 @@ from django.views.decorators.csrf import csrf_protect
 
 from wristband_django import signals
 from wristband_django.errors import WristbandError
+from wristband_django.flows import callback, login, logout, return_urls, session_cookie
 from wristband_django.flows import login_state as login_state_cookie
-from wristband_django.flows.callback import (
-    complete_login,
-    failure_reason,
-    new_session_cookie,
-    start_session,
-)
-from wristband_django.flows.login import (
-    not_logged_in_url,
-    parse_max_age,
-    parse_prompt,
-    start_login,
-)
-from wristband_django.flows.logout import (
-    MAX_STATE_LENGTH,
-    is_own_top_level_navigation,
-    log_out,
-    wristband_logout_url,
-)
-from wristband_django.flows.return_urls import safe_return_url
-from wristband_django.flows.session_cookie import send_session_cookie
 from wristband_django.types import WristbandSession
 from wristband_django.web.endpoint import (
     STORE_DOWN_ERRORS,
@@ -73,19 +54,25 @@ class LoginView(WristbandView):
     default_tenant_custom_domain: str | None = None
 
     def get_return_url(self) -> str | None:
-        """Where to land after login; wins over the ``return_url`` parameter (and over
-        ``state``, the return URL Wristband's tenant discovery hands back). Still checked."""
+        """Return where the browser lands after login, or ``None`` to use the request's.
+
+        Override this method to choose the return URL: it wins over the ``return_url``
+        parameter and over ``state``, the return URL Wristband's tenant discovery hands back.
+        It is still checked like any other return URL."""
         return None
 
     def get_custom_state(self) -> Any:
-        """JSON (at most 512 bytes) handed back to the callback's ``login_completed`` hook."""
+        """Return a JSON value to hand back to the callback's ``login_completed`` hook.
+
+        Override this method to carry state through a login; the value must be JSON and at
+        most 512 bytes, since it travels in a cookie."""
         return None
 
     def get(self, request: HttpRequest) -> HttpResponse:
         config = self.config
         try:
-            prompt = parse_prompt(request.GET.get("prompt"))
-            max_age = parse_max_age(request.GET.get("max_age"))
+            prompt = login.parse_prompt(request.GET.get("prompt"))
+            max_age = login.parse_max_age(request.GET.get("max_age"))
         except ValueError as exc:
             return self.error_response(WristbandError("invalid_request", str(exc)), status=400)
         tenant = resolve_login_tenant(
@@ -101,12 +88,12 @@ class LoginView(WristbandView):
         requested = (
             self.get_return_url() or request.GET.get("return_url") or request.GET.get("state")
         )
-        start = start_login(
+        start = login.start_login(
             request,
             config,
             self.sdk,
             tenant,
-            return_url=safe_return_url(request, config, requested),
+            return_url=return_urls.safe_return_url(request, config, requested),
             custom_state=self.get_custom_state(),
             prompt=prompt,
             max_age=max_age,
@@ -128,25 +115,32 @@ class CallbackView(WristbandView):
     """Completes a login: stores the session and redirects to the return URL."""
 
     def get_deadline(self) -> float | None:
-        """Auto-configuration, code exchange, keys and userinfo: ``callback_timeout``."""
+        """Return ``callback_timeout``, the bound on all of the callback's calls to Wristband.
+
+        The bound covers auto-configuration, the code exchange, the signing keys and userinfo.
+        """
         return self.config.callback_timeout
 
     def get_success_url(self, return_url: str | None) -> str:
         return return_url or self.config.default_return_url
 
     def get_not_logged_in_url(self, return_url: str | None) -> str:
-        """Where a ``prompt=none`` login that found no Wristband session lands: its return
-        URL (else ``default_return_url``) with ``wristband_login=none``."""
-        return not_logged_in_url(return_url, self.config.default_return_url)
+        """Return where a ``prompt=none`` login that found no Wristband session lands.
+
+        The default is the login's return URL (else ``default_return_url``) with
+        ``wristband_login=none`` added."""
+        return login.not_logged_in_url(return_url, self.config.default_return_url)
 
     def login_completed(self, wristband_session: WristbandSession, custom_state: Any) -> None:
-        """Called after the session is stored; override to act on a new login."""
+        """Override this method to act on a new login; it runs after the session is stored."""
 
     def login_failed(self, reason: str, error: WristbandError) -> HttpResponse | None:
-        """Called when a callback logs no one in, before the ``login_failed`` signal, with
-        the reason (a ``signals.LoginFailure`` value) and a ``WristbandError`` saying what
-        happened. Return ``None`` to keep the default answer (a login restart, the error
-        page, or a silent login's return), or a response to send instead."""
+        """Override this method to answer a callback that logs no one in.
+
+        It is called before the ``login_failed`` signal, with the reason (a
+        ``signals.LoginFailure`` value) and a ``WristbandError`` saying what happened. Return
+        ``None`` to keep the default answer (a login restart, the error page, or a silent
+        login's return), or a response to send instead."""
         return None
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -155,8 +149,8 @@ class CallbackView(WristbandView):
         except WristbandError as exc:  # auto-configuration: Wristband unavailable
             logger.warning("Wristband is unavailable: %s", exc.error)
             unavailable = self.error_response(exc, status=503 if exc.retryable else 502)
-            return self._failed(failure_reason(exc), exc, unavailable, prompt=None)
-        result = complete_login(request, self.config, sdk)
+            return self._failed(callback.failure_reason(exc), exc, unavailable, prompt=None)
+        result = callback.complete_login(request, self.config, sdk)
         login_state = result.login_state
         prompt = login_state.prompt if login_state is not None else None
         if result.outcome == "completed" and result.session is not None and login_state is not None:
@@ -174,8 +168,8 @@ class CallbackView(WristbandView):
             else:
                 default = self.error_response(error, status=503 if error.retryable else 400)
             response = self._failed(reason, error, default, prompt=prompt)
-        if new_session_cookie(request):
-            send_session_cookie(response, request.session)
+        if callback.new_session_cookie(request):
+            session_cookie.send_session_cookie(response, request.session)
         state = request.GET.get("state")
         if state:
             login_state_cookie.clear_cookie(
@@ -189,7 +183,7 @@ class CallbackView(WristbandView):
         """Store the session and tell the app; ``None`` when done, else the answer."""
         request = self.request
         try:
-            started = start_session(request, wristband_session)
+            started = callback.start_session(request, wristband_session)
         except STORE_DOWN_ERRORS as exc:
             down = store_down(exc)
             unavailable = self.store_unavailable_response(exc)
@@ -211,7 +205,7 @@ class CallbackView(WristbandView):
     def _failed(
         self, reason: str, error: WristbandError, default: HttpResponse, *, prompt: str | None
     ) -> HttpResponse:
-        """The hook's answer, else ``default``; the ``login_failed`` signal either way."""
+        """Send the ``login_failed`` signal and return the hook's answer, else ``default``."""
         replacement = self.login_failed(reason, error)
         signals.login_failed.send(
             WristbandSession, request=self.request, reason=reason, error=error, prompt=prompt
@@ -227,44 +221,49 @@ class LogoutView(WristbandView):
     http_method_names = ["get", "post"]
 
     def get_deadline(self) -> float | None:
-        """The revoke bounds itself (``call_timeout``), after waiting for a refresh in flight."""
+        """Return ``None``: the revoke bounds itself (``call_timeout``).
+
+        It does so after waiting for a refresh in flight, so no bound covers the whole request.
+        """
         return None
 
     def get_redirect_url(self) -> str | None:
-        """Where Wristband sends the browser after logout (default: the setting)."""
+        """Return where Wristband sends the browser after logout (by default, the setting)."""
         return self.config.logout_redirect_url
 
     def get_state(self) -> str | None:
-        """A value Wristband hands back after logout (at most 512 characters)."""
+        """Return a value Wristband hands back after logout (at most 512 characters)."""
         return self.request.GET.get("state") or self.request.POST.get("state")
 
     confirm_template_name = "wristband_django/logout_confirm.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        """With ``allow_logout_get``: log out on a top-level navigation this site started
-        (Fetch Metadata); any other GET (another site's link or image, an old browser) gets
-        a page whose button logs out by POST. Without the setting: 405."""
+        """Log out on a GET if ``allow_logout_get`` allows it; otherwise answer 405.
+
+        With the setting, a top-level navigation this site started (per Fetch Metadata) logs
+        out; any other GET (another site's link or image, an old browser) gets a page whose
+        button logs out by POST."""
         if not self.config.allow_logout_get:
             return HttpResponseNotAllowed(["POST"])
-        if not is_own_top_level_navigation(request):
+        if not logout.is_own_top_level_navigation(request):
             logger.info("A logout by GET was not a same-site navigation: asking to confirm")
             return self.confirm_response()
         return self.post(request)
 
     def confirm_response(self) -> HttpResponse:
-        """The page asking to confirm a logout by POST (its form carries the CSRF token)."""
+        """Render the page that asks to confirm a logout by POST (its form has the CSRF token)."""
         context = {"state": self.get_state() or ""}
         return render(self.request, self.confirm_template_name, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         state = self.get_state()
-        if state and len(state) > MAX_STATE_LENGTH:
+        if state and len(state) > logout.MAX_STATE_LENGTH:
             error = WristbandError(
-                "invalid_request", f"state must be at most {MAX_STATE_LENGTH} characters"
+                "invalid_request", f"state must be at most {logout.MAX_STATE_LENGTH} characters"
             )
             return self.error_response(error, status=400)
-        wristband_session = log_out(request, self.config)
-        url = wristband_logout_url(
+        wristband_session = logout.log_out(request, self.config)
+        url = logout.wristband_logout_url(
             request,
             self.config,
             self.sdk,

@@ -54,7 +54,7 @@ def middleware_position(middleware: Sequence[str], base_path: str) -> int | None
 
 
 def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E001: ``WRISTBAND_AUTH`` missing; E002: invalid (the parser's own message)."""
+    """Check that ``WRISTBAND_AUTH`` is set (E001) and valid (E002, the parser's message)."""
     raw = getattr(settings, SETTING, None)
     if raw is None:
         return [
@@ -79,7 +79,7 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
 
 
 def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E003/E004/E005/W001: the session and Wristband middleware, and their order."""
+    """Check the session and Wristband middleware, and their order (E003/E004/E005/W001)."""
     middleware = list(settings.MIDDLEWARE)
     sessions = middleware_position(middleware, SESSION_MIDDLEWARE)
     wristband = middleware_position(middleware, WRISTBAND_MIDDLEWARE)
@@ -126,7 +126,7 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
 
 
 def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E006/W005: the ``dangerously_*`` flags with ``DEBUG = False``."""
+    """Check for the ``dangerously_*`` flags with ``DEBUG = False`` (E006/W005)."""
     config = parsed_config()
     if config is None or settings.DEBUG:
         return []
@@ -156,7 +156,7 @@ def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> lis
 
 
 def check_logout_csrf(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E011: logout is POST-only but ``CsrfViewMiddleware`` is not in ``MIDDLEWARE``."""
+    """Check that a POST-only logout has ``CsrfViewMiddleware`` in ``MIDDLEWARE`` (E011)."""
     config = parsed_config()
     if config is None or config.allow_logout_get:
         return []

@@ -22,7 +22,7 @@ from wristband_django.flows.django_login import BACKEND as WRISTBAND_BACKEND
 def check_django_user_integration(
     app_configs: AppConfigs = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """E009/E010/W006: what ``authenticate_django_user`` needs."""
+    """Check what ``authenticate_django_user`` needs (E009/E010/W006)."""
     config = parsed_config()
     if config is None or not getattr(config, "authenticate_django_user", False):
         return []

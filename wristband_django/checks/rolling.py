@@ -11,8 +11,10 @@ from wristband_django.checks.base import AppConfigs, check_id, parsed_config
 
 
 def check_session_rolling(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E012: ``session_rolling_interval`` not shorter than ``SESSION_COOKIE_AGE``;
-    W007: it is set while ``SESSION_SAVE_EVERY_REQUEST`` is True."""
+    """Check ``session_rolling_interval`` against Django's session settings.
+
+    E012: it is not shorter than ``SESSION_COOKIE_AGE``. W007: it is set while
+    ``SESSION_SAVE_EVERY_REQUEST`` is True."""
     config = parsed_config()
     interval = config.session_rolling_interval if config is not None else None
     if interval is None:

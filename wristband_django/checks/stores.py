@@ -26,8 +26,10 @@ LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 
 
 def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E007/W002/W004: the session engine, its app, and the session cookie's SameSite;
-    E012/W007: the rolling expiry against Django's session settings (``checks.rolling``)."""
+    """Check the session engine, its app, and the session cookie's SameSite (E007/W002/W004).
+
+    Also check the rolling expiry against Django's session settings (E012/W007,
+    ``checks.rolling``)."""
     messages: list[CheckMessage] = check_session_rolling()
     engine = settings.SESSION_ENGINE
     if engine in DB_SESSION_ENGINES and not apps.is_installed("django.contrib.sessions"):
@@ -70,7 +72,7 @@ def _is_locmem(alias: str) -> bool:
 
 
 def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """E008: ``lock_cache_alias`` names a cache that ``CACHES`` does not define."""
+    """Check that ``lock_cache_alias`` names a cache ``CACHES`` defines (E008)."""
     config = parsed_config()
     alias = config.lock_cache_alias if config is not None else None
     if alias is None or alias in settings.CACHES:
@@ -85,7 +87,7 @@ def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> lis
 
 
 def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """W003 (deployment): sessions or the refresh lock in a per-process LocMem cache."""
+    """Warn of sessions or the refresh lock in a per-process LocMem cache (W003, deployment)."""
     config = parsed_config()
     uses: dict[str, list[str]] = {}
     cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES

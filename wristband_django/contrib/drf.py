@@ -135,8 +135,10 @@ class WristbandBearerAuthentication(BaseAuthentication):
 
 
 def wristband_roles(request: Request) -> tuple[str, ...]:
-    """The role names of a request authenticated by the classes above: from the session's
-    userinfo (the ``roles`` scope) or the bearer token's claims; otherwise none."""
+    """Return the role names of a request authenticated by the classes above.
+
+    They come from the session's userinfo (the ``roles`` scope) or the bearer token's claims;
+    any other request has none."""
     auth = request.auth
     if isinstance(auth, WristbandSession):
         return role_names(auth.userinfo.get("roles"))
@@ -158,7 +160,7 @@ class HasWristbandRole(BasePermission):
 
     @classmethod
     def any_of(cls, *roles: str) -> type[HasWristbandRole]:
-        """A permission class requiring one of ``roles``."""
+        """Return a permission class requiring one of ``roles``."""
         if not roles:
             raise ValueError("name at least one role")
         return type(f"HasWristbandRole[{', '.join(roles)}]", (cls,), {"roles": roles})

@@ -79,7 +79,9 @@ class WristbandSessionAuth(APIKeyCookie):
         self.roles = tuple(roles)
 
     def _get_key(self, request: HttpRequest) -> str | None:
-        """The cookie only: the CSRF check waits until a session is found (``authenticate``)."""
+        """Return the session cookie only: the CSRF check waits until a session is found.
+
+        ``authenticate`` runs the CSRF check."""
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> WristbandUser | None:

@@ -46,7 +46,9 @@ _BEARER_RESULT = "_wristband_bearer_result"
 
 
 def checked_strategies(strategies: Iterable[str]) -> tuple[Strategy, ...]:
-    """``strategies`` as a tuple, or ``ValueError`` (at import time, where views are declared)."""
+    """Return ``strategies`` as a tuple, or raise ``ValueError`` if they are not valid.
+
+    Guards call this at import time, where views are declared, so a mistake shows at once."""
     chosen = tuple(strategies)
     if isinstance(strategies, str) or not chosen or len(set(chosen)) != len(chosen):
         raise ValueError(f"strategies must be a non-empty sequence from {STRATEGIES}")
@@ -57,8 +59,10 @@ def checked_strategies(strategies: Iterable[str]) -> tuple[Strategy, ...]:
 
 
 def bearer_token(request: HttpRequest) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header; ``None`` without one (or
-    with another scheme). A malformed bearer header is an ``InvalidAccessTokenError``."""
+    """Return the token of an ``Authorization: Bearer <token>`` header.
+
+    Return ``None`` without such a header (or with another scheme), and raise
+    ``InvalidAccessTokenError`` for a malformed bearer header."""
     header = str(request.META.get("HTTP_AUTHORIZATION", ""))
     scheme, _, rest = header.strip().partition(" ")
     if scheme.lower() != "bearer":

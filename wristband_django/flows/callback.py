@@ -89,7 +89,7 @@ class CallbackResult:
 
 
 def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginState) -> str | None:
-    """Why this callback is not for the tenant its login was started for (``None``: it is).
+    """Return why this callback is not for the tenant its login was started for, else ``None``.
 
     The login state binds the tenant the authorize request went to: a name, a custom domain,
     or both. Each tenant value the callback carries (``tenant_name`` and its legacy alias
@@ -110,8 +110,10 @@ def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginSt
 
 
 def _restarted(stored: LoginState | None, restarted: Restart, *, reason: str) -> CallbackResult:
-    """The result of a login that must start again: a restart, or past ``MAX_RESTARTS`` the
-    error page."""
+    """Return the result of a login that must start again.
+
+    That is a restart, or the error page once the login was restarted ``MAX_RESTARTS`` times.
+    """
     if restarted.url is None:
         return CallbackResult("error", stored, error=restarted.error, reason=reason)
     return CallbackResult(
@@ -236,8 +238,10 @@ def create_with_login(request: HttpRequest) -> None:
 
 
 def new_session_cookie(request: HttpRequest) -> bool:
-    """Whether the response must carry the cookie of a session ``create_with_login`` saved
-    (and nothing changed since, else ``SessionMiddleware`` sends it)."""
+    """Tell whether the response must carry the cookie of a session ``create_with_login`` saved.
+
+    It must if nothing changed since; otherwise ``SessionMiddleware`` sends the cookie itself.
+    """
     session = getattr(request, "session", None)
     created = bool(getattr(request, NEW_SESSION_COOKIE, False))
     return created and session is not None and not session.modified

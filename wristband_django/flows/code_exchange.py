@@ -24,7 +24,7 @@ from wristband_django.wristband.id_tokens import validate_id_token
 
 
 def failure_reason(error: WristbandError) -> str:
-    """The ``LoginFailure`` reason of an error that stopped a code exchange."""
+    """Return the ``LoginFailure`` reason of an error that stopped a code exchange."""
     if isinstance(error, InvalidGrantError):
         return LoginFailure.INVALID_GRANT
     if isinstance(error, MaxAgeExceededError):
@@ -37,7 +37,7 @@ def failure_reason(error: WristbandError) -> str:
 
 
 def scrubbed(error: WristbandError, code: str) -> WristbandError:
-    """``error``, or a copy without the authorization code if Wristband's words echo it."""
+    """Return ``error``, or a copy without the authorization code if its words echo it."""
     if code not in error.error and code not in error.error_description:
         return error
     copy = WristbandError(
@@ -50,7 +50,9 @@ def scrubbed(error: WristbandError, code: str) -> WristbandError:
 
 
 def _check_max_age(config: AuthConfig, stored: LoginState, claims: dict[str, object]) -> None:
-    """A login that asked for ``max_age`` needs an ID token whose ``auth_time`` meets it."""
+    """Raise ``MaxAgeExceededError`` if the ID token's ``auth_time`` misses the login's ``max_age``.
+
+    A login that did not ask for ``max_age`` passes; an ID token without ``auth_time`` fails."""
     if stored.max_age is None:
         return
     if auth_time_of(claims.get("auth_time")) is None:
@@ -67,8 +69,10 @@ def _check_max_age(config: AuthConfig, stored: LoginState, claims: dict[str, obj
 def exchange(
     config: AuthConfig, sdk: SdkConfiguration, stored: LoginState, code: str
 ) -> WristbandSession:
-    """Tokens for ``code``, checked; the session's tenant is the login state's, and only its
-    ``tnt_id`` comes from Wristband (signed in the tokens, confirmed by userinfo)."""
+    """Exchange ``code`` for tokens, check them, and return the new Wristband session.
+
+    The session's tenant is the login state's; only its ``tnt_id`` comes from Wristband
+    (signed in the tokens, confirmed by userinfo)."""
     client = get_client(config)
     tokens = client.exchange_code(
         code=code, redirect_uri=callback_url(sdk, stored), code_verifier=stored.code_verifier

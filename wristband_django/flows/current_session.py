@@ -18,7 +18,9 @@ _RESOLVED = "_wristband_resolved_session"
 
 
 def resolve_wristband_session(request: HttpRequest) -> WristbandSession | None:
-    """The session with a fresh access token, or None; also sets ``request.wristband``.
+    """Return the request's Wristband session with a fresh access token, or None.
+
+    Set ``request.wristband`` to the same value.
 
     The middleware calls it before the view; the decorator, mixin and DRF classes call it
     too, so they work with or without the middleware and never refresh twice. A session of

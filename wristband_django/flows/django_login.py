@@ -33,7 +33,7 @@ def log_in_django_user(request: HttpRequest, entry: WristbandSession) -> bool:
 
 
 def is_django_login(session: SessionBase) -> bool:
-    """Whether this session's Django login came from Wristband."""
+    """Tell whether this session's Django login came from Wristband."""
     return bool(session.get(AUTH_BACKEND_SESSION_KEY) == BACKEND)
 
 

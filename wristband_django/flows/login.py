@@ -61,7 +61,9 @@ _created_lock = threading.Lock()
 
 
 def _creation_time_ms() -> int:
-    """Epoch ms, strictly increasing in this process so cookie age order is never a tie."""
+    """Return the time in epoch ms, strictly increasing in this process.
+
+    Cookies are ordered by age, so two logins never tie."""
     global _last_created_ms
     with _created_lock:
         _last_created_ms = max(now_ms(), _last_created_ms + 1)
@@ -79,7 +81,7 @@ def _hint(request: HttpRequest, name: str) -> str | None:
 
 
 def check_custom_state(custom_state: Any) -> None:
-    """Custom state must be JSON and small: it travels in a cookie."""
+    """Raise ``ValueError`` unless custom state is JSON and small: it travels in a cookie."""
     try:
         size = len(json.dumps(custom_state, separators=(",", ":"), ensure_ascii=False).encode())
     except (TypeError, ValueError) as exc:
@@ -89,7 +91,9 @@ def check_custom_state(custom_state: Any) -> None:
 
 
 def parse_prompt(value: str | None) -> str | None:
-    """The Login endpoint's ``prompt`` (empty: none); ``ValueError`` for another value."""
+    """Return the Login endpoint's ``prompt`` (``None`` when empty).
+
+    Raise ``ValueError`` for a value that is not a known prompt."""
     if not value:
         return None
     if value not in PROMPTS:
@@ -98,8 +102,9 @@ def parse_prompt(value: str | None) -> str | None:
 
 
 def parse_max_age(value: str | None) -> int | None:
-    """The Login endpoint's ``max_age`` (empty: none); ``ValueError`` unless it is digits
-    only, at most ``MAX_AGE_LIMIT``."""
+    """Return the Login endpoint's ``max_age`` (``None`` when empty).
+
+    Raise ``ValueError`` unless it is digits only, at most ``MAX_AGE_LIMIT``."""
     if not value:
         return None
     if not _MAX_AGE.fullmatch(value) or int(value) > MAX_AGE_LIMIT:
@@ -108,8 +113,10 @@ def parse_max_age(value: str | None) -> int | None:
 
 
 def check_max_age(max_age: int) -> int:
-    """``max_age`` for a guard (decorator, mixin); ``ValueError`` (where views are declared)
-    unless it is an int from 0 to ``MAX_AGE_LIMIT``."""
+    """Return ``max_age`` for a guard (decorator, mixin) once checked.
+
+    Raise ``ValueError``, where views are declared, unless it is an int from 0 to
+    ``MAX_AGE_LIMIT``."""
     if isinstance(max_age, bool) or not isinstance(max_age, int):
         raise ValueError("max_age must be a whole number of seconds")
     if not 0 <= max_age <= MAX_AGE_LIMIT:
@@ -118,7 +125,7 @@ def check_max_age(max_age: int) -> int:
 
 
 def auth_time_of(value: object) -> int | None:
-    """An ``auth_time`` claim as epoch seconds, or ``None`` if it is not a usable number."""
+    """Return an ``auth_time`` claim as epoch seconds, or ``None`` if it is no usable number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     if isinstance(value, float) and not math.isfinite(value):
@@ -129,8 +136,10 @@ def auth_time_of(value: object) -> int | None:
 def authenticated_within(
     auth_time: object, max_age: int, *, leeway: int, now: float | None = None
 ) -> bool:
-    """Whether the last authentication (``auth_time``, epoch seconds) is at most ``max_age``
-    seconds old, with ``leeway`` seconds of clock skew (``jwt_leeway``). Unknown: too old.
+    """Tell whether the last authentication (``auth_time``) is at most ``max_age`` seconds old.
+
+    ``auth_time`` is in epoch seconds, and ``leeway`` seconds of clock skew (``jwt_leeway``)
+    are allowed. An unknown ``auth_time`` counts as too old.
 
     The callback and the guards ask the same question, so a login the callback accepted
     is never sent straight back to log in again.
@@ -142,13 +151,14 @@ def authenticated_within(
 
 
 def not_logged_in_url(return_url: str | None, default_return_url: str) -> str:
-    """Where a ``prompt=none`` login that found no Wristband session lands: its return URL
-    with ``wristband_login=none``."""
+    """Return where a ``prompt=none`` login that found no Wristband session lands.
+
+    That is its return URL (else ``default_return_url``) with ``wristband_login=none``."""
     return with_query(return_url or default_return_url, {LOGIN_OUTCOME_PARAMETER: NOT_LOGGED_IN})
 
 
 def callback_url(sdk: SdkConfiguration, login_state: LoginState) -> str:
-    """The ``redirect_uri`` of a login: our Callback endpoint, on the tenant's subdomain."""
+    """Return a login's ``redirect_uri``: our Callback endpoint, on the tenant's subdomain."""
     return fill_tenant_placeholder(sdk.redirect_uri, login_state.tenant_name or "")
 
 
@@ -163,7 +173,7 @@ def start_login(
     prompt: str | None = None,
     max_age: int | None = None,
 ) -> LoginStart:
-    """The authorize redirect for ``tenant``, or the application-level login page.
+    """Start a login: return the authorize redirect for ``tenant``, or the application login page.
 
     ``prompt`` and ``max_age`` (already checked) go to Wristband's authorize endpoint and
     into the login state. Without a tenant they cannot: a ``prompt=none`` login then ends at

@@ -87,15 +87,16 @@ class Restart:
 
 
 def seal_count(restarts: int, secrets: Sequence[str]) -> str:
-    """The ``restart`` parameter saying a login was restarted ``restarts`` times."""
+    """Return the sealed ``restart`` parameter saying a login was restarted ``restarts`` times."""
     plaintext = f"{restarts}:{int(time.time())}".encode()
     sealed = seal(plaintext, purpose=_PURPOSE, aad=_AAD, secrets=secrets)
     return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode("ascii")
 
 
 def open_count(value: str | None, secrets: Sequence[str]) -> int:
-    """The restart count a ``restart`` parameter carries; 0 (a new login) unless this app
-    sealed it within the last hour."""
+    """Return the restart count a ``restart`` parameter carries.
+
+    Return 0 (a new login) unless this app sealed the parameter within the last hour."""
     if not value or len(value) > 200:
         return 0
     try:
@@ -121,8 +122,9 @@ def restart_url(
     max_age: int | None = None,
     restarts: int = 0,
 ) -> str:
-    """Our Login endpoint for ``tenant`` (with the login's ``prompt``, ``max_age`` and
-    restart count), or the application-level login page."""
+    """Return our Login endpoint for ``tenant``, or the application-level login page.
+
+    The Login endpoint's URL carries the login's ``prompt``, ``max_age`` and restart count."""
     subdomains = sdk.parse_tenant_from_root_domain is not None
     if tenant.name or (tenant.custom_domain and not subdomains):
         url = app_login_endpoint(
@@ -147,9 +149,11 @@ def restart(
     pending_restarts: int = 0,
     state: str = "",
 ) -> Restart:
-    """The restart of a login: for the login state's tenant, or without one for the tenant
-    the callback names (``unverified``: our Login endpoint checks it again). Its count is
-    the login state's; without one, the higher of the callback's ``state``'s and of the
+    """Return the restart of a login, or the error page past ``MAX_RESTARTS``.
+
+    The login restarts for the login state's tenant or, without a login state, for the
+    tenant the callback names (``unverified``: our Login endpoint checks it again). Its count
+    is the login state's; without one, the higher of the callback's ``state``'s and of the
     browser's newest pending login's (``pending_restarts``: the login just started, so a
     ``state`` that does not come back intact restarts no more either)."""
     if login_state is not None:
@@ -178,8 +182,9 @@ def restart(
 def restart_without_login_state(
     request: HttpRequest, config: AuthConfig, sdk: SdkConfiguration
 ) -> tuple[str, Restart]:
-    """The reason (a ``LoginFailure``) and restart of a callback whose ``state`` names no
-    login state this browser holds."""
+    """Return the reason (a ``LoginFailure``) and the restart of a callback without login state.
+
+    That is a callback whose ``state`` names no login state this browser holds."""
     unverified = _callback_tenant(request, config)
     state = request.GET.get("state", "")
     if _sent_login_state(request):
@@ -205,9 +210,10 @@ def restart_without_login_state(
 
 
 def _callback_tenant(request: HttpRequest, config: AuthConfig) -> Tenant:
-    """The tenant the callback's query names. Unsigned: only used to restart a login that has
-    no login state, through our own Login endpoint (which checks it again). Never asks
-    Wristband."""
+    """Return the tenant the callback's query names, without asking Wristband.
+
+    The value is unsigned: it is only used to restart a login that has no login state,
+    through our own Login endpoint (which checks it again)."""
     custom_domain = (request.GET.get("tenant_custom_domain") or "").strip().lower()
     if hostname_error(custom_domain, allow_port=config.dangerously_allow_http_idp):
         custom_domain = ""
@@ -215,7 +221,7 @@ def _callback_tenant(request: HttpRequest, config: AuthConfig) -> Tenant:
 
 
 def _sent_login_state(request: HttpRequest) -> bool:
-    """Whether the browser sent any login-state cookie (with a value) at all."""
+    """Tell whether the browser sent any login-state cookie (with a value) at all."""
     return any(
         name.startswith(login_state_cookie.COOKIE_PREFIX) and value
         for name, value in request.COOKIES.items()
@@ -232,9 +238,11 @@ def _is_local(hostname: str) -> bool:
 
 
 def _log_lost_login_state(request: HttpRequest, config: AuthConfig) -> None:
-    """A login-state cookie that never came back. On a plain-http host other than localhost
-    that is the ``Secure`` flag (browsers keep such cookies to https and localhost), and
-    every login would restart: say so at WARNING, with the fix."""
+    """Log a login-state cookie that never came back.
+
+    On a plain-http host other than localhost the cause is the ``Secure`` flag (browsers
+    keep such cookies to https and localhost), and every login would restart: say so at
+    WARNING, with the fix."""
     try:
         host = request.get_host()
     except DisallowedHost:

@@ -60,8 +60,10 @@ def _derive(seed: str, purpose: bytes) -> str:
 
 
 def restarts_in_state(state: str) -> int:
-    """The restart count a ``state`` ends with (``0``: none, or not a count). Unsigned: it
-    is read only when no login state matches the callback (``flows.login_restarts``)."""
+    """Return the restart count a ``state`` ends with (``0`` if none, or not a count).
+
+    The count is unsigned: it is read only when no login state matches the callback
+    (``flows.login_restarts``)."""
     _, separator, count = state.rpartition(_RESTARTS_SEPARATOR)
     if not separator or not count.isascii() or not count.isdigit() or len(count) > 2:
         return 0
@@ -91,14 +93,15 @@ class LoginState:
 
     @property
     def state(self) -> str:
-        """The OAuth ``state``: public (it travels in URLs), so it reveals nothing else.
-        A restarted login's ends with its restart count (``.1``, ``.2``)."""
+        """Return the OAuth ``state``, which is public (it travels in URLs) and reveals nothing.
+
+        A restarted login's state ends with its restart count (``.1``, ``.2``)."""
         core = _derive(self.seed, b"state")
         return f"{core}{_RESTARTS_SEPARATOR}{self.restarts}" if self.restarts else core
 
     @property
     def cookie_name(self) -> str:
-        """The name of the cookie holding this login state."""
+        """Return the name of the cookie holding this login state."""
         return cookie_name(self.state)
 
     @property
@@ -110,7 +113,7 @@ class LoginState:
         return _derive(self.seed, b"oidc-nonce")
 
     def is_expired(self, now_ms: int | None = None) -> bool:
-        """Older than an hour, or from the future beyond the clock skew of servers."""
+        """Tell whether this is over an hour old, or ahead by more than the servers' clock skew."""
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         age = now_ms - self.created_at_ms
         return not -MAX_CLOCK_SKEW_SECONDS * 1000 <= age <= MAX_AGE_SECONDS * 1000
@@ -162,18 +165,18 @@ class LoginState:
 
 
 def _is_int(value: object) -> TypeGuard[int]:
-    """Whether ``value`` is a JSON integer (not a boolean)."""
+    """Tell whether ``value`` is a JSON integer (not a boolean)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def cookie_name(state: str) -> str:
-    """The name of the cookie of the login whose ``state`` is ``state``."""
+    """Return the name of the cookie of the login whose ``state`` is ``state``."""
     digest = hashlib.sha256(state.encode("utf-8", "surrogatepass")).digest()
     return COOKIE_PREFIX + base64.urlsafe_b64encode(digest).decode("ascii")[:_NAME_HASH_CHARS]
 
 
 def encrypt(login_state: LoginState, cookie_name: str, secrets_: Sequence[str]) -> str:
-    """The value of ``cookie_name`` holding ``login_state`` (URL-safe base64, no padding)."""
+    """Return ``login_state`` sealed as the value of ``cookie_name`` (URL-safe base64, unpadded)."""
     sealed = seal(
         login_state._plaintext(), purpose=_PURPOSE, aad=cookie_name.encode(), secrets=secrets_
     )
@@ -181,7 +184,7 @@ def encrypt(login_state: LoginState, cookie_name: str, secrets_: Sequence[str]) 
 
 
 def decrypt(value: str, cookie_name: str, secrets_: Sequence[str]) -> LoginState | None:
-    """The ``LoginState`` in a cookie value, or ``None`` if it is tampered, foreign or malformed."""
+    """Return the cookie value's ``LoginState``, or ``None`` if tampered, foreign or malformed."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
@@ -193,18 +196,17 @@ def decrypt(value: str, cookie_name: str, secrets_: Sequence[str]) -> LoginState
 
 
 def cookie_bytes(cookie_name: str, value: str) -> int:
-    """What one cookie adds to the browser's Cookie header."""
+    """Return the bytes one cookie adds to the browser's Cookie header."""
     return len(cookie_name) + 1 + len(value) + _SEPARATOR_BYTES
 
 
 def slot_budget(total_budget: int) -> int:
-    """The bytes one login's cookie may use so that three together stay within
-    ``total_budget``."""
+    """Return the bytes one login's cookie may use so that three fit in ``total_budget``."""
     return total_budget // MAX_PENDING_LOGINS
 
 
 def _open(request: HttpRequest, name: str, secrets_: Sequence[str]) -> LoginState | None:
-    """The unexpired login state in the cookie ``name``, if it is one of ours under its name."""
+    """Return the unexpired login state in the cookie ``name``, if it is ours under that name."""
     value = request.COOKIES.get(name)
     login_state = decrypt(value, name, secrets_) if value else None
     if login_state is None or login_state.is_expired() or login_state.cookie_name != name:
@@ -213,8 +215,10 @@ def _open(request: HttpRequest, name: str, secrets_: Sequence[str]) -> LoginStat
 
 
 def _sent(request: HttpRequest, secrets_: Sequence[str]) -> dict[str, LoginState | None]:
-    """Each login-state cookie the browser sent, by name: its unexpired login state, or
-    ``None`` (tampered, expired, foreign, an older release's)."""
+    """Return each login-state cookie the browser sent, by name, with its login state.
+
+    The login state is ``None`` for a cookie that is tampered, expired, foreign or an older
+    release's."""
     return {
         name: _open(request, name, secrets_)
         for name in request.COOKIES
@@ -223,7 +227,7 @@ def _sent(request: HttpRequest, secrets_: Sequence[str]) -> dict[str, LoginState
 
 
 def newest_restarts(request: HttpRequest, secrets_: Sequence[str]) -> int:
-    """The restart count of the browser's newest pending login (0: none)."""
+    """Return the restart count of the browser's newest pending login (0 if there is none)."""
     pending = [s for s in _sent(request, secrets_).values() if s is not None]
     return max(pending, key=lambda s: s.created_at_ms).restarts if pending else 0
 
@@ -277,7 +281,7 @@ def set_cookie(
 
 
 def read_cookie(request: HttpRequest, state: str, secrets_: Sequence[str]) -> LoginState | None:
-    """The unexpired login state whose ``state`` is ``state``, from this browser's cookies."""
+    """Return the unexpired login state whose ``state`` is ``state``, from browser cookies."""
     login_state = _open(request, cookie_name(state), secrets_)
     if login_state is None or not hmac.compare_digest(login_state.state, state):
         return None

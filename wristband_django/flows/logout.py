@@ -19,9 +19,11 @@ OWN_SITE_FETCHES = frozenset({"same-origin", "same-site", "none"})
 
 
 def is_own_top_level_navigation(request: HttpRequest) -> bool:
-    """The browser says (Fetch Metadata) this request is a top-level page navigation started
-    by this site or by the user, not by another site and not an image, script or fetch.
-    Browsers without Fetch Metadata send none of these headers: False."""
+    """Tell whether the browser says this request is a top-level navigation of this site's.
+
+    Per Fetch Metadata, that is a page navigation started by this site or by the user, not by
+    another site, and not an image, script or fetch. Browsers without Fetch Metadata send
+    none of these headers, so the answer is False."""
     headers = request.headers
     return (
         headers.get("Sec-Fetch-Site") in OWN_SITE_FETCHES
@@ -50,8 +52,10 @@ def wristband_logout_url(
     redirect_url: str | None,
     state: str | None,
 ) -> str:
-    """Wristband's logout URL for the session's tenant (else the request's), or where to go
-    when no tenant is known."""
+    """Return Wristband's logout URL for the session's tenant (else the request's).
+
+    When no tenant is known, return where to go instead: ``redirect_url``, else the
+    application-level login page."""
     stored = Tenant(entry.tenant_name, entry.tenant_custom_domain) if entry else Tenant()
     tenant = resolve_logout_tenant(request, config, sdk.parse_tenant_from_root_domain, stored)
     host = tenant_host(

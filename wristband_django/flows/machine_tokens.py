@@ -71,7 +71,7 @@ def cache_keys(issuer: str, client_id: str, client_secret: str) -> CacheKeys:
 
 
 def _is_int(value: Any) -> bool:
-    """Whether ``value`` is an integer (not a bool, which Python counts as one)."""
+    """Tell whether ``value`` is an integer (not a bool, which Python counts as one)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -151,7 +151,7 @@ _FAILURE_FIELDS: dict[str, Callable[[Any], bool]] = {
 
 
 def _is_failure(record: dict[str, Any]) -> bool:
-    """Whether ``record`` has exactly the fields of a ``Failure``, each of its type."""
+    """Tell whether ``record`` has exactly the fields of a ``Failure``, each of its type."""
     return record.keys() == _FAILURE_FIELDS.keys() and all(
         check(record[name]) for name, check in _FAILURE_FIELDS.items()
     )

@@ -153,7 +153,7 @@ def _failed(
 
 
 def _announce(result: RefreshResult, request: HttpRequest | None) -> None:
-    """The signals of a refresh (``request`` is ``None`` outside a request)."""
+    """Send the signals of a refresh (``request`` is ``None`` outside a request)."""
     if result.failed is not None and result.error is not None:
         signals.refresh_failed.send(
             WristbandSession, request=request, user_id=result.failed.user_id, error=result.error
@@ -165,7 +165,7 @@ def _announce(result: RefreshResult, request: HttpRequest | None) -> None:
 
 
 def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
-    """The request's Wristband session with a valid access token (refreshed if needed)."""
+    """Return the request's Wristband session with a valid access token (refreshed if due)."""
     try:
         entry = stored_session.read_request_session(request)
         session_key = request.session.session_key
@@ -195,8 +195,10 @@ def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession 
 
 
 def fresh_session_by_key(config: AuthConfig, session_key: str) -> WristbandSession | None:
-    """The session stored under ``session_key`` with a valid access token (refreshed if
-    needed), outside any request; the same lock, tokens and failure rules as a request's."""
+    """Return the session stored under ``session_key`` with a valid access token.
+
+    The token is refreshed if needed, outside any request, with the same lock, tokens and
+    failure rules as a request's."""
     try:
         entry = StoredSession(session_key).load()
         if entry is None or not entry.is_expired():
@@ -209,8 +211,10 @@ def fresh_session_by_key(config: AuthConfig, session_key: str) -> WristbandSessi
 
 
 def put_newest_tokens(request: HttpRequest) -> None:
-    """Before ``SessionMiddleware`` saves the request's session, put in the tokens a refresh
-    elsewhere stored meanwhile: saving older ones would present a spent refresh token later.
+    """Put in the request's session the tokens a refresh elsewhere stored meanwhile.
+
+    This runs before ``SessionMiddleware`` saves the session: saving older tokens would
+    present a spent refresh token later.
 
     A store that does not answer is logged, and the session is saved as it is.
     """

@@ -44,7 +44,9 @@ class UnansweredRefreshError(WristbandError):
 
 
 def _backoff(attempt: int) -> float:
-    """Exponential backoff with full jitter: 0.2 s, 0.4 s, 0.8 s ... scaled by [0.5, 1)."""
+    """Return the wait before retry ``attempt``: 0.2 s, 0.4 s, 0.8 s ... scaled by [0.5, 1).
+
+    That is exponential backoff with jitter."""
     return FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1) * (0.5 + random.random() / 2)  # noqa: S311
 
 
@@ -89,8 +91,10 @@ def refresh_tokens(
 def _present(
     client: WristbandClient, store: StoredSession, entry: WristbandSession, refresh_token: str
 ) -> TokenResponse:
-    """One refresh grant, recorded as presented before it can leave; the record is dropped
-    again only when the failure shows that the token was not exchanged."""
+    """Send one refresh grant to Wristband and return its answer.
+
+    The grant is recorded as presented before it can leave; the record is dropped again only
+    when the failure shows that the token was not exchanged."""
     store.record_presented(entry)
     with tracking_delivery() as delivery:
         try:

@@ -11,7 +11,7 @@ from wristband_django.conf import AuthConfig
 
 
 def safe_return_url(request: HttpRequest, config: AuthConfig, url: str | None) -> str | None:
-    """``url`` if it is short enough and stays on the request host or an allowed host.
+    """Return ``url`` if it is short enough and stays on the request host or an allowed host.
 
     Only an absolute path (``/reports?y=1``) or an absolute http(s) URL qualifies: a
     relative path would resolve against the callback URL, which no one means.

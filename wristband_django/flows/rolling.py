@@ -37,8 +37,10 @@ EXTENDED_AT = "_wristband_extended_at"
 
 
 def roll_session(request: HttpRequest, response: HttpResponseBase) -> bool:
-    """After the view, before ``SessionMiddleware`` saves: renew the session's expiry when it
-    is due. Returns whether this saved the session itself (a write of its own)."""
+    """Push the session's expiry back when it is due, and tell whether this saved the session.
+
+    This runs after the view, before ``SessionMiddleware`` saves; a session this saves is a
+    write of its own."""
     interval = get_config().session_rolling_interval
     if interval is None or settings.SESSION_SAVE_EVERY_REQUEST:
         return False  # off, or Django saves every session after every request anyway
@@ -67,7 +69,7 @@ def stamp(session: SessionBase) -> None:
 
 
 def is_due(extended_at: object, now: int, interval: int) -> bool:
-    """Whether a session last extended at ``extended_at`` should be extended at ``now``.
+    """Tell whether a session last extended at ``extended_at`` should be extended at ``now``.
 
     No timestamp (a login from before the setting, or a session saved elsewhere) is due."""
     if isinstance(extended_at, bool) or not isinstance(extended_at, int):

@@ -13,7 +13,7 @@ from django.utils.http import http_date
 
 
 def send_session_cookie(response: HttpResponseBase, session: SessionBase) -> None:
-    """The session cookie with a fresh expiry, as ``SessionMiddleware`` sends it after a save."""
+    """Set the session cookie with a fresh expiry, as ``SessionMiddleware`` does after a save."""
     if session.get_expire_at_browser_close():
         max_age: int | None = None
         expires: str | None = None

@@ -41,7 +41,7 @@ class HostTenant:
 
     @property
     def directory_key(self) -> tuple[str, str]:
-        """The kind and value under which ``store.tenant_directory`` knows this tenant."""
+        """Return the kind and value under which ``store.tenant_directory`` knows this tenant."""
         if self.name is not None:
             return tenant_directory.NAME, self.name
         return tenant_directory.CUSTOM_DOMAIN, self.custom_domain or ""
@@ -77,7 +77,7 @@ def host_tenant(request: HttpRequest, config: AuthConfig) -> HostTenant | None:
 
 
 def session_fits_host(request: HttpRequest, config: AuthConfig, entry: WristbandSession) -> bool:
-    """Whether the session ``entry`` may act on this request's host (see the module)."""
+    """Tell whether the session ``entry`` may act on this request's host (see the module)."""
     host = host_tenant(request, config)
     if host is None:
         return True

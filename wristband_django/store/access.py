@@ -35,7 +35,7 @@ _KEY_CHARACTERS = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]+")
 
 
 def is_usable_session_key(session: SessionBase, cookie: str) -> bool:
-    """Whether ``cookie`` can name a session of the engine: no store is asked about others.
+    """Tell whether ``cookie`` can name a session of the engine, so no store is asked about others.
 
     The engine validated the cookie when the session object was made (Django: at least 8
     characters); on top of that, the cookie must fit any cache's key rules.
@@ -48,14 +48,15 @@ def is_usable_session_key(session: SessionBase, cookie: str) -> bool:
 
 
 def _no_session(session: SessionBase) -> None:
-    """What Django's backends do when the store has no such session: no key, empty data.
-    Nothing is read later in the request; SessionMiddleware deletes the cookie."""
+    """Reset ``session`` to no key and empty data, as Django's backends do for a missing session.
+
+    Nothing is read later in the request, and SessionMiddleware deletes the cookie."""
     django_internals.forget_session_key(session)
     django_internals.set_loaded_session(session, {})
 
 
 def _skipped_a_server(cache: BaseCache) -> bool:
-    """Whether the cache client may have answered "not found" without asking a server.
+    """Tell whether the cache client may have answered "not found" without asking a server.
 
     pymemcache's HashClient returns the default, silently, for a server that failed within
     ``retry_timeout`` (Django's default: 1 s), and hashes the keys of one it marked dead
@@ -68,9 +69,10 @@ def _skipped_a_server(cache: BaseCache) -> bool:
 
 
 def get_strictly(cache: BaseCache, key: str) -> Any:
-    """``cache.get(key)``, where ``None`` is a real miss: raises ``StoreSkippedError`` (one of
-    ``STORE_ERRORS``) when the client may not have asked the server, and ``InvalidCacheKey``
-    for a key the cache refuses."""
+    """Return ``cache.get(key)``, where ``None`` is a real miss.
+
+    Raise ``StoreSkippedError`` (one of ``STORE_ERRORS``) when the client may not have asked
+    the server, and ``InvalidCacheKey`` for a key the cache refuses."""
     data = cache.get(key)
     if data is None and _skipped_a_server(cache):
         raise StoreSkippedError("the cache client skipped a server it saw fail")
@@ -111,7 +113,9 @@ def load_session_strictly(request: HttpRequest) -> None:
 
 
 def keep_session_cookie(request: HttpRequest) -> None:
-    """An outage must not look like an empty session: SessionMiddleware would delete the
+    """Keep the browser's session cookie through an outage of the session store.
+
+    An outage must not look like an empty session: SessionMiddleware would delete the
     browser's cookie and log the user out. A fresh, unloaded session object for the same
     key is neither empty nor modified, so the cookie is left alone."""
     cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
@@ -120,22 +124,24 @@ def keep_session_cookie(request: HttpRequest) -> None:
 
 
 def session_store(session_key: str | None = None) -> SessionBase:
-    """A session object of the project's engine for ``session_key``, not loaded yet."""
+    """Return a session object of the project's engine for ``session_key``, not loaded yet."""
     engine = import_module(settings.SESSION_ENGINE)
     store: SessionBase = engine.SessionStore(session_key)
     return store
 
 
 def is_usable_key(session_key: str) -> bool:
-    """Whether ``session_key`` can name a session of the project's engine: the engine's own
-    rules (Django: at least 8 characters) and any cache's (``is_usable_session_key``). No
-    store is asked."""
+    """Tell whether ``session_key`` can name a session of the project's engine.
+
+    The key must meet the engine's own rules (Django: at least 8 characters) and any cache's
+    (``is_usable_session_key``). No store is asked."""
     return is_usable_session_key(session_store(session_key), session_key)
 
 
 def load_stored_session(session_key: str) -> SessionBase:
-    """The session stored under ``session_key`` (a key this app made), read now; an
-    unreachable store raises (one of ``STORE_ERRORS``) instead of reading as empty."""
+    """Read and return the session stored under ``session_key`` (a key this app made).
+
+    An unreachable store raises one of ``STORE_ERRORS`` instead of reading as empty."""
     store = session_store(session_key)
     if settings.SESSION_ENGINE in CACHE_SESSION_ENGINES:
         cache = django_internals.session_cache(store)

@@ -5,7 +5,7 @@ we read ourselves, and to find the cache key and cache client they use; a login 
 new session under a key it draws itself; a session refused on another tenant's host hides
 its Django user; a bearer-only request skips ``CsrfViewMiddleware``. Django has no public
 API for that, so every private attribute we touch is named here and nowhere else;
-``tests/test_django_internals.py`` checks each function against the installed Django (tox
+``tests/sessions/test_django_internals.py`` checks each function against the installed Django (tox
 runs it on every supported version), so a change in Django fails there first.
 """
 
@@ -42,24 +42,28 @@ def save_under_new_key(session: SessionBase) -> None:
 
 
 def session_cache(session: SessionBase) -> BaseCache:
-    """The cache a cache-backed session reads from (``SessionStore._cache`` of the cache and
-    cached_db backends), else the one ``SESSION_CACHE_ALIAS`` names."""
+    """Return the cache a cache-backed session reads from.
+
+    That is ``SessionStore._cache`` of the cache and cached_db backends, else the cache
+    ``SESSION_CACHE_ALIAS`` names."""
     cache = getattr(session, "_cache", None)
     return cache if isinstance(cache, BaseCache) else caches[settings.SESSION_CACHE_ALIAS]
 
 
 def engine_cache_key(session: SessionBase, session_key: str) -> str:
-    """The cache key a cache-backed session stores ``session_key``'s data under
-    (``SessionStore.cache_key_prefix`` + the key; not ``SessionStore.cache_key``, which would
-    make a key for a session that has none)."""
+    """Return the cache key a cache-backed session stores ``session_key``'s data under.
+
+    That is ``SessionStore.cache_key_prefix`` followed by the key; not
+    ``SessionStore.cache_key``, which would make a key for a session that has none."""
     prefix = getattr(session, "cache_key_prefix", "")
     return f"{prefix if isinstance(prefix, str) else ''}{session_key}"
 
 
 def cache_client(cache: BaseCache) -> object | None:
-    """What a cache backend keeps in ``_cache``, without making it: the client of Django's
-    memcached and Redis backends once made (a cached property; ``None`` before), LocMem's
-    dict."""
+    """Return what a cache backend keeps in ``_cache``, without making it.
+
+    That is the client of Django's memcached and Redis backends once made (a cached
+    property; ``None`` before), or LocMem's dict."""
     client: object | None = vars(cache).get("_cache")
     return client
 

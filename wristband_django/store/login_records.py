@@ -40,7 +40,9 @@ def _enabled() -> bool:
 def record_login(
     request: HttpRequest, entry: WristbandSession, *, previous_key: str | None
 ) -> None:
-    """A new login on ``request.session`` (whose key was just cycled from ``previous_key``)."""
+    """Record a new login on ``request.session``, whose key was just cycled from the old one.
+
+    ``previous_key`` is the old key; its record, if any, is deleted."""
     session_key = request.session.session_key
     if not _enabled() or session_key is None:
         return
@@ -87,7 +89,7 @@ def forget(session_key: str | None) -> None:
 
 
 def session_key_of(record: LoginSession) -> str | None:
-    """The session key behind a row, if the current keys can still open it."""
+    """Return the session key behind a row, if the current keys can still open it."""
     try:
         return sealing.decrypt(SEALED_FIELD, record.session_key_sealed)
     except sealing.TokenDecryptionError:
@@ -95,6 +97,6 @@ def session_key_of(record: LoginSession) -> str | None:
 
 
 def all_rows() -> Iterator[tuple[LoginSession, str | None]]:
-    """Every row with the session key behind it (``None`` if no current key opens it)."""
+    """Yield every row with the session key behind it (``None`` if no current key opens it)."""
     for record in LoginSession.objects.all().iterator():
         yield record, session_key_of(record)

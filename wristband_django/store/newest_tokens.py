@@ -61,13 +61,13 @@ def publish(session_key: str, entry: WristbandSession) -> None:
 
 
 def _writing_client(cache: Any) -> Any:
-    """django-redis's client for the primary (``None`` on other caches)."""
+    """Return django-redis's client for the primary (``None`` on other caches)."""
     get_client = getattr(getattr(cache, "client", None), "get_client", None)
     return get_client(write=True) if get_client is not None else None
 
 
 def _read_current(key: str) -> Any:
-    """``key`` as the primary holds it (django-redis: its writing client), else as read."""
+    """Read ``key`` as the primary holds it (django-redis: its writing client), else as read."""
     cache = lock_cache()
     client = _writing_client(cache)
     if client is not None:
@@ -76,7 +76,7 @@ def _read_current(key: str) -> Any:
 
 
 def newest(session_key: str, entry: WristbandSession) -> WristbandSession:
-    """``entry`` with the published tokens if those are newer, else ``entry`` itself."""
+    """Return ``entry`` with the published tokens if those are newer, else ``entry`` itself."""
     record: Any = _read_current(_key(session_key))
     if not isinstance(record, dict) or set(record) != set(RECORD_FIELDS):
         return entry

@@ -24,7 +24,7 @@ MAX_RETRY_SECONDS = 1.0
 
 
 def _optional(module: str, name: str) -> type[BaseException] | None:
-    """An exception class of an optional client library, if it is installed."""
+    """Return an exception class of an optional client library, if it is installed."""
     try:
         found: type[BaseException] = getattr(importlib.import_module(module), name)
     except ImportError:  # pragma: no cover - an optional extra
@@ -65,9 +65,11 @@ class StoreSkippedError(ConnectionError):
 
 
 def retry_until_answered(action: Callable[[], T], *, until: float, what: str) -> T:
-    """``action()``, retried while the store does not answer (one of ``STORE_ERRORS``) and
-    the next try would start before ``until`` (``time.monotonic()``); then the error goes up.
-    For writes that must not be dropped because the store blinked (a failover, a restart)."""
+    """Return ``action()``, retried while the store does not answer (one of ``STORE_ERRORS``).
+
+    A retry happens while the next try would start before ``until`` (``time.monotonic()``);
+    then the error goes up. This is for writes that must not be dropped because the store
+    blinked (a failover, a restart)."""
     delay = FIRST_RETRY_SECONDS
     while True:
         try:

@@ -20,7 +20,7 @@ def _key(session_key: str) -> str:
 
 
 def back_off(session_key: str, seconds: float) -> None:
-    """No refresh of this session for ``seconds`` (wall clock: shared by every process)."""
+    """Hold off refreshes of this session for ``seconds`` (wall clock: shared by processes)."""
     until = time.time() + seconds
     lock_cache().set(_key(session_key), until, timeout=math.ceil(seconds))
 

@@ -46,14 +46,16 @@ def _cipher(secret: str, purpose: bytes) -> AESGCM:
 
 
 def seal(plaintext: bytes, *, purpose: bytes, aad: bytes, secrets: Sequence[str]) -> bytes:
-    """Nonce and ciphertext of ``plaintext``, bound to ``aad``, under the first secret's key
-    for ``purpose`` (keys of different purposes never open each other's values)."""
+    """Seal ``plaintext`` and return the nonce and ciphertext, bound to ``aad``.
+
+    The key is the first secret's for ``purpose`` (keys of different purposes never open
+    each other's values)."""
     nonce = os.urandom(NONCE_BYTES)
     return nonce + _cipher(secrets[0], purpose).encrypt(nonce, plaintext, aad)
 
 
 def unseal(raw: bytes, *, purpose: bytes, aad: bytes, secrets: Sequence[str]) -> bytes | None:
-    """The plaintext ``seal`` sealed, if any of ``secrets`` opens it with this ``aad``."""
+    """Return the plaintext ``seal`` sealed, if any of ``secrets`` opens it with this ``aad``."""
     nonce, sealed = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
     if len(nonce) < NONCE_BYTES or len(sealed) < TAG_BYTES:
         return None
@@ -70,7 +72,7 @@ _cached_secrets: tuple[str, ...] | None = None
 
 
 def _secrets() -> tuple[str, ...]:
-    """The secrets, newest first; read from settings once (reset when they change)."""
+    """Return the secrets, newest first, read from settings once (reset when they change)."""
     global _cached_secrets
     if _cached_secrets is None:
         configured = get_config().token_encryption_keys
@@ -80,7 +82,7 @@ def _secrets() -> tuple[str, ...]:
 
 
 def current_secrets() -> tuple[str, ...]:
-    """The secrets in use, newest first (a cache key for values opened with them)."""
+    """Return the secrets in use, newest first (a cache key for values opened with them)."""
     return _secrets()
 
 
@@ -105,8 +107,10 @@ def encrypt(field_name: str, value: str) -> str:
 
 
 def decrypt(field_name: str, stored: str) -> str:
-    """The plaintext of ``stored``. A session's ciphertexts stay the same until its next
-    refresh, so each is opened once per process, not on every request."""
+    """Return the plaintext of ``stored``.
+
+    A session's ciphertexts stay the same until its next refresh, so each is opened once per
+    process, not on every request."""
     return _open(field_name, stored, _secrets())
 
 
@@ -125,12 +129,14 @@ def _open(field_name: str, stored: str, secrets: tuple[str, ...]) -> str:
 
 
 def seal_entry(plaintext: bytes) -> bytes:
-    """A whole session entry sealed (newest secret), for a store that keeps bytes."""
+    """Seal a whole session entry (newest secret), for a store that keeps bytes."""
     return seal(plaintext, purpose=_ENTRIES, aad=_ENTRIES, secrets=_secrets())
 
 
 def open_entry(raw: bytes) -> bytes:
-    """The plaintext ``seal_entry`` sealed; ``TokenDecryptionError`` if no secret opens it."""
+    """Return the plaintext ``seal_entry`` sealed.
+
+    Raise ``TokenDecryptionError`` if no secret opens it."""
     opened = unseal(raw, purpose=_ENTRIES, aad=_ENTRIES, secrets=_secrets())
     if opened is None:
         raise TokenDecryptionError("the session entry cannot be opened with the current keys")
@@ -138,7 +144,7 @@ def open_entry(raw: bytes) -> bytes:
 
 
 def entry_to_text(sealed: bytes) -> str:
-    """A sealed entry as text, for stores that serialise sessions as JSON (db, cached_db)."""
+    """Return a sealed entry as text, for stores that keep sessions as JSON (db, cached_db)."""
     return ENTRY_PREFIX + base64.b85encode(sealed).decode()
 
 

@@ -40,7 +40,7 @@ _FIELD_NAMES = frozenset(f.name for f in fields(WristbandSession))
 
 
 def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with every token field present encrypted."""
+    """Return ``values`` with every token field present encrypted."""
     return {
         name: sealing.encrypt(name, value) if name in _V1_TOKEN_FIELDS and value else value
         for name, value in values.items()
@@ -48,7 +48,9 @@ def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_tokens(values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with every token field decrypted; ``TokenDecryptionError`` if one cannot be."""
+    """Return ``values`` with every token field decrypted.
+
+    Raise ``TokenDecryptionError`` if one cannot be."""
     opened = dict(values)
     for name in _V1_TOKEN_FIELDS:
         value = values.get(name)
@@ -71,8 +73,10 @@ def _from_stored(raw: object) -> WristbandSession | None:
 
 @lru_cache(maxsize=1024)
 def _opened(raw: bytes | str, secrets: tuple[str, ...]) -> WristbandSession | None:
-    """A sealed entry, opened once per process and value (it changes only when the session
-    is written: the valid-token path decrypts nothing). Entries are immutable."""
+    """Open a sealed entry, once per process and value; return ``None`` if it cannot be opened.
+
+    The value changes only when the session is written, so the valid-token path decrypts
+    nothing. Entries are immutable."""
     try:
         sealed = sealing.entry_from_text(raw) if isinstance(raw, str) else raw
         values = json.loads(zlib.decompress(sealing.open_entry(sealed)))
@@ -85,7 +89,7 @@ def _opened(raw: bytes | str, secrets: tuple[str, ...]) -> WristbandSession | No
 
 
 def _from_v1(raw: dict[str, Any]) -> WristbandSession | None:
-    """An entry written before the whole-entry format: each token sealed on its own."""
+    """Read an entry written before the whole-entry format (each token sealed on its own)."""
     if not (_FIELD_NAMES | {"id_token"}).issuperset(raw):
         return None
     try:
@@ -113,8 +117,9 @@ def _entry_from(values: dict[str, Any]) -> WristbandSession | None:
 
 
 def encode(entry: WristbandSession) -> bytes | str:
-    """``entry`` as stored: compact JSON, compressed, sealed; text unless the store keeps
-    bytes (see the module)."""
+    """Return ``entry`` as stored: compact JSON, compressed and sealed.
+
+    The result is text unless the store keeps bytes (see the module)."""
     plain = json.dumps(asdict(entry), separators=(",", ":")).encode()  # userinfo: a dict
     sealed = sealing.seal_entry(zlib.compress(plain))
     # The cache engine's store keeps Python objects: there a sealed entry is stored as bytes.
@@ -122,7 +127,7 @@ def encode(entry: WristbandSession) -> bytes | str:
 
 
 def load(session: SessionBase) -> WristbandSession | None:
-    """The Wristband entry of ``session``, if there is a valid one."""
+    """Return the Wristband entry of ``session``, if there is a valid one."""
     return _from_stored(session.get(SESSION_KEY))
 
 

@@ -90,7 +90,7 @@ def remember(kind: str, value: str, tenant_id: str) -> None:
 
 
 def tenant_id_of(kind: str, value: str) -> str | None:
-    """The tenant id this site learned for the tenant ``kind`` ``value``; ``None`` if none.
+    """Return the tenant id this site learned for the tenant ``kind`` ``value``, if any.
 
     Raises ``StoreUnavailableError`` when the cache does not answer.
     """

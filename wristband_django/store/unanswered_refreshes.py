@@ -31,7 +31,9 @@ def _key(session_key: str) -> str:
 
 
 def _digest(entry: WristbandSession) -> str:
-    """A digest naming ``entry``'s refresh token as of its last refresh (not the token)."""
+    """Return a digest naming ``entry``'s refresh token as of its last refresh.
+
+    The digest names the token without revealing it."""
     named = f"{entry.refreshed_at or 0}:{entry.refresh_token or ''}"
     return hashlib.sha256(named.encode()).hexdigest()[:32]
 
@@ -44,8 +46,9 @@ def record(session_key: str, entry: WristbandSession) -> None:
 
 
 def seconds_since_presented(session_key: str, entry: WristbandSession) -> float | None:
-    """Seconds since ``entry``'s refresh token was presented with no known outcome; ``None``
-    when it was not (or its outcome is known)."""
+    """Return the seconds since ``entry``'s refresh token was presented with no known outcome.
+
+    Return ``None`` when it was not presented (or its outcome is known)."""
     value: Any = lock_cache().get(_key(session_key))
     if not isinstance(value, dict) or value.get("token") != _digest(entry):
         return None
@@ -56,5 +59,7 @@ def seconds_since_presented(session_key: str, entry: WristbandSession) -> float 
 
 
 def forget(session_key: str) -> None:
-    """The outcome is known: the recorded token was not exchanged, or the session is over."""
+    """Forget the presented token once its outcome is known.
+
+    The outcome is known when the recorded token was not exchanged, or the session is over."""
     lock_cache().delete(_key(session_key))

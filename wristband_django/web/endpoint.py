@@ -106,8 +106,10 @@ class WristbandView(View):
         return response
 
     def get_deadline(self) -> float | None:
-        """Seconds all of this request's calls to Wristband may take together (``None``: each
-        call has its own ``call_timeout``, for views that may first wait for a lock)."""
+        """Return the seconds all of this request's calls to Wristband may take together.
+
+        Return ``None`` to give each call its own ``call_timeout``, for views that may first
+        wait for a lock."""
         return self.config.call_timeout
 
     def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
@@ -119,8 +121,9 @@ class WristbandView(View):
         return render(self.request, self.error_template_name, context, status=status)
 
     def get_retry_url(self, error: WristbandError) -> str | None:
-        """The error page's "Try signing in again" link: the Login endpoint (``None``: none),
-        or the new login a login restarted too often offers."""
+        """Return the error page's "Try signing in again" link, or ``None`` for none.
+
+        That is the Login endpoint, or the new login a login restarted too often offers."""
         if isinstance(error, RestartLimitError):
             return error.retry_url
         try:
@@ -129,8 +132,9 @@ class WristbandView(View):
             return None
 
     def store_unavailable_response(self, exc: BaseException) -> HttpResponse:
-        """503 for a session store that did not answer; the browser's cookie is left alone
-        (nothing was ended, the user is still logged in)."""
+        """Return a 503 for a session store that did not answer.
+
+        The browser's cookie is left alone: nothing was ended, the user is still logged in."""
         down = store_down(exc)
         log_refusal(down)
         keep_session_cookie(self.request)
@@ -144,7 +148,9 @@ class SessionDataView(WristbandView):
     """Base of the JSON endpoints: 401 without a Wristband session."""
 
     def get_deadline(self) -> float | None:
-        """A refresh bounds itself (``refresh_timeout``), after waiting for the lock."""
+        """Return ``None``: a refresh bounds itself (``refresh_timeout``) once it holds the lock.
+
+        The wait for the lock comes first, so no bound covers the whole request."""
         return None
 
     def get(self, request: HttpRequest) -> JsonResponse:

@@ -39,7 +39,7 @@ def denial(
     stale_login: Callable[[WristbandUser], HttpResponseBase] | None = None,
     check_csrf: bool = False,
 ) -> HttpResponseBase | None:
-    """``None`` when the request may pass, else the answer to send.
+    """Return ``None`` when the request may pass, else the answer to send.
 
     No credentials: ``no_credentials()``. A bad bearer token: 401 ``invalid_token``.
     Authenticated without any of ``roles`` (when given): ``missing_role(user)``. With
@@ -77,16 +77,19 @@ def denial(
 
 
 def csrf_applies(request: HttpRequest, user: WristbandUser) -> bool:
-    """Whether Django's CSRF check applies: to every caller but one a bearer token
-    authenticated on a request without a session cookie, which no browser sends by itself."""
+    """Tell whether Django's CSRF check applies to this caller.
+
+    It applies to every caller but one a bearer token authenticated on a request without a
+    session cookie, which no browser sends by itself."""
     has_session_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
     return user.authenticated_by != BEARER or has_session_cookie
 
 
 def csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
-    """Django's own CSRF check of ``request`` (``CsrfViewMiddleware``, as DRF runs it for its
-    session authentication), when the project has that middleware: ``None`` when the request
-    passes, else Django's CSRF failure answer (403)."""
+    """Run Django's own CSRF check of ``request``, if the project has ``CsrfViewMiddleware``.
+
+    The check is run as DRF runs it for its session authentication. Return ``None`` when the
+    request passes, else Django's CSRF failure answer (403)."""
     if CSRF_MIDDLEWARE not in settings.MIDDLEWARE:
         return None
     check = CsrfViewMiddleware(lambda request: HttpResponse())
@@ -95,9 +98,10 @@ def csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
 
 
 def authenticated_recently(request: HttpRequest, user: WristbandUser, max_age: int) -> bool:
-    """Whether ``user`` entered credentials at most ``max_age`` seconds ago (``jwt_leeway``
-    of clock skew): the session's ``auth_time``, or a bearer token's ``auth_time`` claim.
-    Unknown: not recently."""
+    """Tell whether ``user`` entered credentials at most ``max_age`` seconds ago.
+
+    The time is the session's ``auth_time``, or a bearer token's ``auth_time`` claim, with
+    ``jwt_leeway`` of clock skew. An unknown time is not recent."""
     wristband_request = cast(WristbandRequest, request)
     if user.authenticated_by == BEARER:
         token = getattr(wristband_request, "wristband_token", None)
@@ -115,9 +119,10 @@ def step_up_login_url(
     login_url: str | None = None,
     redirect_field_name: str = responses.RETURN_URL_PARAMETER,
 ) -> str:
-    """The Login endpoint asking Wristband for ``max_age``, for the session's tenant, coming
-    back to this request's page (a path when the Login endpoint is on this site, as
-    ``responses.redirect_to_login``)."""
+    """Return the Login endpoint's URL asking Wristband for ``max_age``.
+
+    The login is for the session's tenant and comes back to this request's page (a path
+    when the Login endpoint is on this site, as ``responses.redirect_to_login``)."""
     back = responses.redirect_to_login(request, login_url, redirect_field_name)["Location"]
     entry = getattr(cast(WristbandRequest, request), "wristband", None)
     tenant: dict[str, str | None] = {}
@@ -137,9 +142,11 @@ def step_up_answer(
     login_url: str | None = None,
     redirect_field_name: str = responses.RETURN_URL_PARAMETER,
 ) -> HttpResponseBase:
-    """A login older than ``max_age``: a page's redirect through a login with ``max_age``
-    and back (``redirect_to_login``, session callers), else 401 JSON with that login URL;
-    for a bearer caller, 401 with RFC 9470's ``insufficient_user_authentication``."""
+    """Return the answer to a caller whose login is older than ``max_age``.
+
+    A session caller with ``redirect_to_login`` gets a redirect through a login with
+    ``max_age`` and back, else a 401 JSON with that login URL. A bearer caller gets a 401 with
+    RFC 9470's ``insufficient_user_authentication``."""
     url = step_up_login_url(
         request, max_age, login_url=login_url, redirect_field_name=redirect_field_name
     )
@@ -157,8 +164,11 @@ def no_credentials_answer(
     login_url: str | None = None,
     redirect_field_name: str = responses.RETURN_URL_PARAMETER,
 ) -> HttpResponseBase:
-    """A page's redirect to the Login endpoint (``redirect_to_login`` with the session
-    strategy), else 401 JSON, with a bare ``Bearer`` challenge where a token would do."""
+    """Return the answer to a request without credentials.
+
+    With ``redirect_to_login`` and the session strategy, that is a redirect to the Login
+    endpoint; otherwise a 401 JSON, with a bare ``Bearer`` challenge where a token would do.
+    """
     if redirect_to_login and SESSION in strategies:
         return responses.redirect_to_login(request, login_url, redirect_field_name)
     return responses.unauthorized(request, login_url, bearer_challenge=BEARER in strategies)

@@ -29,7 +29,7 @@ RETURN_URL_PARAMETER = "return_url"
 
 
 def _configured_login_url(request: HttpRequest) -> str | None:
-    """``login_url`` (manual, else auto-configured) for this request's tenant, or ``None``.
+    """Return ``login_url`` (manual, else auto-configured) for this request's tenant, if any.
 
     Auto-configuration is asked only for what the settings lack, and it caches and backs
     off on its own."""
@@ -49,7 +49,7 @@ def _configured_login_url(request: HttpRequest) -> str | None:
 
 
 def login_url(request: HttpRequest, url: str | None = None) -> str:
-    """The absolute URL of the Login endpoint for ``request``.
+    """Return the absolute URL of the Login endpoint for ``request``.
 
     ``url`` (a URL, a path or a URL pattern name, as Django's ``resolve_url`` takes) wins;
     without it: the configured login URL, else ``reverse("wristband:login")``, else ``/``.
@@ -70,7 +70,7 @@ def redirect_to_login(
     url: str | None = None,
     redirect_field_name: str | None = RETURN_URL_PARAMETER,
 ) -> HttpResponseRedirect:
-    """A redirect to the Login endpoint that comes back to this request's page.
+    """Return a redirect to the Login endpoint that comes back to this request's page.
 
     Like Django's ``redirect_to_login``: when the Login endpoint is on this scheme and host,
     the redirect and the return URL are paths, else both are absolute (the Login endpoint
@@ -89,16 +89,18 @@ def redirect_to_login(
 def unauthorized(
     request: HttpRequest, url: str | None = None, *, bearer_challenge: bool = False
 ) -> JsonResponse:
-    """401 ``{"error": "unauthorized", "loginUrl": ...}``: log in again (see docs/front-ends.md).
-    ``url`` as for ``login_url``. ``bearer_challenge``: also ``WWW-Authenticate: Bearer``
-    (RFC 6750's answer to a request without a token, where a bearer token would do)."""
+    """Return a 401 ``{"error": "unauthorized", "loginUrl": ...}`` asking to log in again.
+
+    See docs/front-ends.md; ``url`` is as for ``login_url``. With ``bearer_challenge``, the
+    response also carries ``WWW-Authenticate: Bearer`` (RFC 6750's answer to a request
+    without a token, where a bearer token would do)."""
     body = {"error": "unauthorized", "loginUrl": login_url(request, url)}
     headers = {"WWW-Authenticate": "Bearer"} if bearer_challenge else None
     return _never_cached(JsonResponse(body, status=401, headers=headers))
 
 
 def forbidden() -> JsonResponse:
-    """403: authenticated, but without any of the roles this needs."""
+    """Return a 403 for a caller that is authenticated but has none of the roles this needs."""
     body = {"error": "forbidden", "error_description": "You lack the role this needs."}
     return _never_cached(JsonResponse(body, status=403))
 
@@ -133,9 +135,9 @@ def log_refusal(error: WristbandError) -> None:
 
 
 def step_up_required(login_url: str, max_age: int, *, bearer: bool = False) -> JsonResponse:
-    """401: authenticated, but longer ago than ``max_age`` seconds allows (step-up).
+    """Return a 401 asking for a step-up: the caller authenticated over ``max_age`` s ago.
 
-    ``login_url``: the Login endpoint asking for ``max_age`` and coming back. A session
+    ``login_url`` is the Login endpoint asking for ``max_age`` and coming back. A session
     caller gets ``{"error": "login_required", "maxAge", "loginUrl"}``; a bearer caller
     (``bearer``) gets RFC 9470's ``WWW-Authenticate: Bearer
     error="insufficient_user_authentication", max_age=...`` with the same body, its

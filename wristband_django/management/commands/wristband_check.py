@@ -24,7 +24,9 @@ from wristband_django.wristband.client import get_client
 
 
 def describe(exc: WristbandError) -> str:
-    """``error: description (HTTP status)``: Wristband's words, never a token or secret."""
+    """Describe ``exc`` as ``error: description (HTTP status)``, in Wristband's words.
+
+    The description never holds a token or secret."""
     text = f"{exc.error}: {exc.error_description}" if exc.error_description else exc.error
     return f"{text} (HTTP {exc.status})" if exc.status else text
 
