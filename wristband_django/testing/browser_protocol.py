@@ -8,6 +8,8 @@ tenant host.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 AUTHORIZE_PATH = "/api/v1/oauth2/authorize"
 USER_HEADER = "X-Fake-Wristband-User"
 ERROR_HEADER = "X-Fake-Wristband-Error"
@@ -18,3 +20,14 @@ ERROR_PARAM = "fake_wristband_error"
 ANY_USER = "*"
 #: The browser's session at the fake (Wristband's own session): a cookie on the tenant host.
 SESSION_COOKIE = "fake_wristband_session"
+
+
+def error_headers(error: str | None, error_description: str | None) -> dict[str, str]:
+    """Return the headers that make the fake's authorize endpoint fail a login with
+    ``error`` (and ``error_description``); none without an ``error``."""
+    if not error:
+        return {}
+    headers = {ERROR_HEADER: quote(error, safe="")}
+    if error_description:
+        headers[ERROR_DESCRIPTION_HEADER] = quote(error_description, safe="")
+    return headers

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import http.client
 import secrets
+import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .access_tokens import DEFAULT_SCOPE, access_token_claims
 from .directory import Directory
@@ -39,7 +40,12 @@ class FakeControls:
     _records_lock: threading.Lock
     _stopping: threading.Event
     _bind: tuple[str, int]
-    _own_connection: Callable[[str], http.client.HTTPConnection]
+    _tls: ssl.SSLContext | None
+
+    if TYPE_CHECKING:  # FakeWristband's
+
+        @property
+        def port(self) -> int: ...
 
     # --- faults ----------------------------------------------------------------------------
 
@@ -256,3 +262,14 @@ class FakeControls:
         if fault.trickle:
             return Trickle(response, fault.trickle, self._stopping)
         return response
+
+    def _own_connection(self, host: str) -> http.client.HTTPConnection:
+        """Return a connection to this fake's own socket, for playing the browser."""
+        if self._tls is None:
+            return http.client.HTTPConnection(host, self.port, timeout=10)
+        # The fake talking to itself over loopback: no trust decision to make, so the
+        # certificate (which the app under test must verify) is not checked here.
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return http.client.HTTPSConnection(host, self.port, timeout=10, context=context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import ssl
 import threading
 from collections.abc import Sequence
@@ -13,9 +12,8 @@ from urllib.parse import quote, urlsplit
 from .browser_protocol import (
     ANY_USER,
     AUTHORIZE_PATH,
-    ERROR_DESCRIPTION_HEADER,
-    ERROR_HEADER,
     USER_HEADER,
+    error_headers,
 )
 from .controls import FakeControls
 from .directory import Directory, hostname_of
@@ -283,37 +281,13 @@ class FakeWristband(FakeControls):
             raise AssertionError(
                 f"authorize URL targets port {url.port}, the fake listens on {self.port}"
             )
-        headers = {"Host": url.netloc}
-        if error:
-            headers[ERROR_HEADER] = quote(error, safe="")
-            if error_description:
-                headers[ERROR_DESCRIPTION_HEADER] = quote(error_description, safe="")
-        else:
+        headers = error_headers(error, error_description)
+        if not error:  # a browser of its own, whose user enters credentials in one request
             ref = user.sub if isinstance(user, FakeUser) else user or ANY_USER
             headers[USER_HEADER] = quote(ref, safe="")
-        wildcard = self._bind[0] in ("", "0.0.0.0")  # noqa: S104 (a comparison, not a bind)
-        connect_host = "127.0.0.1" if wildcard else self._bind[0]
-        connection = self._own_connection(connect_host)
-        try:
-            connection.request("GET", f"{url.path}?{url.query}", headers=headers)
-            response = connection.getresponse()
-            body = response.read().decode("utf-8", "replace")
-        finally:
-            connection.close()
-        location = response.getheader("Location")
-        if response.status == 302 and location:
+        status, location, body = self.new_browser().visit(authorize_url, headers)
+        if status == 302 and location:
             return location
         raise AssertionError(
-            f"fake Wristband rejected the authorize request (HTTP {response.status}): {body[:500]}"
+            f"fake Wristband rejected the authorize request (HTTP {status}): {body[:500]}"
         )
-
-    def _own_connection(self, host: str) -> http.client.HTTPConnection:
-        """Return a connection to this fake's own socket, for playing the browser."""
-        if self._tls is None:
-            return http.client.HTTPConnection(host, self.port, timeout=10)
-        # The fake talking to itself over loopback: no trust decision to make, so the
-        # certificate (which the app under test must verify) is not checked here.
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return http.client.HTTPSConnection(host, self.port, timeout=10, context=context)

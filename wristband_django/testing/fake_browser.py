@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from http.cookies import SimpleCookie
 from urllib.parse import quote, urlsplit
 
-from .browser_protocol import AUTHORIZE_PATH, ERROR_DESCRIPTION_HEADER, ERROR_HEADER, USER_HEADER
+from .browser_protocol import AUTHORIZE_PATH, USER_HEADER, error_headers
 
 
 class FakeBrowser:
@@ -40,12 +40,7 @@ class FakeBrowser:
         """
         if urlsplit(authorize_url).path != AUTHORIZE_PATH:
             raise AssertionError(f"not a Wristband authorize URL: {authorize_url}")
-        headers: dict[str, str] = {}
-        if error:
-            headers[ERROR_HEADER] = quote(error, safe="")
-            if error_description:
-                headers[ERROR_DESCRIPTION_HEADER] = quote(error_description, safe="")
-        status, location, body = self.visit(authorize_url, headers)
+        status, location, body = self.visit(authorize_url, error_headers(error, error_description))
         if status == 200 and not error:  # the login page: credentials wanted
             if user is None:
                 raise AssertionError("fake Wristband showed its login page (pass user=)")

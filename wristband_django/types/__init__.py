@@ -26,14 +26,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from wristband_django.types.claims import (
-    Claims,
-    optional_bool,
-    optional_str,
-    read_only,
-    timestamp,
-    user_text_claims,
-)
+from wristband_django.types import claims as claim_values
+from wristband_django.types.claims import Claims, read_only
 
 __all__ = [
     "AccessTokenClaims",
@@ -62,36 +56,13 @@ class WristbandRole:
         return self.name
 
 
-def roles(value: object) -> tuple[WristbandRole, ...]:
-    """Return the roles in a ``roles`` claim; entries without a name are skipped.
-
-    Userinfo lists ``{"id", "name", "display_name"}`` objects, and some access tokens list
-    plain names: both are read. Any value other than a list has no roles.
-    """
-    if not isinstance(value, list):
-        return ()
-    found = []
-    for item in value:
-        if isinstance(item, str) and item:
-            found.append(WristbandRole(id=None, name=item))
-        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
-            found.append(
-                WristbandRole(
-                    id=optional_str(item.get("id")),
-                    name=item["name"],
-                    display_name=optional_str(item.get("display_name")),
-                )
-            )
-    return tuple(found)
-
-
 def role_names(value: object) -> tuple[str, ...]:
     """Return the role names in a userinfo or access-token ``roles`` claim.
 
     The claim may list ``{"id", "name", "display_name"}`` objects or plain names. Entries
     without a name are skipped, and any value other than a list gives ``()``.
     """
-    return tuple(role.name for role in roles(value))
+    return tuple(role.name for role in claim_values.roles(value))
 
 
 @dataclass(frozen=True)
@@ -195,21 +166,6 @@ class WristbandRequest(HttpRequest):
     wristband_user: WristbandUser | None
 
 
-def _user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the typed userinfo fields of ``WristbandUser``; absent ones are ``None``.
-
-    Which fields are present depends on the scopes the user consented to.
-    """
-    return {
-        **user_text_claims(userinfo),
-        "email_verified": optional_bool(userinfo.get("email_verified")),
-        "phone_number_verified": optional_bool(userinfo.get("phone_number_verified")),
-        "updated_at": timestamp(userinfo.get("updated_at")),
-        "roles": roles(userinfo.get("roles")),
-        "custom_claims": read_only(userinfo.get("custom_claims")),
-    }
-
-
 #: Where ``WristbandUser.from_session`` keeps the user it built for an entry.
 _SESSION_USER = "_wristband_user"
 
@@ -297,7 +253,7 @@ class WristbandUser:
         cached = entry.__dict__.get(_SESSION_USER)
         if isinstance(cached, cls):
             return cached
-        claims = _user_claims(entry.userinfo)
+        claims = claim_values.user_claims(entry.userinfo)
         claims["idp_name"] = entry.idp_name or claims["idp_name"]
         user = cls(
             user_id=entry.user_id,
@@ -318,7 +274,7 @@ class WristbandUser:
         return cls(
             user_id=token.user_id,
             tenant_id=token.tenant_id or "",
-            **_user_claims(token.claims),
+            **claim_values.user_claims(token.claims),
             authenticated_by="bearer",
             is_machine=token.is_machine,
         )

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 def optional_str(value: object) -> str | None:
@@ -91,3 +91,47 @@ _USER_TEXT_CLAIMS = (
 def user_text_claims(userinfo: Mapping[str, Any]) -> dict[str, str | None]:
     """Return ``WristbandUser``'s text fields read from ``userinfo`` (absent ones are None)."""
     return {attribute: optional_str(userinfo.get(claim)) for attribute, claim in _USER_TEXT_CLAIMS}
+
+
+if TYPE_CHECKING:
+    from wristband_django.types import WristbandRole
+
+
+def roles(value: object) -> tuple[WristbandRole, ...]:
+    """Return the roles in a ``roles`` claim; entries without a name are skipped.
+
+    Userinfo lists ``{"id", "name", "display_name"}`` objects, and some access tokens list
+    plain names: both are read. Any value other than a list has no roles.
+    """
+    from wristband_django.types import WristbandRole  # defined there, this module below it
+
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if isinstance(item, str) and item:
+            found.append(WristbandRole(id=None, name=item))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+            found.append(
+                WristbandRole(
+                    id=optional_str(item.get("id")),
+                    name=item["name"],
+                    display_name=optional_str(item.get("display_name")),
+                )
+            )
+    return tuple(found)
+
+
+def user_claims(userinfo: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the typed userinfo fields of ``WristbandUser``; absent ones are ``None``.
+
+    Which fields are present depends on the scopes the user consented to.
+    """
+    return {
+        **user_text_claims(userinfo),
+        "email_verified": optional_bool(userinfo.get("email_verified")),
+        "phone_number_verified": optional_bool(userinfo.get("phone_number_verified")),
+        "updated_at": timestamp(userinfo.get("updated_at")),
+        "roles": roles(userinfo.get("roles")),
+        "custom_claims": read_only(userinfo.get("custom_claims")),
+    }

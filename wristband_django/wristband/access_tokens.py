@@ -18,8 +18,8 @@ import jwt
 
 from wristband_django.conf import AuthConfig
 from wristband_django.errors import InvalidAccessTokenError
-from wristband_django.types import AccessTokenClaims, roles
-from wristband_django.types.claims import optional_str, read_only, timestamp
+from wristband_django.types import AccessTokenClaims
+from wristband_django.types.claims import optional_str, read_only, roles, timestamp
 from wristband_django.wristband import jwks
 
 #: Longer bearer values are rejected before any parsing.
@@ -61,19 +61,10 @@ def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")
-    try:
-        key = jwks.rs256_signing_key(config, token)  # the JWKS cache ID tokens use too
+    try:  # the JWKS cache ID tokens use too; aud is checked below, when present
+        claims = jwks.decode_rs256(config, token, required=["iss", "sub", "exp"])
     except jwks.UnusableJwtError as exc:
         raise InvalidAccessTokenError(f"the access token {exc}") from exc
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.key,
-            algorithms=[jwks.ALGORITHM],
-            issuer=config.issuer,
-            leeway=config.jwt_leeway,
-            options={"require": ["iss", "sub", "exp"], "verify_aud": False},
-        )
     except jwt.InvalidTokenError as exc:
         raise InvalidAccessTokenError(
             f"the access token is invalid ({type(exc).__name__})"

@@ -22,21 +22,13 @@ def validate_id_token(
     is known.
     """
     try:
-        key = jwks.rs256_signing_key(config, token)
+        claims = jwks.decode_rs256(
+            config, token, required=["iss", "sub", "aud", "exp", "iat"], audience=config.client_id
+        )
     except jwks.UnknownSigningKeyError as exc:
         raise UnknownKeyIdTokenError(f"the ID token {exc}") from exc
     except jwks.UnusableJwtError as exc:
         raise InvalidIdTokenError(f"the ID token {exc}") from exc
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            key.key,
-            algorithms=[jwks.ALGORITHM],
-            audience=config.client_id,
-            issuer=config.issuer,
-            leeway=config.jwt_leeway,
-            options={"require": ["iss", "sub", "aud", "exp", "iat"]},
-        )
     except jwt.InvalidTokenError as exc:
         raise InvalidIdTokenError(f"the ID token is invalid ({type(exc).__name__})") from exc
     if not isinstance(claims["sub"], str) or not claims["sub"]:

@@ -262,3 +262,27 @@ def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
     if key is None:
         raise UnknownSigningKeyError("is signed with a key Wristband does not publish")
     return key
+
+
+def decode_rs256(
+    config: AuthConfig, token: str, *, required: list[str], audience: str | None = None
+) -> dict[str, Any]:
+    """Return the claims of ``token`` once its RS256 signature (a key Wristband publishes),
+    ``iss`` (this application's issuer), ``exp`` (``jwt_leeway`` of clock skew), the
+    ``required`` claims and, when given, ``audience`` are checked.
+
+    Raises ``UnusableJwtError`` (``UnknownSigningKeyError`` for an unknown ``kid``) when no
+    key can check it, ``jwt.InvalidTokenError`` when a check fails, and
+    ``WristbandUnavailableError`` when the keys cannot be had.
+    """
+    key = rs256_signing_key(config, token)
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        key.key,
+        algorithms=[ALGORITHM],
+        audience=audience,
+        issuer=config.issuer,
+        leeway=config.jwt_leeway,
+        options={"require": required, "verify_aud": audience is not None},
+    )
+    return claims

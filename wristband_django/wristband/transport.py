@@ -143,6 +143,9 @@ def _connect_then_note(conn: HTTPConnection) -> None:
 
 
 class DeadlineHTTPConnection(HTTPConnection):
+    """A connection that connects (TCP, a proxy's tunnel, TLS) before it notes the request as
+    sent, and bounds every send and read by the deadline."""
+
     response_class = DeadlineHTTPResponse
 
     def request(self, *args: Any, **kwargs: Any) -> None:
@@ -154,16 +157,8 @@ class DeadlineHTTPConnection(HTTPConnection):
         super().send(data)
 
 
-class DeadlineHTTPSConnection(HTTPSConnection):
-    response_class = DeadlineHTTPResponse
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _connect_then_note(self)
-        super().request(*args, **kwargs)
-
-    def send(self, data: Any) -> None:
-        _bound_send(self)
-        super().send(data)
+class DeadlineHTTPSConnection(DeadlineHTTPConnection, HTTPSConnection):
+    """``DeadlineHTTPConnection``'s behaviour over TLS (urllib3's ``HTTPSConnection``)."""
 
 
 class DeadlineHTTPConnectionPool(HTTPConnectionPool):
