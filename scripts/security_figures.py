@@ -22,13 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "SECURITY.md"
 SUITES = [
-    "tests/test_fuzz.py",
-    "tests/test_tenant_integrity.py",
-    "tests/test_session_cookie_values.py",
-    "tests/test_security.py",
-    "tests/test_failure_injection.py",
-    "tests/test_tenant_hosts.py",
-    "tests/test_proxy_redaction.py",
+    "tests/security/test_fuzz.py",
+    "tests/security/test_tenant_integrity.py",
+    "tests/security/test_session_cookie_values.py",
+    "tests/security/test_security.py",
+    "tests/security/test_failure_injection.py",
+    "tests/guards/test_tenant_hosts.py",
+    "tests/security/test_proxy_redaction.py",
 ]
 START, END = "<!-- figures:start -->", "<!-- figures:end -->"
 COUNTS = [

@@ -10,7 +10,7 @@ Two uses, so that the reference cannot drift from the code:
 
 - an MkDocs hook (``hooks:`` in ``mkdocs.yml``): every build regenerates the table;
 - a script, ``python docs/hooks/settings_reference.py``, which rewrites the table in the
-  committed page, so that it reads right on GitHub too. ``tests/test_docs.py`` fails when
+  committed page, so that it reads right on GitHub too. ``tests/docs/test_docs.py`` fails when
   the committed table is not the generated one.
 """
 

@@ -1,5 +1,5 @@
-"""URLs for tests/test_drf.py and tests/test_amplification.py: the app's endpoints and the DRF
-views."""
+"""URLs for tests/contrib/test_drf.py and tests/security/test_amplification.py: the app's
+endpoints and the DRF views."""
 
 from django.urls import include, path
 

@@ -1,5 +1,6 @@
-"""Django REST framework views for tests/test_drf.py and tests/test_amplification.py: one per
-way of authenticating (session, bearer access token, both)."""
+"""Django REST framework views for tests/contrib/test_drf.py and
+tests/security/test_amplification.py: one per way of authenticating (session, bearer access
+token, both)."""
 
 from __future__ import annotations
 

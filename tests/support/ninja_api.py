@@ -1,4 +1,5 @@
-"""A django-ninja API for tests/test_ninja.py: session, bearer, both, roles, sync and async."""
+"""A django-ninja API for tests/contrib/test_ninja.py: session, bearer, both, roles, sync and
+async."""
 
 from __future__ import annotations
 

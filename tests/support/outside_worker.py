@@ -1,5 +1,5 @@
-"""A background worker for tests/test_tokens_outside_requests.py: a process of its own, with
-the app servers' settings (tests.support.server_settings: sessions in Redis), that asks
+"""A background worker for tests/deployment/test_tokens_outside_requests.py: a process of its
+own, with the app servers' settings (tests.support.server_settings: sessions in Redis), that asks
 ``wristband_django.sessions`` for a session's access token, as a Celery task would.
 
     python -m tests.support.outside_worker <session key>

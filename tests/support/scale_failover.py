@@ -1,7 +1,8 @@
 """The Redis failover scenario, measured: logged-in sessions use the site in a loop through
 the proxy while their access tokens keep expiring (so refreshes are in flight), and the Redis
-primary is killed (SIGKILL: a machine that dies). Used by tests/test_redis_failover.py, which
-asserts what a user would notice, and by benchmarks/scale.py, which reports the figures.
+primary is killed (SIGKILL: a machine that dies). Used by
+tests/deployment/test_redis_failover.py, which asserts what a user would notice, and by
+benchmarks/scale.py, which reports the figures.
 """
 
 from __future__ import annotations

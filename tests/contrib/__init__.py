@@ -1,0 +1,1 @@
+"""The optional integrations: Django REST framework and django-ninja."""

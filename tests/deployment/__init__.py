@@ -1,0 +1,1 @@
+"""Deployments: store outages, Redis failover, corporate networks, tokens outside requests."""

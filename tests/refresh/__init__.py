@@ -1,0 +1,1 @@
+"""The refresh: once per expiry, across processes, within its deadline, through outages."""

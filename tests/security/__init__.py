@@ -1,0 +1,1 @@
+"""The threat suites behind docs/SECURITY.md: fuzzing, hostile input, leaks, amplification."""

@@ -1,0 +1,1 @@
+"""The endpoints (Login, Callback, Logout, Session, Token): edge cases, restarts, hooks."""

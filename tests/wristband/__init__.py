@@ -1,0 +1,1 @@
+"""The Wristband side: HTTP client, auto-configuration, JWT headers, deadlines, backoff."""
