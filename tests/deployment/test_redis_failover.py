@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.scale_failover import FailoverRun, run_failover
-from tests.support.scale_harness import deployment, missing_binaries
+from tests.deployment.scale_failover import FailoverRun, run_failover
+from tests.deployment.scale_harness import deployment, missing_binaries
 
 pytestmark = [pytest.mark.slow, pytest.mark.proxy, pytest.mark.sentinel]
 

@@ -199,8 +199,8 @@ def test_the_demo_uses_a_fake_already_started_for_it(tmp_path: Path) -> None:
             assert f"using the one already listening on port {fake_port}" in line
             deadline = time.monotonic() + 20
             while True:  # and the demo goes on serving
-                try:
-                    requests.get(f"http://127.0.0.1:{app_port}/", timeout=1)
+                try:  # refused at once until it listens; then its first page may be slow
+                    requests.get(f"http://127.0.0.1:{app_port}/", timeout=(1, 15))
                     break
                 except requests.ConnectionError:
                     assert demo.poll() is None and time.monotonic() < deadline

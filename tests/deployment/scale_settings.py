@@ -1,4 +1,4 @@
-"""Settings for the app servers of tests/support/scale_harness.py: each gunicorn master
+"""Settings for the app servers of tests/deployment/scale_harness.py: each gunicorn master
 stands in for one machine, and they share the sessions and the refresh lock through Redis.
 
 The cache settings are the ones docs/deployment.md shows ("Scaling out and Redis failover"):

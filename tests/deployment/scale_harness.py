@@ -4,16 +4,15 @@
   replica and three Sentinels (Debian's ``redis-server`` and ``redis-sentinel``);
 - the fake Wristband (``wristband_django.testing.FakeWristband``);
 - N gunicorn masters on ports of their own, each standing in for one machine, with the
-  settings of ``tests/support/scale_settings.py`` (the cache settings docs/deployment.md shows);
+  settings of ``tests/deployment/scale_settings.py`` (the cache settings docs/deployment.md shows);
 - HAProxy in front of them, round robin, from a generated configuration on a free port.
 
-Used by tests/test_scale_out.py, tests/test_redis_failover.py and benchmarks/scale.py. Each
-process is started in a session of its own with its output in a log file of the work
-directory, and everything started is stopped when the ``with`` block ends, also when starting
-fails halfway (a gunicorn master's whole process group, its workers too). It needs
+Used by tests/deployment/test_scale_out.py, tests/deployment/test_redis_failover.py and
+benchmarks/scale.py. Each process is started in a session of its own with its output in a log
+file of the work directory, and everything started is stopped when the ``with`` block ends, also
+when starting fails halfway (a gunicorn master's whole process group, its workers too). It needs
 ``redis-server``, ``haproxy`` and, for Sentinel, ``redis-sentinel``: ``missing_binaries()``
-names those that are not installed.
-"""
+names those that are not installed. """
 
 from __future__ import annotations
 
@@ -309,7 +308,7 @@ def wait_answering(process: Process, url: str, name: str, timeout: float = START
 
 
 class AppServer:
-    """One gunicorn master (gthread workers) serving tests.support.scale_wsgi: a "machine"."""
+    """One gunicorn master (gthread workers) serving tests.deployment.scale_wsgi: a "machine"."""
 
     def __init__(
         self, processes: Processes, name: str, env: dict[str, str], *, workers: int, threads: int
@@ -319,7 +318,7 @@ class AppServer:
         self.access_log = processes.work / f"{name}-access.log"
         self.access_log.touch()
         command = [
-            sys.executable, "-m", "gunicorn", "tests.support.scale_wsgi:application",
+            sys.executable, "-m", "gunicorn", "tests.deployment.scale_wsgi:application",
             "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2",
             "--access-logfile", str(self.access_log), "--log-level", "warning",
@@ -390,7 +389,27 @@ class Deployment:
         return self.proxy.url
 
     def access_counts(self, path: str) -> dict[str, int]:
+        """Return the requests for ``path`` each server's access log holds now, by name."""
         return {server.name: server.access_count(path) for server in self.servers}
+
+    def served_since(
+        self, before: dict[str, int], path: str, expected: int, timeout: float = 10.0
+    ) -> dict[str, int]:
+        """Return the requests for ``path`` each server logged since ``before``, by name.
+
+        Gunicorn writes a request's access-log line after the answer has left, so the last
+        lines may still be coming when the client has every answer: wait until the logs hold
+        ``expected`` requests since ``before``, or ``timeout`` seconds, whichever comes first,
+        and return what they hold then (more or fewer than ``expected`` is for the caller to
+        judge).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            now = self.access_counts(path)
+            served = {name: now[name] - before.get(name, 0) for name in now}
+            if sum(served.values()) >= expected or time.monotonic() > deadline:
+                return served
+            time.sleep(0.05)
 
 
 def server_env(
@@ -398,7 +417,7 @@ def server_env(
 ) -> dict[str, str]:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.support.scale_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.deployment.scale_settings",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "WRISTBAND_SCALE_AUTH": json.dumps(auth),
     }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import requests
 
-from tests.support.scale_harness import Deployment, SentinelRedis, log_in
+from tests.deployment.scale_harness import Deployment, SentinelRedis, log_in
 from wristband_django.testing import RecordedRequest
 
 #: The app's default ``token_expiration_buffer``: an access token lasting ``60 + n`` seconds

@@ -1,8 +1,0 @@
-"""The WSGI application of the scale-out app servers (tests/support/scale_harness.py)."""
-
-import os
-
-from django.core.wsgi import get_wsgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.support.scale_settings")
-application = get_wsgi_application()
