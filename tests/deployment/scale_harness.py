@@ -12,7 +12,7 @@ benchmarks/scale.py. Each process is started in a session of its own with its ou
 file of the work directory, and everything started is stopped when the ``with`` block ends, also
 when starting fails halfway (a gunicorn master's whole process group, its workers too). It needs
 ``redis-server``, ``haproxy`` and, for Sentinel, ``redis-sentinel``: ``missing_binaries()``
-names those that are not installed. """
+names those that are not installed."""
 
 from __future__ import annotations
 
