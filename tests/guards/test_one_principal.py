@@ -70,45 +70,59 @@ def principals_seen(body: dict[str, Any]) -> set[tuple[str, str]]:
     return {(str(user), str(tenant)) for user, tenant in seen}
 
 
+SESSION_USERS = [None, "acme member", "acme admin"]
+TOKEN_USERS = [None, "acme member", "acme admin", "globex admin"]
+
+
 @pytest.mark.parametrize("path", TOKEN_FIRST + SESSION_FIRST)
-@pytest.mark.parametrize("session_user", [None, "acme member", "acme admin"])
-@pytest.mark.parametrize("token_user", [None, "acme member", "acme admin", "globex admin"])
-def test_a_view_sees_one_caller_or_refuses(
-    wristband: FakeWristband, path: str, session_user: str | None, token_user: str | None
+def test_a_view_sees_one_caller_or_refuses(wristband: FakeWristband, path: str) -> None:
+    """Every pair of (whose session, whose token) on one entry point; the sessions and
+    tokens are made once per entry point."""
+    sessions = {who: session_of(wristband, who) if who else Client() for who in SESSION_USERS}
+    tokens = {who: token_of(wristband, who) for who in TOKEN_USERS if who}
+    for session_user in SESSION_USERS:
+        for token_user in TOKEN_USERS:
+            headers = {}
+            if token_user:
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {tokens[token_user]}"
+            response = sessions[session_user].get(path, **headers)
+            check_one_caller(path, session_user, token_user, response)
+
+
+def check_one_caller(
+    path: str, session_user: str | None, token_user: str | None, response: Any
 ) -> None:
-    client = session_of(wristband, session_user) if session_user else Client()
-    headers = {}
-    if token_user:
-        headers["HTTP_AUTHORIZATION"] = f"Bearer {token_of(wristband, token_user)}"
-    response = client.get(path, **headers)
-    assert response.status_code != 500
+    """Assert that ``response`` shows one caller, or refuses (see the module)."""
+    where = f"{path}: session of {session_user}, token of {token_user}"
+    assert response.status_code != 500, where
     if session_user is None and token_user is None:
-        assert response.status_code == 401
+        assert response.status_code == 401, where
         return
     token_decides = token_user is not None and (path in TOKEN_FIRST or session_user is None)
     decider = token_user if token_decides else session_user
     assert decider is not None
     conflicting = token_decides and session_user is not None and session_user != token_user
     if conflicting:
-        assert response.status_code == 401, "a token beside another user's session"
-        assert response.json().get("error", response.json().get("detail")) is not None
+        assert response.status_code == 401, f"{where}: a token beside another user's session"
+        assert response.json().get("error", response.json().get("detail")) is not None, where
         return
     if path in ADMIN_ONLY and decider != "acme admin" and decider != "globex admin":
-        assert response.status_code == 403
+        assert response.status_code == 403, where
         return
-    assert response.status_code == 200, response.content
+    assert response.status_code == 200, (where, response.content)
     body = response.json()
     expected = (USERS[decider][0], f"tnt_{USERS[decider][1]}")
-    assert principals_seen(body) == {expected}
-    assert body["user"][2] == ("bearer" if token_decides else "session")
+    assert principals_seen(body) == {expected}, where
+    assert body["user"][2] == ("bearer" if token_decides else "session"), where
     if token_decides:
-        assert body["session"] is None  # request.wristband: None when a token decided
+        assert body["session"] is None, where  # request.wristband: None when a token decided
     else:
-        assert body["token"] is None
+        assert body["token"] is None, where
     # request.user: the token's caller when a token decided (and DRF's authenticated user
     # either way); otherwise the session's Django user, none here (authenticate_django_user
     # is off).
-    assert body["djangoUser"] == (expected[0] if token_decides or path == "/drf/" else None)
+    django_user = expected[0] if token_decides or path == "/drf/" else None
+    assert body["djangoUser"] == django_user, where
 
 
 @pytest.mark.wristband_settings(authenticate_django_user=True)
