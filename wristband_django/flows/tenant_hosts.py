@@ -87,8 +87,8 @@ def session_fits_host(request: HttpRequest, config: AuthConfig, entry: Wristband
         fits = entry.tenant_custom_domain == host.custom_domain or (
             tenant_directory.tenant_id_of(*host.directory_key) == entry.tenant_id
         )
-    if fits:
-        remember_session_tenant(config, entry)
+    if fits:  # the host's own pair, learnt again (a memory hit once this process knows it)
+        tenant_directory.remember(*host.directory_key, entry.tenant_id)
     return fits
 
 
