@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,18 +50,23 @@ def gunicorn_server(
         "--workers", "1", "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
         "--graceful-timeout", "2", "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})  # noqa: S603
+    server_id = uuid.uuid4().hex
+    process = subprocess.Popen(  # noqa: S603
+        command, cwd=ROOT, env={**os.environ, **env, "TEST_SERVER_ID": server_id}
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout
         while True:
             try:
-                requests.get(f"{base}{ready_path}", timeout=5)
-                break
+                answer = requests.get(f"{base}{ready_path}", timeout=5)
             except (requests.ConnectionError, requests.Timeout):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.1)
+                answer = None
+            if answer is not None and answer.headers.get("X-Test-Server") == server_id:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not start on port {port}")
+            time.sleep(0.1)
         yield base
     finally:
         process.terminate()
