@@ -7,6 +7,8 @@ An answer's body is checked before it is used: a missing or mistyped field raise
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,30 @@ from wristband_django.errors import (
 
 #: Characters of Wristband's ``error_description`` kept (it ends up in logs and pages).
 MAX_DESCRIPTION_LENGTH = 300
+
+#: Arrays and objects nested deeper than this are refused before parsing. Wristband's answers
+#: nest three levels at most; a body nested thousands deep would otherwise make the parser
+#: recurse to the interpreter's limit, where any finalizer the garbage collector runs fails.
+MAX_JSON_DEPTH = 32
+_JSON_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+
+
+def json_body(content: bytes) -> Any:
+    """Return the JSON value in ``content``; raise ``ValueError`` if it is not JSON or nests
+    deeper than ``MAX_JSON_DEPTH``.
+
+    The depth is counted outside strings, before the parser runs, so no answer can make it
+    recurse.
+    """
+    brackets = _JSON_STRINGS.sub(b"", content).translate(None, _NOT_BRACKETS)
+    if brackets.count(b"[") + brackets.count(b"{") > MAX_JSON_DEPTH:
+        depth = 0
+        for byte in brackets:
+            depth += 1 if byte in b"[{" else -1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return json.loads(content)
 
 
 @dataclass(frozen=True)
@@ -78,8 +104,8 @@ def error_from_response(response: requests.Response) -> WristbandError:
     status = response.status_code
     error, description = "", ""
     try:
-        body = response.json()
-    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
+        body = json_body(response.content)
+    except ValueError:  # not JSON, or nested too deep (UnicodeDecodeError is a ValueError)
         body = None
     if isinstance(body, dict):
         raw_error = body.get("error")

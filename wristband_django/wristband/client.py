@@ -117,8 +117,8 @@ class WristbandClient:
         if not response.content:
             return None
         try:
-            return response.json()
-        except (ValueError, RecursionError) as exc:  # nested past the parser's depth
+            return answers.json_body(response.content)
+        except ValueError as exc:
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
 
     def _prepare(
