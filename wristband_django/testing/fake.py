@@ -130,7 +130,7 @@ class FakeWristband(FakeControls):
                 self.settings.issuer = self.base_url
                 self._thread = threading.Thread(
                     target=self._server.serve_forever,
-                    kwargs={"poll_interval": 0.01},  # how long stop() may wait
+                    kwargs={"poll_interval": 0.5},  # stop() wakes it at once
                     name=f"fake-wristband-{self.port}",
                     daemon=True,
                 )

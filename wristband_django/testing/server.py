@@ -68,6 +68,22 @@ class FakeHTTPServer(ThreadingHTTPServer):
             else:
                 self._connections.discard(connection)
 
+    def shutdown(self) -> None:
+        """Stop the serving loop and return once it has stopped.
+
+        ``socketserver`` notices a shutdown only when its loop wakes up; a connection wakes
+        it at once, so stopping takes a millisecond rather than a poll interval.
+        """
+        stopper = threading.Thread(target=super().shutdown, daemon=True)
+        stopper.start()
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        if host in ("", "0.0.0.0"):  # noqa: S104 (a comparison)
+            host = "127.0.0.1"
+        while stopper.is_alive():
+            with contextlib.suppress(OSError):
+                socket.create_connection((host, port), timeout=0.1).close()
+            stopper.join(0.005)
+
     def close_connections(self) -> None:
         with self._connections_lock:
             connections = list(self._connections)
