@@ -195,11 +195,13 @@ BEFORE_SENDING: dict[str, Callable[[FakeWristband], dict[str, Any]]] = {
 def test_a_failure_before_sending_keeps_the_session_with_its_token(
     wristband: FakeWristband, settings: Any, failure: str
 ) -> None:
-    """With ``keep_session_when_wristband_unavailable``: 503 after the retries, the session
-    kept as it was (its refresh token was never presented), nothing reached the fake."""
+    """With ``keep_session_when_wristband_unavailable``: 503 after the retry (one here: each
+    waits 0.1-0.4 s), the session kept as it was (its refresh token was never presented),
+    nothing reached the fake."""
     user = expired_session(wristband, settings, keep_session_when_wristband_unavailable=True)
     before = stored_entry(user)
-    settings.WRISTBAND_AUTH = {**settings.WRISTBAND_AUTH, **BEFORE_SENDING[failure](wristband)}
+    failing = {**BEFORE_SENDING[failure](wristband), "refresh_max_attempts": 2}
+    settings.WRISTBAND_AUTH = {**settings.WRISTBAND_AUTH, **failing}
     response = user.get(API)
     assert response.status_code == 503, response.content
     assert stored_entry(user) == before
