@@ -112,3 +112,15 @@ def test_keys_unreachable_is_503(wristband: FakeWristband) -> None:
     wristband.inject("jwks", status=503)
     response = Client().get("/ninja/bearer", HTTP_AUTHORIZATION=f"Bearer {sign(wristband, claims)}")
     assert response.status_code == 503 and response["Retry-After"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", "/ninja/either"), ("get", "/ninja/admins")]
+)  # the session class first, then the bearer class first
+def test_a_refused_token_gets_the_bearer_challenge_in_either_order(
+    wristband: FakeWristband, method: str, path: str
+) -> None:
+    expired = wristband.access_token_for(exp=1_000_000_000)
+    response = getattr(Client(), method)(path, HTTP_AUTHORIZATION=f"Bearer {expired}")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'

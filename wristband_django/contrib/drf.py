@@ -11,14 +11,17 @@ when not authenticated at all).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
+
+# Only modules that do not read DRF's settings when imported: ``rest_framework.views`` (and
+# anything importing it) reads DEFAULT_AUTHENTICATION_CLASSES, which names this module, so
+# importing it here would loop when these classes are DRF's defaults.
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.permissions import BasePermission
-from rest_framework.request import Request
-from rest_framework.views import APIView
 
 from wristband_django.errors import (
     InvalidAccessTokenError,
@@ -35,6 +38,10 @@ from wristband_django.types import (
     role_names,
 )
 from wristband_django.web.responses import log_refusal
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 __all__ = [
     "HasWristbandRole",
@@ -65,15 +72,33 @@ class WristbandUnavailable(exceptions.APIException):
     wait = WristbandUnavailableError.retry_after  # DRF's exception handler sends it
 
 
-def _api_exception(error: WristbandError) -> exceptions.APIException:
-    """Return DRF's exception for ``error`` (logged): 401 for a bad token (DRF adds the
-    authentication class's challenge), 503 for the store or Wristband down."""
+#: Where a request keeps the bearer token refusal its 401 answers (see ``_challenge``).
+_REFUSAL_ATTRIBUTE = "_wristband_drf_refused_token"
+
+
+def _api_exception(request: HttpRequest, error: WristbandError) -> exceptions.APIException:
+    """Return DRF's exception for ``error`` (logged): 401 for a bad token (its challenge is
+    remembered on ``request`` for ``_challenge``), 503 for the store or Wristband down."""
     log_refusal(error)
     if isinstance(error, StoreUnavailableError):
         return SessionStoreUnavailable()
     if isinstance(error, InvalidAccessTokenError):
+        setattr(request, _REFUSAL_ATTRIBUTE, error)
         return exceptions.AuthenticationFailed(error.shown_description)
     return WristbandUnavailable()
+
+
+def _challenge(request: Request, own: str) -> str:
+    """Return the ``WWW-Authenticate`` challenge of a 401 to ``request``.
+
+    DRF asks only the first authentication class, whichever refused the request. A request
+    whose bearer token was refused gets the refusal's own challenge (RFC 6750's ``Bearer
+    error="invalid_token"``, as the decorator and django-ninja answer), whatever the classes'
+    order; any other request gets ``own``, the asked class's challenge."""
+    refused = getattr(request._request, _REFUSAL_ATTRIBUTE, None)
+    if isinstance(refused, WristbandError) and refused.www_authenticate is not None:
+        return refused.www_authenticate
+    return own
 
 
 class WristbandSessionAuthentication(SessionAuthentication):
@@ -89,7 +114,7 @@ class WristbandSessionAuthentication(SessionAuthentication):
         try:
             found = authenticate(request._request, (SESSION,))  # refused on another tenant's host
         except WristbandError as exc:  # the store or Wristband down: the session kept
-            raise _api_exception(exc) from exc
+            raise _api_exception(request._request, exc) from exc
         wristband_session = cast(WristbandRequest, request._request).wristband
         if found is None or wristband_session is None:
             return None
@@ -104,8 +129,9 @@ class WristbandSessionAuthentication(SessionAuthentication):
         return user, wristband_session
 
     def authenticate_header(self, request: Request) -> str:
-        """Makes DRF answer 401 (not 403) when no session is present."""
-        return f'Session realm="{self.www_authenticate_realm}"'
+        """Return the challenge that makes DRF answer 401 (not 403) when no session is
+        present; a refused bearer token's challenge when the request's token was refused."""
+        return _challenge(request, f'Session realm="{self.www_authenticate_realm}"')
 
 
 class WristbandBearerAuthentication(BaseAuthentication):
@@ -124,14 +150,15 @@ class WristbandBearerAuthentication(BaseAuthentication):
             # The token's tenant must be the host's, and a session beside it the same user's.
             user = authenticate(request._request, (BEARER,))
         except WristbandError as exc:
-            raise _api_exception(exc) from exc
+            raise _api_exception(request._request, exc) from exc
         claims = cast(WristbandRequest, request._request).wristband_token
         if user is None or claims is None:
             return None
         return user, claims
 
     def authenticate_header(self, request: Request) -> str:
-        return f'{self.keyword} realm="{self.www_authenticate_realm}"'
+        """Return ``Bearer realm="api"``, or a refused token's ``Bearer error="invalid_token"``."""
+        return _challenge(request, f'{self.keyword} realm="{self.www_authenticate_realm}"')
 
 
 def wristband_roles(request: Request) -> tuple[str, ...]:
