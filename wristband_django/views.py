@@ -3,7 +3,7 @@
 Class-based and thin: each parses the request, calls a flow and builds the response.
 Subclass them and override the ``get_*`` hooks (or class attributes) to customise; what
 they share (no caching, the deadline, the error page) is their base,
-``wristband_django.web.endpoint.WristbandView``.
+``wristband_django.web.endpoint.WristbandView``. All are exempt from LoginRequiredMiddleware.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from wristband_django.web.endpoint import (
     WristbandView,
     store_down,
 )
+from wristband_django.web.login_not_required import LoginNotRequiredMixin
 from wristband_django.wristband.tenants import resolve_login_tenant
 
 __all__ = [
@@ -42,7 +43,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class LoginView(WristbandView):
+class LoginView(LoginNotRequiredMixin, WristbandView):
     """Starts a login: redirects to Wristband's authorize endpoint for the resolved tenant.
 
     ``prompt`` (``login``, ``none``) and ``max_age`` (seconds, 0 to a year) pass to
@@ -52,13 +53,15 @@ class LoginView(WristbandView):
     #: Fallbacks when the request names no tenant (``None``: use the settings' defaults).
     default_tenant_name: str | None = None
     default_tenant_custom_domain: str | None = None
+    #: Django's redirect field, read when ``return_url`` is absent (``login_required``'s).
+    redirect_field_name = return_urls.REDIRECT_FIELD_NAME
 
     def get_return_url(self) -> str | None:
         """Return where the browser lands after login, or ``None`` to use the request's.
 
-        Override this method to choose the return URL: it wins over the ``return_url``
-        parameter and over ``state``, the return URL Wristband's tenant discovery hands back.
-        It is still checked like any other return URL."""
+        Override this method to choose the return URL: it wins over the ``return_url`` and
+        ``next`` parameters and over ``state``, the return URL Wristband's tenant discovery
+        hands back. It is still checked like any other return URL."""
         return None
 
     def get_custom_state(self) -> Any:
@@ -84,9 +87,8 @@ class LoginView(WristbandView):
                 self.default_tenant_custom_domain or config.default_tenant_custom_domain
             ),
         )
-        # Tenant discovery hands back, as ``state``, the return URL it was given.
-        requested = (
-            self.get_return_url() or request.GET.get("return_url") or request.GET.get("state")
+        requested = self.get_return_url() or return_urls.requested_return_url(
+            request, self.redirect_field_name
         )
         start = login.start_login(
             request,
@@ -111,7 +113,7 @@ class LoginView(WristbandView):
         return response
 
 
-class CallbackView(WristbandView):
+class CallbackView(LoginNotRequiredMixin, WristbandView):
     """Completes a login: stores the session and redirects to the return URL."""
 
     def get_deadline(self) -> float | None:
@@ -214,7 +216,7 @@ class CallbackView(WristbandView):
 
 
 @method_decorator([never_cache, csrf_protect], name="dispatch")
-class LogoutView(WristbandView):
+class LogoutView(LoginNotRequiredMixin, WristbandView):
     """Ends the session here and at Wristband. POST (CSRF-protected by the view itself, as
     Django's own ``LogoutView``: also without ``CsrfViewMiddleware``); GET only if allowed."""
 
@@ -276,7 +278,7 @@ class LogoutView(WristbandView):
         return Redirect(url)
 
 
-class SessionView(SessionDataView):
+class SessionView(LoginNotRequiredMixin, SessionDataView):
     """``{"userId", "tenantId", "metadata"}`` for the front end; never a token."""
 
     def get_metadata(self, wristband_session: WristbandSession) -> dict[str, Any]:
@@ -289,7 +291,7 @@ class SessionView(SessionDataView):
         return {**ids, "metadata": self.get_metadata(wristband_session)}
 
 
-class TokenView(SessionDataView):
+class TokenView(LoginNotRequiredMixin, SessionDataView):
     """``{"accessToken", "expiresAt"}`` (epoch ms) for SPAs that call APIs directly."""
 
     def get_data(self, wristband_session: WristbandSession) -> dict[str, Any]:

@@ -186,9 +186,39 @@ class MyMiddleware(WristbandAuthMiddleware):
 
 def test_django_user_integration(healthy: Any) -> None:
     healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, "authenticate_django_user": True}
+    healthy.LOGIN_URL = "wristband:login"  # else W008, below
     assert run() == []  # the test settings have everything it needs
     healthy.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
     healthy.MIDDLEWARE = [m for m in healthy.MIDDLEWARE if "AuthenticationMiddleware" not in m]
     assert ids() == ["wristband_django.E010", "wristband_django.W006"]
     healthy.INSTALLED_APPS = [a for a in healthy.INSTALLED_APPS if a != "django.contrib.auth"]
     assert "wristband_django.E009" in ids()
+
+
+def test_django_users_with_an_unserved_default_login_url(healthy: Any) -> None:
+    """``login_required`` would send users to a 404 (docs/django-auth.md)."""
+    assert healthy.LOGIN_URL == "/accounts/login/"  # Django's; the suite's URLconf lacks it
+    assert run() == []  # the integration is off: request.user is not Wristband's
+    healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, "authenticate_django_user": True}
+    [warning] = run()
+    assert warning.id == "wristband_django.W008" and isinstance(warning, checks.Warning)
+    assert "'/accounts/login/'" in warning.msg and 'LOGIN_URL = "wristband:login"' in warning.hint
+    healthy.LOGIN_URL = "wristband:login"
+    assert run() == []
+    healthy.LOGIN_URL = "/accounts/login/"
+    healthy.ROOT_URLCONF = "tests.integration.login_required_urls"  # serves /accounts/login/
+    assert run() == []
+
+
+LOGIN_REQUIRED_MIDDLEWARE = "django.contrib.auth.middleware.LoginRequiredMiddleware"
+
+
+def test_login_required_middleware_without_django_users(healthy: Any) -> None:
+    """Every page would send a logged-in user back to the login, again and again
+    (tests/integration/test_login_required.py shows the loop)."""
+    healthy.MIDDLEWARE = [*healthy.MIDDLEWARE, LOGIN_REQUIRED_MIDDLEWARE]
+    [warning] = run()
+    assert warning.id == "wristband_django.W009" and isinstance(warning, checks.Warning)
+    healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, "authenticate_django_user": True}
+    healthy.LOGIN_URL = "wristband:login"
+    assert run() == []

@@ -261,6 +261,55 @@ def test_foreign_return_urls_are_dropped(
     assert callback["Location"] == "/"
 
 
+@pytest.mark.parametrize("hostile", OPEN_REDIRECTS)
+def test_foreign_next_urls_are_dropped(
+    client: Client, wristband: FakeWristband, hostile: str
+) -> None:
+    """Django's ``next`` gets the same checks as ``return_url``."""
+    response = start_login(client, "tenant_name=acme&next=" + quote(hostile))
+    assert finish_login(client, wristband, response["Location"])["Location"] == "/"
+
+
+def test_djangos_next_is_a_return_url(client: Client, wristband: FakeWristband) -> None:
+    """``login_required`` sends ``LOGIN_URL?next=<the page>``: the login lands there."""
+    response = start_login(client, "tenant_name=acme&next=" + quote("/deep/link?a=1"))
+    assert finish_login(client, wristband, response["Location"])["Location"] == "/deep/link?a=1"
+
+
+@pytest.mark.parametrize(
+    ("query", "landing"),
+    [
+        ("return_url=/ours&next=/theirs", "/ours"),  # ours, given on purpose
+        ("next=/theirs&return_url=/ours", "/ours"),  # whatever the order
+        ("return_url=&next=/theirs", "/theirs"),  # an empty one counts as absent
+        ("return_url=//evil.com&next=/theirs", "/"),  # return_url chosen, then dropped
+        ("next=/theirs&state=/discovered", "/theirs"),
+    ],
+)
+def test_return_url_wins_over_next(
+    client: Client, wristband: FakeWristband, query: str, landing: str
+) -> None:
+    response = start_login(client, f"tenant_name=acme&{query}")
+    assert finish_login(client, wristband, response["Location"])["Location"] == landing
+
+
+def test_next_survives_tenant_discovery(client: Client, wristband: FakeWristband) -> None:
+    response = start_login(client, "next=/reports/7")
+    assert query_of(response["Location"])["state"] == "/reports/7"
+
+
+class GotoLogin(LoginView):
+    redirect_field_name = "goto"
+
+
+def test_a_subclass_reads_its_own_redirect_field(rf: Any, wristband: FakeWristband) -> None:
+    """As Django's ``LoginView``: for ``login_required(redirect_field_name="goto")``."""
+    response = GotoLogin.as_view()(rf.get("/auth/login/?tenant_name=acme&goto=/a&next=/b"))
+    ((name, morsel),) = login_cookies(response).items()
+    stored = login_state.decrypt(morsel.value, name, (wristband.client_secret,))
+    assert stored is not None and stored.return_url == "/a"
+
+
 def test_overlong_return_url_is_dropped(client: Client, wristband: FakeWristband) -> None:
     response = start_login(client, "tenant_name=acme&return_url=/" + "a" * 1100)
     assert finish_login(client, wristband, response["Location"])["Location"] == "/"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.urls import Resolver404, resolve
 
 from wristband_django.checks.base import (
     AUTH_MIDDLEWARE,
@@ -18,14 +19,30 @@ from wristband_django.checks.base import (
 )
 from wristband_django.flows.django_login import BACKEND as WRISTBAND_BACKEND
 
+LOGIN_REQUIRED_MIDDLEWARE = "django.contrib.auth.middleware.LoginRequiredMiddleware"
+
 
 def check_django_user_integration(
     app_configs: AppConfigs = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    """Check what ``authenticate_django_user`` needs (E009/E010/W006)."""
+    """Check what ``authenticate_django_user`` needs (E009/E010/W006/W008), and that
+    ``LoginRequiredMiddleware`` does not go without it (W009)."""
     config = parsed_config()
-    if config is None or not getattr(config, "authenticate_django_user", False):
+    if config is None:
         return []
+    if not getattr(config, "authenticate_django_user", False):
+        if middleware_position(list(settings.MIDDLEWARE), LOGIN_REQUIRED_MIDDLEWARE) is None:
+            return []
+        return [
+            Warning(
+                "LoginRequiredMiddleware is in MIDDLEWARE but authenticate_django_user is "
+                "False: a Wristband login logs no Django user in, so the middleware sends "
+                "every logged-in user back to the login, again and again.",
+                hint="Turn authenticate_django_user on (docs/django-auth.md), or remove the "
+                "middleware and protect views with @wristband_required.",
+                id=check_id("W009"),
+            )
+        ]
     if not apps.is_installed("django.contrib.auth"):
         return [
             Error(
@@ -58,4 +75,30 @@ def check_django_user_integration(
                 id=check_id("W006"),
             )
         )
+    if login_url_is_unserved_default():
+        messages.append(
+            Warning(
+                "authenticate_django_user is True but LOGIN_URL is Django's default, "
+                f"{global_settings.LOGIN_URL!r}, which no view of this project serves.",
+                hint='Set LOGIN_URL = "wristband:login": login_required and '
+                "LoginRequiredMiddleware then send anonymous users to the Wristband login, "
+                "and the login back to the page they asked for (its next parameter).",
+                id=check_id("W008"),
+            )
+        )
     return messages
+
+
+def login_url_is_unserved_default() -> bool:
+    """Return whether ``settings.LOGIN_URL`` is Django's default and resolves to no view.
+
+    ``login_required`` would then send users to a 404. A project that serves the default
+    path (its own login view, django-allauth's...) is left alone."""
+    login_url = getattr(settings, "LOGIN_URL", None)
+    if login_url != global_settings.LOGIN_URL or not getattr(settings, "ROOT_URLCONF", None):
+        return False
+    try:
+        resolve(login_url)
+    except Resolver404:
+        return True
+    return False

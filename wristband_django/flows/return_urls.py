@@ -9,6 +9,29 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from wristband_django.conf import AuthConfig
 
+#: Django's redirect field (``django.contrib.auth.REDIRECT_FIELD_NAME``), without importing
+#: ``django.contrib.auth``: ``login_required`` and ``LoginRequiredMiddleware`` put the page the
+#: user asked for in it.
+REDIRECT_FIELD_NAME = "next"
+
+
+def requested_return_url(
+    request: HttpRequest, redirect_field_name: str = REDIRECT_FIELD_NAME
+) -> str | None:
+    """Return the return URL a Login request asks for, not yet checked, or ``None``.
+
+    That is the ``return_url`` parameter, else Django's redirect field (``next``), else
+    ``state``, which Wristband's tenant discovery hands back. ``return_url`` wins over
+    ``next``: it is this app's own parameter, given on purpose, while ``next`` is added by
+    whatever redirected to the login (Django appends it even to a ``LOGIN_URL`` that already
+    names a ``return_url``). An empty value counts as absent.
+    """
+    for name in ("return_url", redirect_field_name, "state"):
+        value = request.GET.get(name)
+        if value:
+            return value
+    return None
+
 
 def safe_return_url(request: HttpRequest, config: AuthConfig, url: str | None) -> str | None:
     """Return ``url`` if it is short enough and stays on the request host or an allowed host.
