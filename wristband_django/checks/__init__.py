@@ -13,6 +13,7 @@ from wristband_django.checks.base import (
     check_settings,
 )
 from wristband_django.checks.django_users import check_django_user_integration
+from wristband_django.checks.official_settings import check_official_settings
 from wristband_django.checks.stores import (
     check_lock_cache_alias,
     check_sessions,
@@ -26,6 +27,7 @@ __all__ = [
     "check_lock_cache_alias",
     "check_logout_csrf",
     "check_middleware",
+    "check_official_settings",
     "check_sessions",
     "check_settings",
     "check_shared_caches",

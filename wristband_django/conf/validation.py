@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from wristband_django.conf import fields
+from wristband_django.conf import fields, official_names
 from wristband_django.conf.auth_config import AuthConfig
 from wristband_django.conf.bounds import (
     DEFAULT_LOCK_MARGIN_SECONDS,
@@ -107,10 +107,19 @@ def check_tenant_placeholders(
 def _unknown_key_error(key: str) -> ImproperlyConfigured:
     """Return the error for an unknown key, naming the known key it most resembles.
 
-    A camelCase key, as the JavaScript SDKs spell it, is compared in snake_case.
+    A camelCase key, as the JavaScript SDKs spell it, is compared in snake_case. A name of
+    wristband-django-auth's that is not a key here says what replaces it
+    (``conf.official_names``), and names a key it is a likely typo of, if another.
     """
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
     candidates = difflib.get_close_matches(snake, sorted(SETTING_KEYS), n=1)
+    official = official_names.pointer(key)
+    if official is not None:
+        entry = official_names.official_name(key)
+        typo = difflib.get_close_matches(snake, sorted(SETTING_KEYS), n=1, cutoff=0.85)
+        if typo and entry is not None and typo[0] != entry.key:  # redirect_url: redirect_uri?
+            official += f'; or did you mean "{typo[0]}"?'
+        return fields.fail(key, "is not a known key", official)
     hint = (
         f'did you mean "{candidates[0]}"?'
         if candidates
