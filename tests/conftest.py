@@ -43,6 +43,7 @@ REQUIRED = {
         ("memcached", "WRISTBAND_REQUIRE_MEMCACHED"),
         ("proxy", "WRISTBAND_REQUIRE_PROXY"),
         ("sentinel", "WRISTBAND_REQUIRE_SENTINEL"),
+        ("gettext", "WRISTBAND_REQUIRE_GETTEXT"),
     )
     if os.environ.get(variable) == "1"
 }

@@ -8,6 +8,9 @@ stored token no current key opens: read as "no session") and
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 __all__ = [
     "RETRY_AFTER_SECONDS",
     "InvalidAccessTokenError",
@@ -37,7 +40,8 @@ class WristbandError(Exception):
     Like Django REST framework's ``APIException``, each class carries its HTTP meaning, which
     ``responses.error_response`` (and the DRF and django-ninja adapters) render: the
     ``status_code``; the ``public_error`` and ``public_description`` a client is shown (each
-    ``None``: the exception's own); the ``www_authenticate`` challenge and ``retry_after``
+    ``None``: the exception's own; a ``public_description`` is translated into the active
+    language, the ``error`` code never is); the ``www_authenticate`` challenge and ``retry_after``
     seconds, when the answer has them. By default: 502, Wristband answered in a way this app
     cannot use.
     """
@@ -45,7 +49,7 @@ class WristbandError(Exception):
     retryable = False
     status_code = 502
     public_error: str | None = None
-    public_description: str | None = None
+    public_description: str | Promise | None = None
     www_authenticate: str | None = None
     retry_after: int | None = None
 
@@ -62,8 +66,9 @@ class WristbandError(Exception):
 
     @property
     def shown_description(self) -> str:
-        """Return the ``error_description`` a client is shown."""
-        return self.public_description or self.error_description
+        """Return the ``error_description`` a client is shown, in the active language when it
+        is this class's ``public_description``."""
+        return str(self.public_description or self.error_description)
 
 
 class InvalidGrantError(WristbandError):
@@ -79,7 +84,7 @@ class WristbandUnavailableError(WristbandError):
     retryable = True
     status_code = 503
     public_error = "wristband_unavailable"
-    public_description = "Authentication is temporarily unavailable; try again shortly."
+    public_description = _("Authentication is temporarily unavailable; try again shortly.")
     retry_after = RETRY_AFTER_SECONDS
 
 
@@ -122,7 +127,7 @@ class InvalidAccessTokenError(WristbandError):
     Its description (logged) never contains the token; a client is shown a generic one."""
 
     status_code = 401
-    public_description = "The access token is invalid or expired."
+    public_description = _("The access token is invalid or expired.")
     www_authenticate = 'Bearer error="invalid_token"'
 
     def __init__(self, error_description: str):
@@ -148,7 +153,7 @@ class StoreUnavailableError(WristbandError):
     retryable = True
     status_code = 503
     public_error = "session_store_unavailable"
-    public_description = "Sessions are temporarily unavailable; try again shortly."
+    public_description = _("Sessions are temporarily unavailable; try again shortly.")
     retry_after = RETRY_AFTER_SECONDS
 
     def __init__(self, error_description: str = ""):

@@ -254,7 +254,7 @@ class LogoutView(LoginNotRequiredMixin, WristbandView):
 
     def confirm_response(self) -> HttpResponse:
         """Render the page that asks to confirm a logout by POST (its form has the CSRF token)."""
-        context = {"state": self.get_state() or ""}
+        context = self.page_context(state=self.get_state() or "")
         return render(self.request, self.confirm_template_name, context)
 
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -1,4 +1,7 @@
-"""The settings and middleware checks, and what every check shares."""
+"""The settings and middleware checks, and what every check shares.
+
+Their messages and hints are in the active language (``manage.py check`` runs in
+``LANGUAGE_CODE``); check ids, setting names and dotted paths are not translated."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from wristband_django.conf import SETTING, AuthConfig, parse_auth_config
 
@@ -38,13 +42,13 @@ def parsed_config() -> AuthConfig | None:
 
 def is_subclass_path(path: str, base_path: str) -> bool:
     """Return whether the class at dotted ``path`` is, or subclasses, the one at
-    ``base_path`` (``False`` when ``path`` cannot be imported)."""
+    ``base_path`` (``False`` when either cannot be imported, whatever the error)."""
     if path == base_path:
         return True
     try:
         candidate, base = import_string(path), import_string(base_path)
-    except ImportError:
-        return False
+    except Exception:  # importing can fail any way (a model of an app not installed...)
+        return False  # and a check must never crash manage.py
     return isinstance(candidate, type) and issubclass(candidate, base)
 
 
@@ -59,9 +63,11 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
     if raw is None:
         return [
             Error(
-                f"settings.{SETTING} is missing.",
-                hint="Add a dict with client_id, client_secret and "
-                "wristband_application_vanity_domain (see docs/quickstart.md).",
+                _("settings.%(setting)s is missing.") % {"setting": SETTING},
+                hint=_(
+                    "Add a dict with client_id, client_secret and "
+                    "wristband_application_vanity_domain (see docs/quickstart.md)."
+                ),
                 id=check_id("E001"),
             )
         ]
@@ -71,7 +77,7 @@ def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
         return [
             Error(
                 str(exc),
-                hint="See the README's configuration reference.",
+                hint=_("See the README's configuration reference."),
                 id=check_id("E002"),
             )
         ]
@@ -87,8 +93,8 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
     if sessions is None:
         messages.append(
             Error(
-                f"{SESSION_MIDDLEWARE} is not in MIDDLEWARE.",
-                hint="Wristband sessions live in request.session: add SessionMiddleware.",
+                _("%(middleware)s is not in MIDDLEWARE.") % {"middleware": SESSION_MIDDLEWARE},
+                hint=_("Wristband sessions live in request.session: add SessionMiddleware."),
                 id=check_id("E003"),
             )
         )
@@ -97,28 +103,34 @@ def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[Chec
         if config is not None and config.protected_paths:
             messages.append(
                 Error(
-                    "protected_paths is set but WristbandAuthMiddleware is not in MIDDLEWARE, "
-                    "so those paths are NOT protected.",
-                    hint=f"Add {WRISTBAND_MIDDLEWARE!r} after SessionMiddleware.",
+                    _(
+                        "protected_paths is set but WristbandAuthMiddleware is not in "
+                        "MIDDLEWARE, so those paths are NOT protected."
+                    ),
+                    hint=_("Add '%(middleware)s' after SessionMiddleware.")
+                    % {"middleware": WRISTBAND_MIDDLEWARE},
                     id=check_id("E005"),
                 )
             )
         else:
             messages.append(
                 Warning(
-                    "WristbandAuthMiddleware is not in MIDDLEWARE.",
-                    hint=f"Add {WRISTBAND_MIDDLEWARE!r} after SessionMiddleware. Without it "
-                    "@wristband_required, WristbandRequiredMixin and the DRF classes still "
-                    "work, but other views get no transparent refresh (request.wristband may "
-                    "hold an expired access token).",
+                    _("WristbandAuthMiddleware is not in MIDDLEWARE."),
+                    hint=_(
+                        "Add '%(middleware)s' after SessionMiddleware. Without it "
+                        "@wristband_required, WristbandRequiredMixin and the DRF classes still "
+                        "work, but other views get no transparent refresh (request.wristband "
+                        "may hold an expired access token)."
+                    )
+                    % {"middleware": WRISTBAND_MIDDLEWARE},
                     id=check_id("W001"),
                 )
             )
     elif sessions is not None and wristband < sessions:
         messages.append(
             Error(
-                "WristbandAuthMiddleware comes before SessionMiddleware in MIDDLEWARE.",
-                hint="Move it after SessionMiddleware: it reads and refreshes request.session.",
+                _("WristbandAuthMiddleware comes before SessionMiddleware in MIDDLEWARE."),
+                hint=_("Move it after SessionMiddleware: it reads and refreshes request.session."),
                 id=check_id("E004"),
             )
         )
@@ -134,21 +146,25 @@ def check_debug_only_flags(app_configs: AppConfigs = None, **kwargs: Any) -> lis
     if config.dangerously_allow_http_idp:
         messages.append(
             Error(
-                "dangerously_allow_http_idp is True while DEBUG is False.",
-                hint="Production must talk https to the identity provider (real Wristband is "
-                "https-only); the flag is for wristband_django.testing's fake Wristband, which "
-                "logs anyone in as anyone, and local demos. If these are test settings that "
-                "run the fake on purpose, add 'wristband_django.E006' to "
-                "SILENCED_SYSTEM_CHECKS.",
+                _("dangerously_allow_http_idp is True while DEBUG is False."),
+                hint=_(
+                    "Production must talk https to the identity provider (real Wristband is "
+                    "https-only); the flag is for wristband_django.testing's fake Wristband, "
+                    "which logs anyone in as anyone, and local demos. If these are test "
+                    "settings that run the fake on purpose, add 'wristband_django.E006' to "
+                    "SILENCED_SYSTEM_CHECKS."
+                ),
                 id=check_id("E006"),
             )
         )
     if config.dangerously_disable_secure_cookies:
         messages.append(
             Warning(
-                "dangerously_disable_secure_cookies is True while DEBUG is False.",
-                hint="The login-state cookie would also travel over plain http. Remove the "
-                "flag in production (serve the site over https).",
+                _("dangerously_disable_secure_cookies is True while DEBUG is False."),
+                hint=_(
+                    "The login-state cookie would also travel over plain http. Remove the "
+                    "flag in production (serve the site over https)."
+                ),
                 id=check_id("W005"),
             )
         )
@@ -164,12 +180,17 @@ def check_logout_csrf(app_configs: AppConfigs = None, **kwargs: Any) -> list[Che
         return []
     return [
         Error(
-            "Logout is POST-only (allow_logout_get is False) but CsrfViewMiddleware is not in "
-            "MIDDLEWARE.",
-            hint=f"Add {CSRF_MIDDLEWARE!r}. LogoutView checks the CSRF token itself, so a "
-            "logout POST needs the csrftoken cookie, and front ends get it from the "
-            "middleware: without it, {% csrf_token %} and get_token() set no cookie and "
-            "logging out is refused with 403.",
+            _(
+                "Logout is POST-only (allow_logout_get is False) but CsrfViewMiddleware is not "
+                "in MIDDLEWARE."
+            ),
+            hint=_(
+                "Add '%(middleware)s'. LogoutView checks the CSRF token itself, so a logout "
+                "POST needs the csrftoken cookie, and front ends get it from the middleware: "
+                "without it, {%% csrf_token %%} and get_token() set no cookie and logging out "
+                "is refused with 403."
+            )
+            % {"middleware": CSRF_MIDDLEWARE},
             id=check_id("E011"),
         )
     ]

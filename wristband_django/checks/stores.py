@@ -8,6 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.checks import CheckMessage, Error, Warning
+from django.utils.translation import gettext as _
 
 from wristband_django.checks.base import (
     AppConfigs,
@@ -35,31 +36,41 @@ def check_sessions(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckM
     if engine in DB_SESSION_ENGINES and not apps.is_installed("django.contrib.sessions"):
         messages.append(
             Error(
-                f"SESSION_ENGINE is {engine!r} but django.contrib.sessions is not in "
-                "INSTALLED_APPS.",
-                hint="Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate.",
+                _(
+                    "SESSION_ENGINE is '%(engine)s' but django.contrib.sessions is not in "
+                    "INSTALLED_APPS."
+                )
+                % {"engine": engine},
+                hint=_("Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate."),
                 id=check_id("E007"),
             )
         )
     if engine == SIGNED_COOKIES_ENGINE:
         messages.append(
             Warning(
-                "SESSION_ENGINE is signed_cookies: the Wristband tokens would travel in the "
-                "session cookie.",
-                hint="Cookies are limited to about 4 KB (three tokens plus userinfo may not "
-                "fit) and a cookie session cannot be revoked server-side (logout cannot end a "
-                "copied cookie). Use the cache, cached_db or db engine.",
+                _(
+                    "SESSION_ENGINE is signed_cookies: the Wristband tokens would travel in "
+                    "the session cookie."
+                ),
+                hint=_(
+                    "Cookies are limited to about 4 KB (three tokens plus userinfo may not "
+                    "fit) and a cookie session cannot be revoked server-side (logout cannot "
+                    "end a copied cookie). Use the cache, cached_db or db engine."
+                ),
                 id=check_id("W002"),
             )
         )
     if str(settings.SESSION_COOKIE_SAMESITE).lower() == "strict":
         messages.append(
             Warning(
-                "SESSION_COOKIE_SAMESITE is 'Strict'.",
-                hint="The browser comes back from Wristband's login page cross-site, so the "
-                "first page after login (and any page reached by a link from another site) "
-                "would not get the session cookie and would look logged out until a reload. "
-                "Use 'Lax' (Django's default); CSRF protection does not depend on it.",
+                _("SESSION_COOKIE_SAMESITE is 'Strict'."),
+                hint=_(
+                    "The browser comes back from Wristband's login page cross-site, so the "
+                    "first page after login (and any page reached by a link from another "
+                    "site) would not get the session cookie and would look logged out until a "
+                    "reload. Use 'Lax' (Django's default); CSRF protection does not depend on "
+                    "it."
+                ),
                 id=check_id("W004"),
             )
         )
@@ -79,11 +90,29 @@ def check_lock_cache_alias(app_configs: AppConfigs = None, **kwargs: Any) -> lis
         return []
     return [
         Error(
-            f"lock_cache_alias is {alias!r}, which is not in CACHES.",
-            hint=f"Define CACHES[{alias!r}] (a cache all processes share) or remove the key.",
+            _("lock_cache_alias is '%(alias)s', which is not in CACHES.") % {"alias": alias},
+            hint=_("Define CACHES['%(alias)s'] (a cache all processes share) or remove the key.")
+            % {"alias": alias},
             id=check_id("E008"),
         )
     ]
+
+
+def _locmem_message(what: list[str]) -> str:
+    """Return W003's message for a LocMem cache holding ``what`` ("sessions", "lock")."""
+    if what == ["sessions"]:
+        return _(
+            "The cache '%(alias)s' holding the sessions is a LocMemCache, private to each process."
+        )
+    if what == ["lock"]:
+        return _(
+            "The cache '%(alias)s' holding the refresh lock is a LocMemCache, private to each "
+            "process."
+        )
+    return _(
+        "The cache '%(alias)s' holding the sessions and the refresh lock is a LocMemCache, "
+        "private to each process."
+    )
 
 
 def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
@@ -92,21 +121,22 @@ def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[C
     uses: dict[str, list[str]] = {}
     cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES
     if cache_sessions:
-        uses.setdefault(settings.SESSION_CACHE_ALIAS, []).append("the sessions")
+        uses.setdefault(settings.SESSION_CACHE_ALIAS, []).append("sessions")
     if config is not None:
         lock_alias = config.lock_cache_alias or (
             settings.SESSION_CACHE_ALIAS if cache_sessions else DEFAULT_CACHE_ALIAS
         )
-        uses.setdefault(lock_alias, []).append("the refresh lock")
+        uses.setdefault(lock_alias, []).append("lock")
     return [
         Warning(
-            f"The cache {alias!r} holding {' and '.join(what)} is a LocMemCache, private to "
-            "each process.",
-            hint="With more than one process (gunicorn workers, several servers) the "
-            "single-flight refresh does not hold (with refresh-token rotation, two processes "
-            "refreshing at once get the session revoked), and cache sessions are not shared. "
-            "Use Redis (django-redis or Django's RedisCache), Memcached or the database "
-            "cache, or point lock_cache_alias at one.",
+            _locmem_message(what) % {"alias": alias},
+            hint=_(
+                "With more than one process (gunicorn workers, several servers) the "
+                "single-flight refresh does not hold (with refresh-token rotation, two "
+                "processes refreshing at once get the session revoked), and cache sessions are "
+                "not shared. Use Redis (django-redis or Django's RedisCache), Memcached or the "
+                "database cache, or point lock_cache_alias at one."
+            ),
             id=check_id("W003"),
         )
         for alias, what in uses.items()

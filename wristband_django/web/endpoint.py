@@ -25,6 +25,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.views import View
 
 from wristband_django.conf import AuthConfig, get_config
@@ -38,6 +39,7 @@ from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.login_restarts import RestartLimitError
 from wristband_django.store.stored_session import STORE_ERRORS, keep_session_cookie
 from wristband_django.types import WristbandSession
+from wristband_django.web import error_messages
 from wristband_django.web.responses import error_response, log_refusal, unauthorized
 from wristband_django.wristband.auto_configuration import SdkConfiguration, get_sdk_configuration
 
@@ -88,7 +90,8 @@ class WristbandView(View):
             response: HttpResponseBase = self.error_response(
                 WristbandError(
                     "invalid_request",
-                    f'The query parameter "{duplicated}" is given more than once.',
+                    gettext('The query parameter "%(name)s" is given more than once.')
+                    % {"name": duplicated},
                 ),
                 status=400,
             )
@@ -112,12 +115,21 @@ class WristbandView(View):
         wait for a lock."""
         return self.config.call_timeout
 
+    def page_context(self, **context: Any) -> dict[str, Any]:
+        """Return the context of the pages these views render (the error page, the logout
+        confirmation): ``context`` and ``return_url``, where their "go back" link leads (the
+        ``default_return_url`` setting)."""
+        return {"return_url": self.config.default_return_url, **context}
+
     def error_response(self, error: WristbandError, *, status: int) -> HttpResponse:
-        context = {
-            "error": error.error,
-            "error_description": error.error_description,
-            "retry_url": self.get_retry_url(error),
-        }
+        """Render the error page: a sentence for a person (``web.error_messages``), then
+        ``error``'s code and description as details, the retry and return links."""
+        context = self.page_context(
+            message=error_messages.user_message(error),
+            error=error.error,
+            error_description=error.error_description,
+            retry_url=self.get_retry_url(error),
+        )
         return render(self.request, self.error_template_name, context, status=status)
 
     def get_retry_url(self, error: WristbandError) -> str | None:

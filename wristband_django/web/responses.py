@@ -1,5 +1,9 @@
 """The answers front ends rely on when there is no usable session, and the login URL in them.
 
+The ``error`` of a JSON answer is a machine-readable code and is never translated; its
+``error_description``, for people, is in the active language (as Django REST framework's
+``detail``).
+
 The login URL is found without the ``wristband`` URL namespace, so a project that mounts
 subclassed views under its own names gets a working one: the configured (or
 auto-configured) ``login_url``, with the tenant of a tenant subdomain filled in; if that
@@ -16,6 +20,7 @@ from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext, ngettext
 
 from wristband_django.conf import fill_tenant_placeholder, get_config, has_tenant_placeholder
 from wristband_django.errors import WristbandError
@@ -101,7 +106,7 @@ def unauthorized(
 
 def forbidden() -> JsonResponse:
     """Return a 403 for a caller that is authenticated but has none of the roles this needs."""
-    body = {"error": "forbidden", "error_description": "You lack the role this needs."}
+    body = {"error": "forbidden", "error_description": gettext("You lack the role this needs.")}
     return _never_cached(JsonResponse(body, status=403))
 
 
@@ -146,7 +151,12 @@ def step_up_required(login_url: str, max_age: int, *, bearer: bool = False) -> J
     error = "insufficient_user_authentication" if bearer else "login_required"
     body = {
         "error": error,
-        "error_description": f"This needs a login within the last {max_age} seconds.",
+        "error_description": ngettext(
+            "This needs a login within the last %(max_age)d second.",
+            "This needs a login within the last %(max_age)d seconds.",
+            max_age,
+        )
+        % {"max_age": max_age},
         "maxAge": max_age,
         "loginUrl": login_url,
     }
