@@ -1,10 +1,23 @@
-"""The admin's view of live Wristband logins, with "End session" and the purge of dead rows."""
+"""The admin's view of live Wristband logins, with "End session" and the purge of dead rows;
+and ``AdminLoginView``, the admin's login through Wristband (docs/django-auth.md)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 
 from wristband_django import signals
 from wristband_django.conf import get_config
@@ -13,8 +26,10 @@ from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
 from wristband_django.store import login_records
 from wristband_django.types import WristbandSession
+from wristband_django.web.login_not_required import LoginNotRequiredMixin
 
 __all__ = [
+    "AdminLoginView",
     "LoginSessionAdmin",
 ]
 
@@ -30,7 +45,7 @@ SHOWN = (
     "ip_address",
     "user_agent",
 )
-STORE_DOWN_MESSAGE = "The session store is unavailable; no session was ended. Try again shortly."
+STORE_DOWN_MESSAGE = _("The session store is unavailable; no session was ended. Try again shortly.")
 
 
 def end_login(request: HttpRequest, record: LoginSession) -> None:
@@ -68,23 +83,28 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         and removes the row."""
         return False
 
-    @admin.action(description="End session (revoke at Wristband, log that browser out)")
+    @admin.action(description=_("End session (revoke at Wristband, log that browser out)"))
     def end_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
         try:
             ended = self._end_all(request, queryset)
         except StoreUnavailableError:
             self.message_user(request, STORE_DOWN_MESSAGE, messages.ERROR)
             return
-        self.message_user(request, f"Ended {ended} session(s).", messages.SUCCESS)
+        message = ngettext("Ended %(count)d session.", "Ended %(count)d sessions.", ended)
+        self.message_user(request, message % {"count": ended}, messages.SUCCESS)
 
-    @admin.action(description="Purge rows whose session has ended (all, not just the selected)")
+    @admin.action(description=_("Purge rows whose session has ended (all, not just the selected)"))
     def purge_ended_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:
         try:
             purged = purge_ended_sessions(get_config())
         except StoreUnavailableError:
             self.message_user(request, STORE_DOWN_MESSAGE, messages.ERROR)
             return
-        self.message_user(request, f"Purged {purged} row(s) of ended sessions.", messages.SUCCESS)
+        message = ngettext(
+            "Purged %(count)d row of ended sessions.", "Purged %(count)d rows of ended sessions.",
+            purged,
+        )  # fmt: skip
+        self.message_user(request, message % {"count": purged}, messages.SUCCESS)
 
     def _end_all(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> int:
         ended = 0
@@ -92,3 +112,70 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             end_login(request, record)
             ended += 1
         return ended
+
+
+#: What the view answers when ``authenticate_django_user`` is off.
+NEEDS_DJANGO_USERS = (
+    "AdminLoginView needs authenticate_django_user: without it a Wristband login logs no "
+    "Django user in, and the admin would send the user back to the login again and again. "
+    "Turn it on (docs/django-auth.md), or remove AdminLoginView from the URLconf."
+)
+
+
+@method_decorator(never_cache, name="dispatch")
+class AdminLoginView(LoginNotRequiredMixin):
+    """Replaces the admin's username and password form with the Wristband login.
+
+    An anonymous user is sent to the Login endpoint, with ``next`` (the page of the admin
+    asked for, else its index); a user the admin site accepts (active and staff, by
+    default) is sent on to ``next``; any other logged-in user gets a 403 page saying who
+    they are signed in as, that this account has no access to the admin, with a logout
+    button and a link back to the site. It needs ``authenticate_django_user``.
+    """
+
+    http_method_names = ["get", "head", "options"]
+    #: The admin site whose login this is (``as_view(admin_site=...)`` for another one).
+    admin_site: admin.AdminSite = admin.site
+    #: Where an anonymous user logs in (a URL name or a path, as ``LOGIN_URL``).
+    login_url = "wristband:login"
+    redirect_field_name = REDIRECT_FIELD_NAME
+    template_name = "wristband_django/admin_refused.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Refuse to run without ``authenticate_django_user`` (``ImproperlyConfigured``)."""
+        if not get_config().authenticate_django_user:
+            raise ImproperlyConfigured(NEEDS_DJANGO_USERS)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        """Send an anonymous user to log in, a user the admin accepts on to ``next``, and
+        answer anyone else with the 403 page."""
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(
+                self.get_success_url(), resolve_url(self.login_url), self.redirect_field_name
+            )
+        if self.admin_site.has_permission(request):
+            return HttpResponseRedirect(self.get_success_url())
+        return render(request, self.template_name, self.get_refused_context(), status=403)
+
+    def get_success_url(self) -> str:
+        """Return the ``next`` parameter if it stays on this site, else the admin's index."""
+        requested = self.request.GET.get(self.redirect_field_name, "")
+        if requested and url_has_allowed_host_and_scheme(
+            requested,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return requested
+        return reverse("admin:index", current_app=self.admin_site.name)
+
+    def get_refused_context(self) -> dict[str, Any]:
+        """Return the 403 page's context: who the user is signed in as (their email, else
+        their username), and where the link back to the site leads (``default_return_url``)."""
+        user: Any = self.request.user
+        email = getattr(user, user.get_email_field_name(), "") or ""
+        return {
+            "signed_in_as": email or user.get_username(),
+            "return_url": get_config().default_return_url,
+        }

@@ -30,6 +30,8 @@ class WristbandBackend(BaseBackend):
         if wristband_session is None:
             return None
         user = get_user_adapter().get_or_create_user(wristband_session)
+        if user is None:  # the adapter refused (no user, and it may make none; an ambiguous email)
+            return None
         return user if getattr(user, "is_active", True) else None
 
     def get_user(self, user_id: Any) -> AbstractBaseUser | None:  # type: ignore[override]

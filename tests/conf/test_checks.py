@@ -195,6 +195,15 @@ def test_django_user_integration(healthy: Any) -> None:
     assert "wristband_django.E009" in ids()
 
 
+def test_bearer_django_user_needs_django_contrib_auth_too(healthy: Any) -> None:
+    """Without it, the first bearer request would fail looking the user up."""
+    healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, "bearer_django_user": True}
+    assert run() == []
+    healthy.INSTALLED_APPS = [a for a in healthy.INSTALLED_APPS if a != "django.contrib.auth"]
+    (message,) = run()
+    assert message.id == "wristband_django.E009" and "bearer_django_user" in message.msg
+
+
 def test_django_users_with_an_unserved_default_login_url(healthy: Any) -> None:
     """``login_required`` would send users to a 404 (docs/django-auth.md)."""
     assert healthy.LOGIN_URL == "/accounts/login/"  # Django's; the suite's URLconf lacks it
@@ -222,3 +231,19 @@ def test_login_required_middleware_without_django_users(healthy: Any) -> None:
     healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, "authenticate_django_user": True}
     healthy.LOGIN_URL = "wristband:login"
     assert run() == []
+
+
+def test_a_middleware_that_fails_to_import_in_any_way_never_crashes_the_checks(
+    settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Importing a project's middleware to compare it can raise anything (an app's models
+    not installed raise RuntimeError): the checks then treat it as another class."""
+    (tmp_path / "broken_middleware.py").write_text("raise RuntimeError('not installed')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "broken_middleware.Middleware"]
+    messages = checks.run_checks(tags=[wristband_checks.TAG])
+    assert all(message.id != "wristband_django.W009" for message in messages)
+    assert all(
+        not message.is_serious() or message.id.startswith("wristband_django.")
+        for message in messages
+    )

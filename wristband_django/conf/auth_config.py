@@ -84,6 +84,8 @@ class AuthConfig:
     track_sessions: bool = True
     authenticate_django_user: bool = False
     user_adapter: str = "wristband_django.user_adapter.UserAdapter"
+    #: A bearer token's ``request.user`` is its user's Django user (never a machine's).
+    bearer_django_user: bool = False
 
     @property
     def wristband_scheme(self) -> str:

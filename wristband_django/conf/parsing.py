@@ -9,10 +9,6 @@ its parser.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from wristband_django.conf import fields, proxies
 from wristband_django.conf.auth_config import STRATEGIES, AuthConfig
 from wristband_django.conf.bounds import (
@@ -21,23 +17,15 @@ from wristband_django.conf.bounds import (
     LOGIN_COOKIE_BUDGET_RANGE,
     MAX_JWT_LEEWAY,
 )
+from wristband_django.conf.django_user_settings import DJANGO_USER_SETTINGS
+from wristband_django.conf.setting import Setting
 
-
-@dataclass(frozen=True)
-class Setting:
-    """One ``WRISTBAND_AUTH`` key: how its value is checked, and what it means.
-
-    ``description`` is Markdown: the documentation's configuration reference is generated
-    from this table (``docs/hooks/settings_reference.py``), links relative to that page.
-    ``default`` is the default as the reference shows it, for a key whose ``AuthConfig``
-    field default does not tell the whole story or which has no field of its own; otherwise
-    the reference shows the field's default (required keys show "required").
-    """
-
-    parse: Callable[[str, Any], Any]
-    description: str
-    default: str | None = None
-
+__all__ = [
+    "REQUIRED_KEYS",
+    "SETTINGS",
+    "SETTING_KEYS",
+    "Setting",
+]
 
 SETTINGS: dict[str, Setting] = {
     "client_id": Setting(fields.string, "The Wristband OAuth2 client id."),
@@ -226,15 +214,7 @@ SETTINGS: dict[str, Setting] = {
         fields.boolean,
         "Keep one `LoginSession` row per live login for the admin (needs `migrate`).",
     ),
-    "authenticate_django_user": Setting(
-        fields.boolean,
-        "Also log a Django user in for each Wristband login (`request.user`); see "
-        "[Django users](apis.md#django-users).",
-    ),
-    "user_adapter": Setting(
-        fields.string,
-        "Dotted path of the class that maps a Wristband user to a Django user.",
-    ),
+    **DJANGO_USER_SETTINGS,
     "jwks_cache_ttl": Setting(
         fields.positive_int,
         "Seconds Wristband's signing keys are trusted before they are fetched again (a key "

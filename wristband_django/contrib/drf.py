@@ -30,6 +30,7 @@ from wristband_django.errors import (
     WristbandUnavailableError,
 )
 from wristband_django.flows.authentication import BEARER, SESSION, authenticate
+from wristband_django.flows.django_login import token_caller
 from wristband_django.types import (
     AccessTokenClaims,
     WristbandRequest,
@@ -137,7 +138,8 @@ class WristbandSessionAuthentication(SessionAuthentication):
 class WristbandBearerAuthentication(BaseAuthentication):
     """Authenticate with ``Authorization: Bearer <access token>`` (no session, no CSRF).
 
-    ``request.user`` is a ``WristbandUser`` built from the claims, ``request.auth`` the
+    ``request.user`` is a ``WristbandUser`` built from the claims (with
+    ``bearer_django_user``, a person's Django user), ``request.auth`` the
     ``AccessTokenClaims``. Any invalid token is a 401 with a generic message; the token is
     never echoed.
     """
@@ -145,7 +147,7 @@ class WristbandBearerAuthentication(BaseAuthentication):
     keyword = "Bearer"
     www_authenticate_realm = "api"
 
-    def authenticate(self, request: Request) -> tuple[WristbandUser, AccessTokenClaims] | None:
+    def authenticate(self, request: Request) -> tuple[Any, AccessTokenClaims] | None:
         try:
             # The token's tenant must be the host's, and a session beside it the same user's.
             user = authenticate(request._request, (BEARER,))
@@ -154,7 +156,7 @@ class WristbandBearerAuthentication(BaseAuthentication):
         claims = cast(WristbandRequest, request._request).wristband_token
         if user is None or claims is None:
             return None
-        return user, claims
+        return token_caller(request._request, claims, user), claims  # looked up already
 
     def authenticate_header(self, request: Request) -> str:
         """Return ``Bearer realm="api"``, or a refused token's ``Bearer error="invalid_token"``."""

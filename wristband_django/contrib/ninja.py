@@ -7,9 +7,10 @@ class in ``auth=[...]``). ``WristbandBearerAuth``: ``Authorization: Bearer <acce
 
 Both take ``roles=[...]`` (any of them, else 403) and work in sync and async operations
 (ninja runs them in a thread for async ones). ``request.auth`` is the ``WristbandUser``;
-``request.wristband``, ``request.wristband_token`` and ``request.wristband_user`` are set as
-for plain views. ``add_exception_handlers(api)`` adds RFC 6750's ``WWW-Authenticate`` and
-``Retry-After`` headers to their 401 and 503 answers.
+``request.wristband``, ``request.wristband_token``, ``request.wristband_user`` and, for a
+bearer token, ``request.user`` are set as for plain views (``request.user`` is a person's
+Django user with ``bearer_django_user``). ``add_exception_handlers(api)`` adds RFC 6750's
+``WWW-Authenticate`` and ``Retry-After`` headers to their 401 and 503 answers.
 """
 
 from __future__ import annotations

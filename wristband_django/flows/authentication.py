@@ -19,7 +19,7 @@ from wristband_django.conf import get_config
 from wristband_django.conf.auth_config import STRATEGIES, Strategy
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.flows.django_login import show_token_caller
+from wristband_django.flows.django_login import show_token_caller, token_caller
 from wristband_django.flows.tenant_hosts import check_token_host
 from wristband_django.types import (
     AccessTokenClaims,
@@ -134,9 +134,11 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
     Every attribute the view sees then describes that one caller: ``request.wristband`` (the
     session, ``None`` when a token decided), ``request.wristband_token`` (the token's
     claims, ``None`` when the session decided), ``request.wristband_user``, and, when a
-    token decided, ``request.user`` (the caller's ``WristbandUser``, unless the request's
-    session is the same user's Django login). Raises ``StoreUnavailableError`` when the
-    session store is down and ``WristbandError`` when Wristband's keys cannot be had.
+    token decided, ``request.user`` (the caller's ``WristbandUser``, or with
+    ``bearer_django_user`` a person's Django user, a person without an active one being
+    refused; left alone when the request's session is the same user's Django login). Raises
+    ``StoreUnavailableError`` when the session store is down and ``WristbandError`` when
+    Wristband's keys cannot be had.
     """
     wristband_request = cast(WristbandRequest, request)
     user = entry = claims = None
@@ -150,7 +152,9 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
             claims = _bearer_claims(request)
             if claims is not None:
                 user = WristbandUser.from_access_token(claims)
-                show_token_caller(request, user, _session_of_same_caller(request, claims))
+                same_caller_session = _session_of_same_caller(request, claims)
+                caller = token_caller(request, claims, user)  # with bearer_django_user, theirs
+                show_token_caller(request, caller, same_caller_session)
                 break
     by_token = user is not None and user.authenticated_by == BEARER
     wristband_request.wristband = None if by_token else entry

@@ -1,22 +1,28 @@
-"""Optional: a Django user behind each Wristband session (``authenticate_django_user``).
+"""Optional: a Django user behind each Wristband session (``authenticate_django_user``)
+and each person's bearer token (``bearer_django_user``).
 
 Off by default, and then nothing here imports ``django.contrib.auth``. On, the callback
 logs the user in with ``WristbandBackend`` (``request.user``, ``login_required``,
 permissions and the admin work), and whenever the Wristband session ends the Django login
-ends with it.
+ends with it. A bearer token's Django user is found by the ``user_adapter`` setting's class,
+named by its path as the backend is.
 """
 
 from __future__ import annotations
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
 from wristband_django.conf import get_config
+from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.store import django_internals
-from wristband_django.types import WristbandSession
+from wristband_django.types import AccessTokenClaims, WristbandSession, WristbandUser
 
 BACKEND = "wristband_django.backends.WristbandBackend"
 AUTH_BACKEND_SESSION_KEY = "_auth_user_backend"  # django.contrib.auth's, without importing it
+#: Where a request keeps its bearer token's Django user (``token_caller``), or its refusal.
+_TOKEN_DJANGO_USER = "_wristband_token_django_user"  # noqa: S105 (an attribute name)
 
 
 def log_in_django_user(request: HttpRequest, entry: WristbandSession) -> bool:
@@ -57,6 +63,31 @@ def hide_django_user(request: HttpRequest) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     django_internals.set_request_user(request, AnonymousUser())
+
+
+def token_caller(
+    request: HttpRequest, claims: AccessTokenClaims, wristband_user: WristbandUser
+) -> object:
+    """Return who ``request.user`` is for the bearer token ``claims``: ``wristband_user``,
+    or with ``bearer_django_user`` a person's Django user, which the ``user_adapter``
+    setting's class finds (never creates) in one query, once per request.
+
+    A machine-to-machine token keeps its ``WristbandUser``. A person without an active
+    Django user here is refused (``InvalidAccessTokenError``, 401), as Django refuses an
+    inactive user's login and DRF's token authentication an inactive or deleted user's token.
+    """
+    config = get_config()
+    if not config.bearer_django_user or claims.is_machine:
+        return wristband_user
+    found = request.__dict__.get(_TOKEN_DJANGO_USER)
+    if found is None:
+        adapter = import_string(config.user_adapter)()
+        user = adapter.find_user(claims.user_id)
+        found = user if user is not None and getattr(user, "is_active", True) else False
+        request.__dict__[_TOKEN_DJANGO_USER] = found
+    if found is False:
+        raise InvalidAccessTokenError("the token's user has no active Django user here")
+    return found
 
 
 def show_token_caller(request: HttpRequest, user: object, session_entry: object) -> None:

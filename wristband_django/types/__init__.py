@@ -236,6 +236,20 @@ class WristbandUser:
         wanted = set(names)
         return any(role.name in wanted for role in self.roles)
 
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        """Return ``False``: Django permissions belong to Django users, as for
+        ``AnonymousUser`` (DRF's ``DjangoModelPermissions`` asks every caller)."""
+        return False
+
+    def has_perms(self, perm_list: Iterable[str], obj: object = None) -> bool:
+        """Return whether the user has every permission in ``perm_list``: only when it is
+        empty, as Django's users answer (no Django permissions; see ``has_perm``)."""
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        """Return ``False`` (no Django permissions; see ``has_perm``)."""
+        return False
+
     def get_username(self) -> str:
         """Return the user's email, or the user id when there is none (machine clients)."""
         return self.email or self.user_id
