@@ -2,7 +2,7 @@
 them, work in a fresh interpreter.
 
 Each test writes a small project into ``tmp_path`` whose settings and modules are the pages'
-code blocks, read from the pages (so the test breaks when the docs drift), and runs it in a
+code blocks, read by their markers (so the test breaks when the docs drift), and runs it in a
 new Python process: an import loop (DRF's ``rest_framework.views`` reads
 ``DEFAULT_AUTHENTICATION_CLASSES``, which names our module) only shows where nothing was
 imported before the settings. What the pages leave to the reader (the base settings, the
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import textwrap
@@ -26,13 +25,11 @@ import pytest
 import rest_framework
 
 import wristband_django
+from tests.docs.docs_blocks import code
 from wristband_django.testing import FakeWristband
 
 pytestmark = pytest.mark.slow  # a new interpreter per test
 
-ROOT = Path(__file__).resolve().parents[2]
-APIS = ROOT / "docs" / "apis.md"
-TESTING = ROOT / "docs" / "testing.md"
 #: Where the package under test is imported from (the source tree, or tox's installed wheel).
 PACKAGE_PATH = str(Path(wristband_django.__file__).resolve().parent.parent)
 INVALID_TOKEN = 'Bearer error="invalid_token"'
@@ -63,28 +60,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 """
 
 
-def section_blocks(page: Path, heading: str) -> list[str]:
-    """Return the python code blocks of the ``## heading`` section of ``page``, in order."""
-    text = page.read_text(encoding="utf-8")
-    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, f"{page.name} has no section {heading!r}"
-    return re.findall(r"^```python\n(.*?)^```", match.group(1), re.M | re.S)
-
-
-def marked_block(page: Path, marker: str) -> str:
-    """Return the python code block right after ``<!-- marker -->`` in ``page``."""
-    text = page.read_text(encoding="utf-8")
-    match = re.search(rf"<!-- {re.escape(marker)} -->\n```python\n(.*?)```", text, re.S)
-    assert match, f"{page.name} has no python block after <!-- {marker} -->"
-    return match.group(1)
-
-
 def drf_blocks() -> tuple[str, str]:
     """Return docs/apis.md's DRF settings block and its ``HasWristbandRole`` example."""
-    settings_block, roles_block = section_blocks(APIS, "Django REST framework")
-    assert settings_block.startswith("REST_FRAMEWORK = {"), settings_block
-    assert "class InvoiceApproval(" in roles_block, roles_block
-    return settings_block, roles_block
+    return code("apis:drf-settings"), code("apis:drf-roles")
 
 
 def write_project(directory: Path, fake: FakeWristband, settings: str, **modules: str) -> None:
@@ -214,7 +192,7 @@ def test_the_documented_drf_settings(tmp_path: Path, fake_wristband: FakeWristba
 
 
 def test_the_documented_ninja_api(tmp_path: Path, fake_wristband: FakeWristband) -> None:
-    (api_block,) = section_blocks(APIS, "django-ninja")
+    api_block = code("apis:ninja")
     write_project(
         tmp_path,
         fake_wristband,
@@ -261,7 +239,7 @@ def test_the_documented_pytest_plugin_with_the_drf_settings(
         tmp_path,
         fake_wristband,
         settings_block,
-        conftest=marked_block(TESTING, "recipe:conftest"),
+        conftest=code("recipe:conftest"),
         project_urls="""\
             # Not the docs': the app's endpoints and a view with DRF's defaults.
             from django.urls import include, path

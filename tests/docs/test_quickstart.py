@@ -26,24 +26,15 @@ import pytest
 import requests
 
 import wristband_django
+from tests.docs.docs_blocks import code
 from tests.support.network import free_port
 from wristband_django.testing import FakeWristband
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parents[2]
-QUICKSTART = ROOT / "docs" / "quickstart.md"
-TESTING = ROOT / "docs" / "testing.md"
 #: Where the package under test is imported from (the source tree, or tox's installed wheel).
 PACKAGE_PATH = str(Path(wristband_django.__file__).resolve().parent.parent)
-
-
-def doc_block(page: Path, marker: str) -> str:
-    """The code block right after `<!-- marker -->` in a documentation page."""
-    text = page.read_text()
-    match = re.search(rf"<!-- {re.escape(marker)} -->\n```python\n(.*?)```", text, re.DOTALL)
-    assert match, f"{page.name} has no python block after <!-- {marker} -->"
-    return match.group(1)
 
 
 def project_env(**extra: str) -> dict[str, str]:
@@ -76,11 +67,11 @@ def project(tmp_path: Path, redis_cache: dict[str, Any]) -> Path:
     settings.write_text(
         settings.read_text()
         + "\n"
-        + doc_block(QUICKSTART, "quickstart:settings")
+        + code("quickstart:settings")
         # Not the quickstart's: the test's Redis keys get a prefix, removed after the test.
         + f'\nCACHES["default"]["KEY_PREFIX"] = {redis_cache["KEY_PREFIX"]!r}\n'
     )
-    (tmp_path / "mysite" / "urls.py").write_text(doc_block(QUICKSTART, "quickstart:urls"))
+    (tmp_path / "mysite" / "urls.py").write_text(code("quickstart:urls"))
     return tmp_path
 
 
@@ -111,7 +102,7 @@ def runserver(project: Path, redis_url: str) -> Iterator[tuple[str, FakeWristban
     """
     port = free_port()
     origin = f"http://localhost:{port}"
-    append(project / "mysite" / "settings.py", doc_block(QUICKSTART, "quickstart:local-http"))
+    append(project / "mysite" / "settings.py", code("quickstart:local-http"))
     # Not the quickstart's: the fake Wristband listens on http://localhost:<port>.
     append(
         project / "mysite" / "settings.py", 'WRISTBAND_AUTH["dangerously_allow_http_idp"] = True'
@@ -186,8 +177,8 @@ def test_the_test_recipe_passes_verbatim_in_a_new_project(project: Path, redis_u
         """,
     )
     (project / "pytest.ini").write_text("[pytest]\nDJANGO_SETTINGS_MODULE = mysite.settings\n")
-    (project / "conftest.py").write_text(doc_block(TESTING, "recipe:conftest"))
-    (project / "test_login.py").write_text(doc_block(TESTING, "recipe:test"))
+    (project / "conftest.py").write_text(code("recipe:conftest"))
+    (project / "test_login.py").write_text(code("recipe:test"))
 
     # No WRISTBAND_* variables: a project's tests need no Wristband credentials.
     output = run(

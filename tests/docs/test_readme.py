@@ -11,14 +11,16 @@ import re
 import unicodedata
 from pathlib import Path
 
+from tests.docs.docs_blocks import code
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
-    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
-    test_command = next(block.strip() for block in blocks if "tox -e py" in block)
-    assert test_command in (ROOT / ".ci" / "run").read_text()
+    test_command = code("readme:tests").strip()
+    assert "tox -e py" in test_command
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
 def slug(heading: str) -> str:

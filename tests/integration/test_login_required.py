@@ -27,12 +27,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver
 
 import wristband_django.urls
+from tests.docs import docs_blocks
 from wristband_django.testing import FakeWristband
 from wristband_django.testing.browser_protocol import AUTHORIZE_PATH
 from wristband_django.views import LoginView, SessionView
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "docs" / "django-auth.md"
 #: The package the page's views and urls blocks are written into.
 PROJECT = "django_auth_docs_project"
 USER = "member@acme.test"
@@ -45,10 +45,12 @@ MIDDLEWARE_5_1 = pytest.mark.skipif(
 
 def doc_blocks() -> dict[str, str]:
     """The page's python blocks by marker (``<!-- django-auth:NAME -->`` right above each)."""
-    text = PAGE.read_text()
-    blocks = dict(re.findall(r"<!-- django-auth:([a-z-]+) -->\n```python\n(.*?)```", text, re.S))
-    assert len(blocks) == text.count("```python"), "a python block without a marker"
-    return blocks
+    return {
+        "settings": docs_blocks.code("django-auth:settings"),
+        "views": docs_blocks.code("django-auth:views"),
+        "urls": docs_blocks.code("django-auth:urls"),
+        "middleware": docs_blocks.code("django-auth:middleware"),
+    }
 
 
 def run_settings_block(block: str, settings: Any) -> None:
