@@ -44,6 +44,7 @@ REQUIRED = {
         ("proxy", "WRISTBAND_REQUIRE_PROXY"),
         ("sentinel", "WRISTBAND_REQUIRE_SENTINEL"),
         ("gettext", "WRISTBAND_REQUIRE_GETTEXT"),
+        ("node", "WRISTBAND_REQUIRE_NODE"),
     )
     if os.environ.get(variable) == "1"
 }

@@ -125,7 +125,8 @@ def test_the_fake_server_command_takes_the_options_the_page_names() -> None:
     assert "8001" in out and "127.0.0.1" in out  # the defaults the block's comment gives
 
 
-@pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed")
+@pytest.mark.proxy  # CI requires it (WRISTBAND_REQUIRE_PROXY)
+@pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed (Debian: haproxy)")
 def test_the_haproxy_configuration_is_valid_and_the_one_the_harness_writes(tmp_path: Path) -> None:
     config = tmp_path / "haproxy.cfg"
     config.write_text(code("deployment:haproxy"))

@@ -25,7 +25,10 @@ from tests.support.auth_helpers import log_in
 from wristband_django.testing import FakeWristband
 
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed")
+pytestmark = [
+    pytest.mark.node,
+    pytest.mark.skipif(NODE is None, reason="node is not installed (Debian: nodejs)"),
+]
 #: A browser's globals, as far as the blocks use them; everything sent is recorded.
 PRELUDE = """
 const input = JSON.parse(process.env.DOCS_JS_INPUT);

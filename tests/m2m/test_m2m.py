@@ -56,6 +56,7 @@ def test_the_first_call_requests_a_token_and_later_calls_use_the_cache(
     assert token_requests(fake) == 1
 
 
+@pytest.mark.slow  # waits out part of a token's life or a call timeout
 @pytest.mark.fake_wristband(access_token_ttl=1)
 def test_a_token_inside_the_refresh_margin_is_replaced(fake: FakeWristband) -> None:
     tokens = provider(refresh_margin=0.3)  # refresh 0.7 s after the request
@@ -70,6 +71,7 @@ def test_a_token_inside_the_refresh_margin_is_replaced(fake: FakeWristband) -> N
     assert token_requests(fake) == 2
 
 
+@pytest.mark.slow  # waits out part of a token's life or a call timeout
 @pytest.mark.fake_wristband(access_token_ttl=1)
 def test_the_margin_is_at_most_half_the_tokens_life(fake: FakeWristband) -> None:
     tokens = provider(refresh_margin=60)  # longer than the token lives
@@ -182,6 +184,7 @@ def test_callers_in_one_process_share_one_request(fake: FakeWristband) -> None:
     assert token_requests(fake) == 1
 
 
+@pytest.mark.slow  # waits out part of a token's life or a call timeout
 @pytest.mark.wristband_settings(call_timeout=0.5)
 def test_waiting_for_another_callers_request_is_bounded_by_the_call_timeout(
     fake: FakeWristband,

@@ -119,7 +119,14 @@ UNANSWERED = {
 
 
 @pytest.mark.parametrize("keep", [False, True], ids=["default", "keep"])
-@pytest.mark.parametrize("shape", list(UNANSWERED))
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # The timed-out shapes wait out read_timeout or call_timeout: slow (seconds, in all).
+        pytest.param(shape, marks=[pytest.mark.slow] if "time" in shape else [])
+        for shape in UNANSWERED
+    ],
+)
 def test_a_grant_with_no_usable_answer_is_presented_once(
     wristband: FakeWristband, settings: Any, shape: str, keep: bool
 ) -> None:
@@ -152,6 +159,7 @@ def test_a_complete_5xx_answer_is_retried_and_the_session_goes_on(
     assert refresh_grants(wristband) == 3
 
 
+@pytest.mark.slow  # the proxy starts 0.3 s into the refresh
 def test_a_proxy_that_refuses_until_it_starts_is_retried_into_one_grant(
     wristband: FakeWristband, settings: Any
 ) -> None:
