@@ -24,8 +24,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import translation
 
-from tests.support.admin_login_site import SUPPORT, admin_recipe, browse
+from tests.support.admin_login_site import SUPPORT, admin_recipe
 from tests.support.auth_helpers import log_in
+from tests.support.login_browsing import browse
 from wristband_django.testing import FakeUser, FakeWristband
 from wristband_django.testing.browser_protocol import AUTHORIZE_PATH
 from wristband_django.types import Claims, WristbandSession

@@ -10,8 +10,6 @@ fake Wristband through a ``FakeBrowser`` (its tenant discovery page, then its lo
 from __future__ import annotations
 
 import copy
-import html
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +26,7 @@ from django.urls import URLPattern, URLResolver
 
 import wristband_django.urls
 from tests.docs import docs_blocks
+from tests.support import login_browsing
 from wristband_django.testing import FakeWristband
 from wristband_django.testing.browser_protocol import AUTHORIZE_PATH
 from wristband_django.views import LoginView, SessionView
@@ -36,8 +35,6 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The package the page's views and urls blocks are written into.
 PROJECT = "django_auth_docs_project"
 USER = "member@acme.test"
-#: Far more hops than a login takes: reaching it is a loop.
-MAX_HOPS = 30
 MIDDLEWARE_5_1 = pytest.mark.skipif(
     django.VERSION < (5, 1), reason="LoginRequiredMiddleware is Django 5.1's"
 )
@@ -90,28 +87,8 @@ def middleware_on(project: FakeWristband, settings: Any) -> FakeWristband:
 
 
 def browse(app: Client, fake: FakeWristband, url: str) -> tuple[HttpResponse, list[str]]:
-    """Open ``url`` and follow every redirect; return the last answer and the hops' paths.
-
-    At Wristband the user picks the acme tenant on the discovery page and logs in as
-    ``USER`` on the login page."""
-    wristband, hops = fake.new_browser(), []
-    while len(hops) < MAX_HOPS:
-        parts = urlsplit(url)
-        hops.append(parts.path)
-        if parts.port == fake.port and parts.path == AUTHORIZE_PATH:
-            url = wristband.authorize(url, USER)
-        elif parts.port == fake.port:  # the tenant discovery page
-            status, _, page = wristband.visit(url)
-            assert status == 200, page
-            links = re.findall(r'href="([^"]+)"', html.unescape(page))
-            (url,) = [link for link in links if "tenant_name=acme" in link]
-        else:
-            assert parts.netloc in ("", "testserver"), f"sent to another site: {url}"
-            response = app.get(f"{parts.path}?{parts.query}")
-            if response.status_code != 302:
-                return response, hops
-            url = response["Location"]
-    raise AssertionError(f"a login loop: {hops}")
+    """Open ``url`` as ``USER`` and follow every redirect (``login_browsing.browse``)."""
+    return login_browsing.browse(app, fake, url, USER)
 
 
 def logged_in_at_me(response: HttpResponse, hops: list[str]) -> None:

@@ -6,25 +6,17 @@ fake Wristband (for tests/integration/test_admin_login.py and tests/docs/test_br
 from __future__ import annotations
 
 import copy
-import html
-import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from django.http import HttpResponse
-from django.test import Client
 
 from tests.docs.docs_blocks import code
 from tests.support.django_users_docs import PROJECT, project_module
-from wristband_django.testing import FakeUser, FakeWristband
-from wristband_django.testing.browser_protocol import AUTHORIZE_PATH
+from wristband_django.testing import FakeUser
 
-#: Far more hops than a login takes: reaching it is a loop.
-MAX_HOPS = 30
 #: A user whose only Wristband role is the page's staff role.
 SUPPORT = FakeUser(
     sub="usr_acme_support",
@@ -64,28 +56,3 @@ def admin_recipe(
         run_settings(code("django-auth:admin-settings"), settings)
         settings.ROOT_URLCONF = f"{PROJECT}.urls"
         yield
-
-
-def browse(app: Client, fake: FakeWristband, url: str, user: str) -> tuple[HttpResponse, list[str]]:
-    """Open ``url`` and follow every redirect; return the last answer and the hops' paths.
-
-    At Wristband the user picks the acme tenant on the discovery page and logs in as
-    ``user`` (an email) on the login page."""
-    wristband, hops = fake.new_browser(), []
-    while len(hops) < MAX_HOPS:
-        parts = urlsplit(url)
-        hops.append(parts.path)
-        if parts.port == fake.port and parts.path == AUTHORIZE_PATH:
-            url = wristband.authorize(url, user)
-        elif parts.port == fake.port:  # the tenant discovery page
-            status, _, page = wristband.visit(url)
-            assert status == 200, page
-            links = re.findall(r'href="([^"]+)"', html.unescape(page))
-            (url,) = [link for link in links if "tenant_name=acme" in link]
-        else:
-            assert parts.netloc in ("", "testserver"), f"sent to another site: {url}"
-            response = app.get(f"{parts.path}?{parts.query}")
-            if response.status_code != 302:
-                return response, hops
-            url = response["Location"]
-    raise AssertionError(f"a login loop: {hops}")

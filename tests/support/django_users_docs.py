@@ -5,16 +5,15 @@
 from __future__ import annotations
 
 import copy
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-#: The package the blocks' ``myproject/...`` files are written into.
-PROJECT = "myproject"
+from tests.support.docs_project import PROJECT, project_files
+
+__all__ = ["PROJECT", "project_module", "run_settings_block"]
 
 
 def run_settings_block(block: str, settings: Any) -> None:
@@ -24,18 +23,8 @@ def run_settings_block(block: str, settings: Any) -> None:
     settings.WRISTBAND_AUTH = namespace["WRISTBAND_AUTH"]
 
 
-@contextmanager
 def project_module(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, block: str
-) -> Iterator[None]:
+) -> AbstractContextManager[None]:
     """Make ``block`` the module ``myproject.<name>``, importable while the context lasts."""
-    package = tmp_path / PROJECT
-    package.mkdir(exist_ok=True)
-    (package / "__init__.py").write_text("")
-    (package / f"{name}.py").write_text(block)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    try:
-        yield
-    finally:
-        for module in [module for module in sys.modules if module.split(".")[0] == PROJECT]:
-            del sys.modules[module]
+    return project_files(tmp_path, monkeypatch, **{name: block})

@@ -39,11 +39,10 @@ def check_official_settings(app_configs: AppConfigs = None, **kwargs: Any) -> li
     """Warn about each setting of wristband-django-auth left in the settings (W010), naming
     its replacement."""
     messages: list[CheckMessage] = [
-        Warning(
+        _leftover(
             _("settings.%(name)s is %(package)s's setting; this app does not read it.")
             % {"name": entry.name, "package": OFFICIAL_PACKAGE},
-            hint=_hint(entry.key, entry.instead),
-            id=check_id("W010"),
+            _hint(entry.key, entry.instead),
         )
         for entry in OFFICIAL_NAMES
         if entry.where == DJANGO_SETTING and hasattr(settings, entry.name)
@@ -51,33 +50,36 @@ def check_official_settings(app_configs: AppConfigs = None, **kwargs: Any) -> li
     engine = str(getattr(settings, "SESSION_ENGINE", ""))
     if engine.startswith(OFFICIAL_MODULE):
         messages.append(
-            Warning(
+            _leftover(
                 _("SESSION_ENGINE is %(package)s's encrypted-cookie engine (%(engine)r).")
                 % {"package": OFFICIAL_PACKAGE, "engine": engine},
-                hint=_(
+                _(
                     "Use a server-side engine: 'django.contrib.sessions.backends.cache' (or "
                     "cached_db, or db). The tokens would travel in the cookie, and logout could "
                     "not end a copied one. Existing sessions end: users log in once "
                     "(docs/migrating.md)."
                 ),
-                id=check_id("W010"),
             )
         )
     for path in getattr(settings, "AUTHENTICATION_BACKENDS", ()):
         if str(path).startswith(OFFICIAL_MODULE):
             messages.append(
-                Warning(
+                _leftover(
                     _("AUTHENTICATION_BACKENDS lists %(package)s's backend %(path)r.")
                     % {"package": OFFICIAL_PACKAGE, "path": path},
-                    hint=_(
+                    _(
                         'Replace it with %(backend)r and set "authenticate_django_user": True '
                         "in WRISTBAND_AUTH."
                     )
                     % {"backend": WRISTBAND_BACKEND},
-                    id=check_id("W010"),
                 )
             )
     return messages
+
+
+def _leftover(message: str, hint: str) -> Warning:
+    """Return the W010 warning about a leftover of the official package."""
+    return Warning(message, hint=hint, id=check_id("W010"))
 
 
 def _hint(key: str | None, instead: str) -> str:
