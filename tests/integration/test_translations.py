@@ -172,8 +172,16 @@ def test_the_po_file_has_every_string_the_code_marks(tmp_path: Path) -> None:
     (copy / "locale").mkdir()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.support.settings"}
     env["PYTHONPATH"] = str(ROOT)
-    subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "de", "--add-location=file"],
+    # Run in the copy, without the copy on sys.path: its ``types`` package would shadow the
+    # standard library's (``python -m`` and ``-c`` put the working directory first).
+    makemessages = (
+        "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['django-admin', 'makemessages', '-l', 'de', "
+        "'--add-location=file'])"
+    )
+    subprocess.run(  # noqa: S603 (our interpreter, our own code)
+        [sys.executable, "-c", makemessages],
         cwd=copy, env=env, check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     extracted = read_po(copy / "locale" / "de" / "LC_MESSAGES" / "django.po")
