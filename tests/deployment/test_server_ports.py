@@ -5,11 +5,14 @@ first)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from tests.support import network
 from tests.support.gunicorn_server import gunicorn_server
 from tests.support.network import free_port
 
@@ -46,3 +49,28 @@ def test_a_server_whose_port_another_one_holds_is_not_taken_for_ready() -> None:
     finally:
         squatter.shutdown()
         squatter.server_close()
+
+
+def test_a_port_another_test_run_reserved_is_not_handed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two test runs at once (tox environments in parallel) share no port: every port of
+    this worker's slice but one is reserved by "another run", and that one comes back."""
+    monkeypatch.setattr(network, "RESERVATIONS", tmp_path)
+    ports = network._worker_slice()
+    left = next(port for port in ports if port not in network._handed_out and bindable(port))
+    for port in ports:
+        if port != left:
+            (tmp_path / str(port)).touch()
+    assert network.free_port() == left
+    with pytest.raises(RuntimeError, match="no free port"):
+        network.free_port()
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
