@@ -5,7 +5,6 @@ first)."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,19 +57,11 @@ def test_a_port_another_test_run_reserved_is_not_handed_out(
     this worker's slice but one is reserved by "another run", and that one comes back."""
     monkeypatch.setattr(network, "RESERVATIONS", tmp_path)
     ports = network._worker_slice()
-    left = next(port for port in ports if port not in network._handed_out and bindable(port))
+    free = (port for port in ports if port not in network._handed_out)
+    left = next(port for port in free if network._bindable(port))
     for port in ports:
         if port != left:
             (tmp_path / str(port)).touch()
     assert network.free_port() == left
     with pytest.raises(RuntimeError, match="no free port"):
         network.free_port()
-
-
-def bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True

@@ -15,7 +15,6 @@ A page with a plain inline ``<style>`` shows that a violation is seen when there
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ import pytest
 import requests
 
 from tests.docs import test_browser_e2e as e2e
+from tests.support.dev_server import serving
 from tests.support.network import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -56,24 +56,13 @@ def csp_site(mode: str) -> Iterator[int]:
         "CSP_TEST_MODE": mode,
         "PYTHONPATH": str(ROOT),
     }
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "django", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/inline-style/", timeout=1)
-                break
-            except requests.RequestException:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the CSP test site did not start") from None
-                time.sleep(0.2)
+    runserver = [sys.executable, "-m", "django", "runserver", "--noreload", f"127.0.0.1:{port}"]
+
+    def ready() -> None:
+        requests.get(f"http://127.0.0.1:{port}/inline-style/", timeout=1)
+
+    with serving(runserver, cwd=ROOT, env=env, ready=ready, what="the CSP test site"):
         yield port
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def watch_violations(driver: Any) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support.dev_server import serving
 from tests.support.network import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,25 +47,14 @@ def demo_server(tmp_path: Path, *, subdomains: bool) -> Iterator[tuple[int, int]
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    server = subprocess.Popen(  # noqa: S603
-        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=1).raise_for_status()
-                requests.get(f"http://127.0.0.1:{fake_port}/_fake/requests", timeout=1)
-                break
-            except requests.RequestException:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the demo server did not start") from None
-                time.sleep(0.2)
+
+    def ready() -> None:
+        requests.get(f"http://127.0.0.1:{port}/", timeout=1).raise_for_status()
+        requests.get(f"http://127.0.0.1:{fake_port}/_fake/requests", timeout=1)
+
+    runserver = [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"]
+    with serving(runserver, cwd=ROOT, env=env, ready=ready, what="the demo server"):
         yield port, fake_port
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def fake_saw(fake_port: int, endpoint: str, **match: str) -> list[dict[str, Any]]:

@@ -23,12 +23,11 @@ from typing import Any
 
 import pytest
 
-import wristband_django
 from tests.docs.docs_blocks import code, splice
+from tests.docs.test_quickstart import project_env
 
 pytestmark = [pytest.mark.slow]
 
-PACKAGE_PATH = str(Path(wristband_django.__file__).resolve().parent.parent)
 #: The subprocess: checks, then the behaviours named on its command line, as JSON lines.
 DRIVER = """
 import json, os, sys
@@ -91,17 +90,6 @@ class CorsMiddleware:
             response["Access-Control-Allow-Credentials"] = str(allow).lower()
         return response
 """
-
-
-def project_env(**extra: str) -> dict[str, str]:
-    """This environment without the outer test run's Django settings and pytest state."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key != "DJANGO_SETTINGS_MODULE" and not key.startswith(("PYTEST_", "WRISTBAND_"))
-    }
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_PATH, env.get("PYTHONPATH")]))
-    return {**env, **extra}
 
 
 @pytest.fixture(scope="module")
