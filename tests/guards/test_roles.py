@@ -102,6 +102,8 @@ def test_roles_is_a_list_not_a_string() -> None:
         )
     ]
 )
+# Each claim below needs its scope, at Wristband as at the fake: phone_number_verified, phone.
+@pytest.mark.wristband_settings(scopes=["openid", "email", "profile", "phone", "roles"])
 def test_the_user_has_typed_userinfo(wristband: FakeWristband) -> None:
     client = logged_in_as(wristband, "ada@acme.test")
     entry = stored_entry(client)

@@ -206,6 +206,7 @@ def django_users(wristband: FakeWristband, settings: Any) -> FakeWristband:
         protected_paths=["/api/"],
         authenticate_django_user=True,
         user_adapter="tests.integration.test_django_integration.StaffFromRoles",
+        scopes=["openid", "offline_access", "email", "roles"],  # the adapter maps the roles
     )
     return wristband
 

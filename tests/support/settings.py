@@ -50,6 +50,9 @@ WRISTBAND_AUTH = {
     "wristband_application_vanity_domain": "app-test.us.wristband.dev",
     "login_url": "https://app.test/auth/login",
     "redirect_uri": "https://app.test/auth/callback",
+    # What this project shows and checks needs these scopes, at Wristband as at the fake:
+    # roles for its role-protected views and the admin, profile for the names it shows.
+    "scopes": ["openid", "offline_access", "email", "profile", "roles"],
 }
 LOGGING = {
     "version": 1,

@@ -39,7 +39,7 @@ def test_login_redirects_to_the_tenant_authorize_endpoint_with_pkce(
     assert params["client_id"] == wristband.client_id
     assert params["redirect_uri"] == "http://testserver/auth/callback/"
     assert params["response_type"] == "code"
-    assert params["scope"] == "openid offline_access email"
+    assert params["scope"] == "openid offline_access email profile roles"  # the suite's scopes
     assert params["code_challenge_method"] == "S256"
     assert params["login_hint"] == "a@b.c" and params["idp_hint"] == "google"
     assert len(params["state"]) >= 43 and len(params["nonce"]) >= 43

@@ -245,7 +245,8 @@ def test_session_metadata_is_configurable(
     client: Client, settings: Any, wristband: FakeWristband
 ) -> None:
     settings.WRISTBAND_AUTH = wristband.auth_settings(
-        session_metadata_claims=["email", "roles", "nope"]
+        session_metadata_claims=["email", "roles", "nope"],
+        scopes=["openid", "offline_access", "email", "roles"],  # roles need their scope
     )
     log_in(client, wristband, user="admin@acme.test")
     metadata = client.get("/auth/session/").json()["metadata"]

@@ -6,8 +6,10 @@ Standalone: imports neither Django nor the rest of `wristband_django`.
         settings.WRISTBAND_AUTH = fake.auth_settings()
         callback_url = fake.authorize(authorize_url, "admin@acme.test")
 
-With pytest, enable the `fake_wristband`, `wristband_settings` and `wristband_client`
-fixtures with `pytest_plugins = ["wristband_django.testing.pytest_plugin"]`.
+With pytest, enable the `fake_wristband`, `wristband_settings`, `wristband_client` and
+`wristband_bearer` fixtures with `pytest_plugins = ["wristband_django.testing.pytest_plugin"]`.
+A bearer-token API is tested with `fake.access_token_for(user, **claims)`, a token that passes
+every check (`wristband_bearer(user)` gives the test client's header).
 
 `log_in(client, fake, user)` and `expire_access_token(client)` (Django's test client, as
 `Client.force_login` is for Django users) need Django: they are imported on first use.

@@ -19,6 +19,7 @@ from .grants import GrantError, Grants, TokenFamily
 from .models import RecordedRequest
 from .responses import Response, error_response, json_response
 from .routes import sdk_configuration_client_id
+from .scopes import id_token_user_claims, userinfo_claims
 from .settings import FakeSettings
 from .tokens import KeyRing
 
@@ -87,18 +88,10 @@ class ApiEndpoints:
                 "Missing, invalid, expired or revoked access token",
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        user, tenant = family.user, family.tenant
-        claims: dict[str, Any] = {
-            "sub": user.sub,
-            "tnt_id": tenant.id,
-            "app_id": self._settings.app_id,
-            "idp_name": tenant.idp_name,
-            "email": user.email,
-            "email_verified": True,
-            "name": user.name,
-            "roles": [dict(role) for role in user.roles],
-        }
-        return json_response({**claims, **user.extra_claims}, headers=_NO_STORE)
+        claims = userinfo_claims(
+            family.user, family.tenant, app_id=self._settings.app_id, scope=family.scope
+        )
+        return json_response(claims, headers=_NO_STORE)
 
     def revoke(self, request: RecordedRequest) -> Response:
         if not self._client_authenticated(request):
@@ -199,8 +192,7 @@ class ApiEndpoints:
             "tnt_id": tenant.id,
             "app_id": settings.app_id,
             "idp_name": tenant.idp_name,
-            "email": user.email,
-            "email_verified": bool(user.extra_claims.get("email_verified", True)),
+            **id_token_user_claims(user, family.scope),
         }
         if nonce:
             id_claims["nonce"] = nonce

@@ -138,19 +138,23 @@ class FakeControls:
     def sign_access_token(self, claims: Mapping[str, Any]) -> str:
         """Return ``claims``, whatever they are, as an access token signed with the current key.
 
-        Use it to test bearer-token APIs with a token the fake never issued, e.g. one with
-        another issuer or an expiry in the past. The signature is RS256.
+        The low-level one: it adds nothing and checks nothing, so ``{"sub": ..., "exp": ...}``
+        gives a token every app refuses (no ``iss``, no ``client_id``). For a token that
+        passes, use `access_token_for`; use this one for a token the fake would never issue
+        (another issuer, a claim missing). The signature is RS256.
         """
         return self._keys.sign(claims)
 
     def access_token_for(self, user: str = "admin@acme.test", **claims: Any) -> str:
         """Return an access token for the fake user ``user`` that passes every check an app makes.
 
-        ``user`` is an email or a user id. The token is one the token endpoint would issue
-        (valid for ``access_token_ttl`` seconds, with the default scopes), with ``claims``
+        The way to test bearer-token APIs without logging in first (the pytest plugin's
+        ``wristband_bearer`` fixture wraps it for Django's test client). ``user`` is an email
+        or a user id. The token is one the token endpoint would issue (``iss``, ``sub``,
+        ``aud``, ``client_id``, ``tnt_id``, ``app_id``, ``jti``, valid for
+        ``access_token_ttl`` seconds, ``scope`` the app's default scopes), with ``claims``
         added or replaced, e.g. ``roles=[{"name": "app:admin"}]`` or an ``exp`` in the past.
-        Use it to test bearer-token APIs without logging in first. Raise ``KeyError`` for an
-        unknown user.
+        Raise ``KeyError`` for an unknown user.
         """
         found = self._directory.find_user(user)
         if found is None:

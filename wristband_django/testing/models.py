@@ -30,7 +30,12 @@ class FakeTenant:
 
 @dataclass(frozen=True)
 class FakeUser:
-    """A user of one tenant; `extra_claims` are merged into the userinfo response."""
+    """A user of one tenant.
+
+    `extra_claims` are merged into the userinfo response, each as its scope allows: a claim
+    a scope grants (``locale``: ``profile``, ``phone_number``: ``phone``) only when the login
+    asked for that scope, any other (``custom_claims``) always, as Wristband does.
+    """
 
     sub: str
     tenant: str

@@ -10,11 +10,14 @@ Enable with `pytest_plugins = ["wristband_django.testing.pytest_plugin"]`.
   writes a `LoginSession` row). Needs pytest-django. More keys per test:
   `@pytest.mark.wristband_settings(refresh_timeout=1)`.
 - `wristband_client`: pytest-django's `client`, logged in as `admin@acme.test`.
+- `wristband_bearer`: `wristband_bearer(user, **claims)` is the test client's keyword
+  arguments for a bearer-token request as that fake user:
+  `client.get("/api/", **wristband_bearer("member@globex.test"))`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -128,3 +131,25 @@ def wristband_client(
 
     log_in(client, fake_wristband)
     return client
+
+
+@pytest.fixture
+def wristband_bearer(
+    fake_wristband: FakeWristband,
+    wristband_settings: dict[str, Any],
+) -> Callable[..., dict[str, str]]:
+    """Return ``bearer(user="admin@acme.test", **claims)``, the test client's keyword arguments
+    that send an access token for that fake user (an email or a user id) as
+    ``Authorization: Bearer``.
+
+    The token is ``fake_wristband.access_token_for(user, **claims)``: one that passes every
+    check your bearer-token views make, ``claims`` added or replaced (``exp`` in the past,
+    ``roles=[{"name": "app:admin"}]``), e.g.
+    ``client.get("/api/orders/", **wristband_bearer("member@globex.test"))``.
+    """
+
+    def bearer(user: str = "admin@acme.test", **claims: Any) -> dict[str, str]:
+        token = fake_wristband.access_token_for(user, **claims)
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    return bearer

@@ -132,9 +132,11 @@ def error_response(error: WristbandError) -> JsonResponse:
 
 def log_refusal(error: WristbandError) -> None:
     """Log why a request could not be authenticated: at ERROR an outage (the store or
-    Wristband: ours to fix), at INFO anything else (a bad token: the caller's). The message
-    holds the error's code and description, which never contain a token."""
-    level = logging.ERROR if error.status_code >= 500 else logging.INFO
+    Wristband: ours to fix), at WARNING anything else (a bad token: the caller's), the level
+    of Django's own "Unauthorized" record for the same 401, which a developer sees without
+    configuring logging. The message holds the error's code and description (which check
+    failed, or which claim is missing), which never contain a token or a claim's value."""
+    level = logging.ERROR if error.status_code >= 500 else logging.WARNING
     logger.log(level, "Cannot authenticate this request: %s (%s)", error.error,
                error.error_description or error.shown_error)  # fmt: skip
 

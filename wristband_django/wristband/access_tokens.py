@@ -46,6 +46,33 @@ def _typed_claims(claims: Mapping[str, Any]) -> AccessTokenClaims:
     )
 
 
+#: Why PyJWT refused a token, completing "the access token ...": the first class that matches
+#: wins (``InvalidSignatureError`` is a ``DecodeError``). Claim names only, never values.
+_REASONS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "has expired (its exp is past, beyond jwt_leeway)"),
+    (jwt.InvalidIssuerError, "is from another issuer (iss is not this application's Wristband)"),
+    (jwt.InvalidAudienceError, "is for another audience (aud)"),
+    (jwt.ImmatureSignatureError, "is not valid yet (iat or nbf is in the future)"),
+    (jwt.InvalidIssuedAtError, "has an iat that is not a number"),
+    (jwt.InvalidSignatureError, "has a signature that does not verify with Wristband's key"),
+    (jwt.DecodeError, "is malformed (a segment or a time claim that cannot be read)"),
+)
+
+
+def refusal_reason(exc: jwt.InvalidTokenError) -> str:
+    """Return why PyJWT refused a token, completing "the access token ...".
+
+    A missing claim is named (``lacks the required claim 'iss'``); a wrong issuer or
+    audience, an expiry, a signature each say which check failed. The words name claims,
+    never their values, so they may be logged."""
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"lacks the required claim {exc.claim!r}"
+    for error_class, reason in _REASONS:
+        if isinstance(exc, error_class):
+            return reason
+    return f"is invalid ({type(exc).__name__})"
+
+
 def _audience_ok(aud: Any, *client_ids: str) -> bool:
     audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
     return any(client_id in audiences for client_id in client_ids)
@@ -66,9 +93,7 @@ def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     except jwks.UnusableJwtError as exc:
         raise InvalidAccessTokenError(f"the access token {exc}") from exc
     except jwt.InvalidTokenError as exc:
-        raise InvalidAccessTokenError(
-            f"the access token is invalid ({type(exc).__name__})"
-        ) from exc
+        raise InvalidAccessTokenError(f"the access token {refusal_reason(exc)}") from exc
     if not isinstance(claims["sub"], str) or not claims["sub"]:
         raise InvalidAccessTokenError("the access token has no subject")
     client_id = claims.get("client_id")
