@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 
 from wristband_django import signals
 from wristband_django.conf import get_config
+from wristband_django.conf.docs_links import docs_url
 from wristband_django.errors import StoreUnavailableError
 from wristband_django.flows.end_session import end_session, purge_ended_sessions
 from wristband_django.models import LoginSession
@@ -118,7 +119,8 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 NEEDS_DJANGO_USERS = (
     "AdminLoginView needs authenticate_django_user: without it a Wristband login logs no "
     "Django user in, and the admin would send the user back to the login again and again. "
-    "Turn it on (docs/django-auth.md), or remove AdminLoginView from the URLconf."
+    f"Turn it on ({docs_url('django-auth', 'the-admin-behind-wristband')}), or remove "
+    "AdminLoginView from the URLconf."
 )
 
 

@@ -38,5 +38,6 @@ class WristbandConfig(AppConfig):
         register(checks.check_sessions, checks.TAG)
         register(checks.check_lock_cache_alias, checks.TAG, Tags.caches)
         register(checks.check_shared_caches, checks.TAG, Tags.caches, deploy=True)
+        register(checks.check_http_login_urls, checks.TAG, Tags.security, deploy=True)
         register(checks.check_django_user_integration, checks.TAG)
         register(checks.check_official_settings, checks.TAG)

@@ -2,9 +2,12 @@
 
 ``docs/configuration.md`` holds a table with one row per ``WRISTBAND_AUTH`` key between the
 two markers below, in the order of ``wristband_django.conf.parsing.SETTINGS``: the key, its
-default and its description. Each description, and any default that ``AuthConfig``'s field
-default does not tell, lives next to the key's parser; the other defaults are read from
-``AuthConfig``. A key without a description or a default fails.
+default, its description and an example. Each description and example, and any default that
+``AuthConfig``'s field default does not tell, lives next to the key's parser; the other
+defaults are read from ``AuthConfig``. A key without a description, an example or a default
+fails. Each row carries the key as its anchor (``<a id="protected_paths"></a>``, at the start
+of its default cell: the key's cell stays the key alone), which the package's messages link
+to (``wristband_django.conf.parsing.reference_url``).
 
 Two uses, so that the reference cannot drift from the code:
 
@@ -69,12 +72,17 @@ def _cell(text: str) -> str:
 
 
 def render_table() -> str:
-    """The reference table: one row per key, in the order the code defines them."""
+    """The reference table: one row per key, in the order the code defines them, anchored
+    at the key."""
     rows = ["| key | default | meaning |", "| --- | --- | --- |"]
     for key, setting in SETTINGS.items():
         if not setting.description.strip():
             raise ValueError(f"WRISTBAND_AUTH[{key!r}] has no description in its Setting")
-        rows.append(f"| `{key}` | {_cell(default_text(key))} | {_cell(setting.description)} |")
+        if not setting.example.strip():
+            raise ValueError(f"WRISTBAND_AUTH[{key!r}] has no example in its Setting")
+        default = f'<a id="{key}"></a>{_cell(default_text(key))}'
+        meaning = f"{setting.description} Example: `{setting.example}`."
+        rows.append(f"| `{key}` | {default} | {_cell(meaning)} |")
     return "\n".join(rows)
 
 

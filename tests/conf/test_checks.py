@@ -130,6 +130,40 @@ def test_insecure_cookies_without_debug(healthy: Any) -> None:
     assert ids() == ["wristband_django.W005"]
 
 
+def test_http_login_urls_without_debug_are_a_deployment_warning(healthy: Any) -> None:
+    """Over plain http the callback's code travels in clear and the Secure login cookies are
+    dropped (issue 25, point 4d)."""
+    healthy.WRISTBAND_AUTH = {
+        **healthy.WRISTBAND_AUTH,
+        "login_url": "http://app.test/auth/login",
+        "redirect_uri": "HTTP://app.test/auth/callback",
+    }
+    first, second = run()
+    assert [first.id, second.id] == ["wristband_django.W012"] * 2
+    assert isinstance(first, checks.Warning)
+    assert first.msg == "login_url is http://app.test/auth/login, plain http, while DEBUG is False."
+    assert second.msg.startswith("redirect_uri is HTTP://app.test/auth/callback")
+    assert "https-and-reverse-proxies" in str(first.hint) and "SECURE_PROXY_SSL_HEADER" in str(
+        first.hint
+    )
+    assert checks.run_checks(tags=[wristband_checks.TAG]) == []  # a deployment check only
+    with pytest.raises(SystemCheckError, match=r"wristband_django\.W012"):
+        call_command("check", "--deploy", "--fail-level", "WARNING", "--tag", "wristband")
+    healthy.WRISTBAND_AUTH = {**healthy.WRISTBAND_AUTH, "dangerously_allow_http_idp": True}
+    assert ids() == ["wristband_django.E006"]  # the fake's settings: E006 says it all
+    healthy.DEBUG = True
+    assert run() == []
+
+
+def test_https_login_urls_and_auto_configured_ones_give_no_w012(healthy: Any) -> None:
+    assert healthy.WRISTBAND_AUTH["login_url"].startswith("https://")
+    assert run() == []
+    healthy.WRISTBAND_AUTH = {
+        k: v for k, v in healthy.WRISTBAND_AUTH.items() if k not in ("login_url", "redirect_uri")
+    }
+    assert run() == []  # auto-configured: the check reads settings only, never the network
+
+
 def test_signed_cookie_sessions(healthy: Any) -> None:
     healthy.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
     assert ids() == ["wristband_django.W002"]

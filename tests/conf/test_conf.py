@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from wristband_django.conf import AuthConfig, get_config, parse_auth_config
+from wristband_django.conf.docs_links import docs_url
 
 SECRET = "s" * 32
 BASE = {
@@ -78,8 +79,10 @@ def test_unknown_key_suggests_the_right_one(key: str, suggestion: str) -> None:
     assert f'did you mean "{suggestion}"?' in message
 
 
-def test_unknown_key_without_a_close_match_points_to_the_readme() -> None:
-    assert "README" in error_of(zzz=1)
+def test_unknown_key_without_a_close_match_links_the_published_reference() -> None:
+    message = error_of(zzz=1)
+    assert message.endswith("the keys are listed at " + docs_url("configuration", "reference"))
+    assert "docs/" not in message and "README" not in message
 
 
 @pytest.mark.parametrize(

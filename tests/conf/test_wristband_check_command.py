@@ -54,7 +54,7 @@ def test_credentials_rejected(wristband: FakeWristband) -> None:
     out, err, failed = check()
     assert failed is not None
     assert "✗ could not get Wristband's sdk-configuration: invalid_client (HTTP 401)" in err
-    assert "check client_id and client_secret" in err
+    assert "check client_id/client_secret" in err
     assert wristband.client_secret not in out + err
 
 

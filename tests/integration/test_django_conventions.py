@@ -64,13 +64,13 @@ def check_ids() -> list[str]:
 
 def test_ready_registers_each_check_once_with_its_tags() -> None:
     registered = {check.__name__: check for check in wristband_checks()}
-    assert len(registered) == len(wristband_checks()) == 9
+    assert len(registered) == len(wristband_checks()) == 10
     assert all("wristband" in check.tags for check in registered.values())
     deploy_only = checks.registry.registry.deployment_checks
     ours = [check for check in deploy_only if check.__module__.startswith(CHECKS_MODULE)]
-    assert {check.__name__ for check in ours} == {"check_shared_caches"}
+    assert {check.__name__ for check in ours} == {"check_shared_caches", "check_http_login_urls"}
     apps.get_app_config("wristband_django").ready()  # a second ready() adds nothing
-    assert len(wristband_checks()) == 9
+    assert len(wristband_checks()) == 10
 
 
 def test_importing_the_checks_module_registers_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,8 +1,9 @@
 """System checks (``manage.py check``): settings mistakes found at startup, not at login.
 
 Plain functions: ``WristbandConfig.ready()`` registers them (tag ``wristband``), so importing
-this package registers nothing. The cache check is a deployment check (``check --deploy``):
-a LocMem cache is fine for ``runserver`` and tests.
+this package registers nothing. The cache check and the check of plain-http login URLs are
+deployment checks (``check --deploy``): a LocMem cache and http are fine for ``runserver``
+and tests.
 """
 
 from wristband_django.checks.base import (
@@ -14,6 +15,7 @@ from wristband_django.checks.base import (
 )
 from wristband_django.checks.django_users import check_django_user_integration
 from wristband_django.checks.official_settings import check_official_settings
+from wristband_django.checks.production import check_http_login_urls
 from wristband_django.checks.stores import (
     check_lock_cache_alias,
     check_sessions,
@@ -24,6 +26,7 @@ __all__ = [
     "TAG",
     "check_debug_only_flags",
     "check_django_user_integration",
+    "check_http_login_urls",
     "check_lock_cache_alias",
     "check_logout_csrf",
     "check_middleware",

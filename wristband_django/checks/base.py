@@ -15,7 +15,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from wristband_django.conf import SETTING, AuthConfig, parse_auth_config
+from wristband_django.conf import (
+    SETTING,
+    AuthConfig,
+    InvalidSettings,
+    SettingProblem,
+    parse_auth_config,
+)
+from wristband_django.conf.docs_links import docs_url
+from wristband_django.conf.parsing import SETTINGS, reference_url
 
 TAG = "wristband"
 WRISTBAND_MIDDLEWARE = "wristband_django.middleware.WristbandAuthMiddleware"
@@ -57,31 +65,54 @@ def middleware_position(middleware: Sequence[str], base_path: str) -> int | None
     return next((i for i, path in enumerate(middleware) if is_subclass_path(path, base_path)), None)
 
 
-def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
-    """Check that ``WRISTBAND_AUTH`` is set (E001) and valid (E002, the parser's message)."""
+def setting_hint(problem: SettingProblem) -> str:
+    """Return the hint for a problem of ``WRISTBAND_AUTH``: an example of the key it is about
+    (the one an unknown key likely meant) and the link to that key in the reference."""
+    key = problem.reference_key
+    url = reference_url(key)
+    if key is None or not SETTINGS[key].example:
+        return _("See the configuration reference: %(url)s") % {"url": url}
+    return _("For example %(example)s. See %(url)s") % {
+        "example": SETTINGS[key].example_line(key),
+        "url": url,
+    }
+
+
+def settings_problems() -> list[SettingProblem] | None:
+    """Return every problem of ``WRISTBAND_AUTH``: none when it is valid, ``None`` when it
+    is missing."""
     raw = getattr(settings, SETTING, None)
     if raw is None:
+        return None
+    try:
+        parse_auth_config(raw)
+    except InvalidSettings as exc:
+        return list(exc.problems)
+    except ImproperlyConfigured as exc:  # not a dict
+        return [SettingProblem(SETTING, str(exc))]
+    return []
+
+
+def check_settings(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:
+    """Check that ``WRISTBAND_AUTH`` is set (E001) and valid: an E002 per problem, with the
+    parser's message, an example and a link to the key's reference."""
+    problems = settings_problems()
+    if problems is None:
         return [
             Error(
                 _("settings.%(setting)s is missing.") % {"setting": SETTING},
                 hint=_(
                     "Add a dict with client_id, client_secret and "
-                    "wristband_application_vanity_domain (see docs/quickstart.md)."
-                ),
+                    "wristband_application_vanity_domain (see %(url)s)."
+                )
+                % {"url": docs_url("quickstart")},
                 id=check_id("E001"),
             )
         ]
-    try:
-        parse_auth_config(raw)
-    except ImproperlyConfigured as exc:
-        return [
-            Error(
-                str(exc),
-                hint=_("See the README's configuration reference."),
-                id=check_id("E002"),
-            )
-        ]
-    return []
+    return [
+        Error(problem.message, hint=setting_hint(problem), id=check_id("E002"))
+        for problem in problems
+    ]
 
 
 def check_middleware(app_configs: AppConfigs = None, **kwargs: Any) -> list[CheckMessage]:

@@ -19,6 +19,7 @@ from wristband_django.checks.base import (
     middleware_position,
     parsed_config,
 )
+from wristband_django.conf.docs_links import docs_url
 from wristband_django.flows.django_login import BACKEND as WRISTBAND_BACKEND
 
 LOGIN_REQUIRED_MIDDLEWARE = "django.contrib.auth.middleware.LoginRequiredMiddleware"
@@ -65,9 +66,10 @@ def check_django_user_integration(
                     "every logged-in user back to the login, again and again."
                 ),
                 hint=_(
-                    "Turn authenticate_django_user on (docs/django-auth.md), or remove the "
-                    "middleware and protect views with @wristband_required."
-                ),
+                    "Turn authenticate_django_user on (%(url)s), or remove the middleware and "
+                    "protect views with @wristband_required."
+                )
+                % {"url": docs_url("django-auth")},
                 id=check_id("W009"),
             ),
         ]
@@ -157,9 +159,10 @@ def admin_login_without_django_users() -> list[CheckMessage]:
             )
             % {"path": path},
             hint=_(
-                "Turn authenticate_django_user on (docs/django-auth.md), or remove "
-                "AdminLoginView from the URLconf."
-            ),
+                "Turn authenticate_django_user on (%(url)s), or remove AdminLoginView from the "
+                "URLconf."
+            )
+            % {"url": docs_url("django-auth", "the-admin-behind-wristband")},
             id=check_id("W011"),
         )
     ]

@@ -19,6 +19,7 @@ from django.core.checks import CheckMessage, Warning
 from django.utils.translation import gettext as _
 
 from wristband_django.checks.base import AppConfigs, check_id
+from wristband_django.conf.docs_links import docs_url
 from wristband_django.conf.official_names import (
     DJANGO_SETTING,
     OFFICIAL_NAMES,
@@ -56,9 +57,9 @@ def check_official_settings(app_configs: AppConfigs = None, **kwargs: Any) -> li
                 _(
                     "Use a server-side engine: 'django.contrib.sessions.backends.cache' (or "
                     "cached_db, or db). The tokens would travel in the cookie, and logout could "
-                    "not end a copied one. Existing sessions end: users log in once "
-                    "(docs/migrating.md)."
-                ),
+                    "not end a copied one. Existing sessions end: users log in once (%(url)s)."
+                )
+                % {"url": docs_url("migrating", "existing-sessions-what-your-users-see")},
             )
         )
     for path in getattr(settings, "AUTHENTICATION_BACKENDS", ()):
@@ -85,11 +86,13 @@ def _leftover(message: str, hint: str) -> Warning:
 def _hint(key: str | None, instead: str) -> str:
     """Return the hint for a leftover top-level setting: its replacement, or what to do."""
     if key is None:
-        return _("Remove it: it has no equivalent here; %(instead)s (docs/migrating.md).") % {
-            "instead": instead
+        return _("Remove it: it has no equivalent here; %(instead)s (%(url)s).") % {
+            "instead": instead,
+            "url": docs_url("migrating", "every-official-setting"),
         }
     extra = f" ({instead})" if instead else ""
-    return _('Use WRISTBAND_AUTH["%(key)s"]%(extra)s, then remove it (docs/migrating.md).') % {
+    return _('Use WRISTBAND_AUTH["%(key)s"]%(extra)s, then remove it (%(url)s).') % {
         "key": key,
         "extra": extra,
+        "url": docs_url("migrating", "every-official-setting"),
     }

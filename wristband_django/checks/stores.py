@@ -6,7 +6,6 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.translation import gettext as _
 
@@ -22,6 +21,7 @@ from wristband_django.store.engines import (
     DB_SESSION_ENGINES,
     SIGNED_COOKIES_ENGINE,
 )
+from wristband_django.store.locations import lock_cache_alias
 
 LOCMEM_BACKEND = "django.core.cache.backends.locmem.LocMemCache"
 
@@ -123,10 +123,7 @@ def check_shared_caches(app_configs: AppConfigs = None, **kwargs: Any) -> list[C
     if cache_sessions:
         uses.setdefault(settings.SESSION_CACHE_ALIAS, []).append("sessions")
     if config is not None:
-        lock_alias = config.lock_cache_alias or (
-            settings.SESSION_CACHE_ALIAS if cache_sessions else DEFAULT_CACHE_ALIAS
-        )
-        uses.setdefault(lock_alias, []).append("lock")
+        uses.setdefault(lock_cache_alias(config.lock_cache_alias), []).append("lock")
     return [
         Warning(
             _locmem_message(what) % {"alias": alias},

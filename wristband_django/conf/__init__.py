@@ -17,7 +17,8 @@ from django.core.signals import setting_changed
 
 from wristband_django.conf.auth_config import AuthConfig
 from wristband_django.conf.bounds import LOCK_MARGIN_SECONDS
-from wristband_django.conf.fields import SETTING
+from wristband_django.conf.docs_links import docs_url
+from wristband_django.conf.fields import SETTING, SettingProblem
 from wristband_django.conf.hosts import (
     DNS_LABEL,
     fill_tenant_placeholder,
@@ -26,7 +27,11 @@ from wristband_django.conf.hosts import (
     is_absolute_http_url,
 )
 from wristband_django.conf.parsing import SETTING_KEYS
-from wristband_django.conf.validation import check_tenant_placeholders, parse_auth_config
+from wristband_django.conf.validation import (
+    InvalidSettings,
+    check_tenant_placeholders,
+    parse_auth_config,
+)
 
 __all__ = [
     "DNS_LABEL",
@@ -34,6 +39,8 @@ __all__ = [
     "SETTING",
     "SETTING_KEYS",
     "AuthConfig",
+    "InvalidSettings",
+    "SettingProblem",
     "check_tenant_placeholders",
     "fill_tenant_placeholder",
     "get_config",
@@ -67,14 +74,15 @@ setting_changed.connect(_on_setting_changed, dispatch_uid="wristband_django.conf
 def get_config() -> AuthConfig:
     """Return the ``AuthConfig`` for the current settings, parsed again when they change.
 
-    Raise ``ImproperlyConfigured`` when ``WRISTBAND_AUTH`` is missing or invalid.
+    Raise ``ImproperlyConfigured`` when ``WRISTBAND_AUTH`` is missing, ``InvalidSettings``
+    (naming every problem) when it is invalid.
     """
     global _parsed
     raw = getattr(settings, SETTING, None)
     if raw is None:
         raise ImproperlyConfigured(
             f"settings.{SETTING} is missing; add a dict with client_id, client_secret and "
-            "wristband_application_vanity_domain (see docs/quickstart.md)"
+            f"wristband_application_vanity_domain (see {docs_url('quickstart')})"
         )
     cached = _parsed
     if cached is not None and cached[0] is raw:

@@ -19,10 +19,32 @@ MIN_SECRET_LENGTH = 32
 KEYGEN_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
-def fail(key: str, problem: str, fix: str = "") -> ImproperlyConfigured:
-    """Return the error for ``key``: its problem, then the fix when there is one."""
+class SettingProblem(ImproperlyConfigured):
+    """One problem of one ``WRISTBAND_AUTH`` key: its message names the key and the fix.
+
+    ``key`` is the key at fault; ``reference_key`` is the known key whose documentation and
+    example help (the key itself, or the one an unknown key is a likely typo of), or ``None``
+    when there is none. ``str()`` is the message."""
+
+    def __init__(self, key: str, message: str, *, reference_key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+        self.reference_key = reference_key
+
+
+def fail(
+    key: str, problem: str, fix: str = "", *, reference_key: str | None = ""
+) -> SettingProblem:
+    """Return the error for ``key``: its problem, then the fix when there is one.
+
+    ``reference_key`` (see ``SettingProblem``) defaults to ``key``."""
     message = f'{SETTING}["{key}"] {problem}'
-    return ImproperlyConfigured(f"{message}; {fix}" if fix else message)
+    return SettingProblem(
+        key,
+        f"{message}; {fix}" if fix else message,
+        reference_key=key if reference_key == "" else reference_key,
+    )
 
 
 def typename(value: object) -> str:
@@ -110,7 +132,7 @@ def optional_string_list(key: str, value: Any) -> tuple[str, ...] | None:
 def string_list(key: str, value: Any) -> tuple[str, ...]:
     """Return a list of strings as a tuple, each stripped; a lone string is refused."""
     if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise fail(key, f"must be a list of strings, not {typename(value)}", 'e.g. ["openid"]')
+        raise fail(key, f"must be a list of strings, not {typename(value)}")
     return tuple(string(key, item) for item in value)
 
 

@@ -31,6 +31,7 @@ from wristband_django.flows import rolling, tenant_hosts
 from wristband_django.flows.code_exchange import (
     exchange,
     failure_reason,
+    operator_hint,
     scrubbed,
 )
 from wristband_django.flows.django_login import log_in_django_user
@@ -184,7 +185,7 @@ def complete_login(
         restarted = restart(config, sdk, stored, scrubbed(exc, code))
         return _restarted(stored, restarted, reason=LoginFailure.INVALID_GRANT)
     except WristbandError as exc:
-        logger.warning("Login could not be completed: %s", exc.error)
+        logger.warning("Login could not be completed: %s%s", exc.error, operator_hint(exc))
         return CallbackResult(
             "error", stored, error=scrubbed(exc, code), reason=failure_reason(exc)
         )

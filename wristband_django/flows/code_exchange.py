@@ -2,7 +2,8 @@
 
 The ID token is validated (signature, issuer, audience, expiry, nonce), a login that asked
 for ``max_age`` needs an ``auth_time`` that meets it, and userinfo must be about the same
-user and tenant. Also the ``LoginFailure`` reason of an error that stopped an exchange.
+user and tenant. Also the ``LoginFailure`` reason of an error that stopped an exchange, and
+what its log line tells the operator to check.
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ def failure_reason(error: WristbandError) -> str:
     if error.retryable:
         return LoginFailure.WRISTBAND_UNAVAILABLE
     return LoginFailure.EXCHANGE_FAILED
+
+
+def operator_hint(error: WristbandError) -> str:
+    """Return what the log line of an exchange stopped by ``error`` adds for the operator:
+    for refused client credentials (``invalid_client``, or a 401), which settings to check;
+    else nothing."""
+    if error.error == "invalid_client" or error.status == 401:
+        return " (Wristband refused this app's credentials: check client_id/client_secret)"
+    return ""
 
 
 def scrubbed(error: WristbandError, code: str) -> WristbandError:

@@ -24,11 +24,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
+from django.core.cache import BaseCache, caches
 
 from wristband_django.conf import get_config
-from wristband_django.store.engines import CACHE_SESSION_ENGINES
+from wristband_django.store.locations import lock_cache_alias
 from wristband_django.store.outages import retry_until_answered
 
 POLL_SECONDS = 0.02
@@ -41,11 +40,7 @@ logger = logging.getLogger(__name__)
 
 
 def lock_cache() -> BaseCache:
-    alias = get_config().lock_cache_alias
-    if alias is None:
-        cache_sessions = settings.SESSION_ENGINE in CACHE_SESSION_ENGINES
-        alias = settings.SESSION_CACHE_ALIAS if cache_sessions else DEFAULT_CACHE_ALIAS
-    return caches[alias]
+    return caches[lock_cache_alias(get_config().lock_cache_alias)]
 
 
 def record_cache_key(purpose: str, session_key: str) -> str:

@@ -21,6 +21,13 @@ from wristband_django.wristband.route import Route
 UNTRUSTED_ISSUER_CODES = frozenset({2, 18, 19, 20, 21})
 HOSTNAME_MISMATCH_CODE = 62
 TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (\d{3})\s*(.{0,60})")
+#: OpenSSL's words when the server answers a TLS hello in plain http: "wrong version number"
+#: (OpenSSL 1.1 to 3.1), "record layer failure" (3.2 on), "unknown protocol" (older).
+PLAIN_HTTP_ANSWERS = ("wrong version number", "record layer failure", "unknown protocol")
+PLAIN_HTTP_HINT = (
+    "this server speaks plain http; for the fake set "
+    'WRISTBAND_AUTH["dangerously_allow_http_idp"] = True (never in production)'
+)
 
 
 def diagnose(exc: requests.RequestException, route: Route, host: str) -> tuple[str, str] | None:
@@ -42,8 +49,9 @@ def diagnose(exc: requests.RequestException, route: Route, host: str) -> tuple[s
 def tls_problem(exc: requests.RequestException, route: Route, host: str) -> str:
     """Return why TLS with ``host`` failed, with a hint when the certificate is refused.
 
-    The hint says which CA bundle was used when the certificate's issuer is not trusted, and
-    asks about the vanity domain when the certificate names another host.
+    The hint says which CA bundle was used when the certificate's issuer is not trusted, asks
+    about the vanity domain when the certificate names another host, and says so when the
+    server speaks plain http (the fake Wristband without ``dangerously_allow_http_idp``).
     """
     found = list(causes(exc))
     verify = next((c for c in found if isinstance(c, ssl.SSLCertVerificationError)), None)
@@ -55,6 +63,8 @@ def tls_problem(exc: requests.RequestException, route: Route, host: str) -> str:
             return f"{reason}: is wristband_application_vanity_domain right?"
         return reason
     other = next((c for c in found if isinstance(c, ssl.SSLError)), None)
+    if other is not None and any(words in ssl_text(other).lower() for words in PLAIN_HTTP_ANSWERS):
+        return f"TLS with {host} failed: {PLAIN_HTTP_HINT}"
     if other is not None:
         return f"TLS with {host} failed ({ssl_text(other)})"
     return f"TLS with {host} failed"
