@@ -45,6 +45,7 @@ REQUIRED = {
         ("sentinel", "WRISTBAND_REQUIRE_SENTINEL"),
         ("gettext", "WRISTBAND_REQUIRE_GETTEXT"),
         ("node", "WRISTBAND_REQUIRE_NODE"),
+        ("mkdocs", "WRISTBAND_REQUIRE_MKDOCS"),  # set by tox's docs environment only
     )
     if os.environ.get(variable) == "1"
 }

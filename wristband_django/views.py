@@ -22,6 +22,7 @@ from wristband_django.errors import WristbandError
 from wristband_django.flows import callback, login, logout, return_urls, session_cookie
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.types import WristbandSession
+from wristband_django.web import retry_links
 from wristband_django.web.endpoint import (
     STORE_DOWN_ERRORS,
     Redirect,
@@ -29,8 +30,9 @@ from wristband_django.web.endpoint import (
     WristbandView,
     store_down,
 )
+from wristband_django.web.login_answer import login_answer
 from wristband_django.web.login_not_required import LoginNotRequiredMixin
-from wristband_django.wristband.tenants import resolve_login_tenant
+from wristband_django.wristband.tenants import Tenant, resolve_login_tenant
 
 __all__ = [
     "CallbackView",
@@ -100,17 +102,11 @@ class LoginView(LoginNotRequiredMixin, WristbandView):
             prompt=prompt,
             max_age=max_age,
         )
-        response = Redirect(start.redirect_url)
-        if start.login_state is not None:
-            login_state_cookie.set_cookie(
-                request,
-                response,
-                start.login_state,
-                config.login_state_secrets,
-                secure=not config.dangerously_disable_secure_cookies,
-                budget=config.login_cookie_budget,
-            )
-        return response
+        return login_answer(request, config, self.sdk, start)
+
+    def get_retry_tenant(self) -> Tenant:
+        """Return the tenant this request's query names: the error page's retry keeps it."""
+        return retry_links.requested_tenant(self.request)
 
 
 class CallbackView(LoginNotRequiredMixin, WristbandView):
@@ -135,6 +131,10 @@ class CallbackView(LoginNotRequiredMixin, WristbandView):
 
     def login_completed(self, wristband_session: WristbandSession, custom_state: Any) -> None:
         """Override this method to act on a new login; it runs after the session is stored."""
+
+    def get_retry_tenant(self) -> Tenant:
+        """Return the tenant of the login this callback ends: the error page's retry keeps it."""
+        return retry_links.callback_tenant(self.request, self.config)
 
     def login_failed(self, reason: str, error: WristbandError) -> HttpResponse | None:
         """Override this method to answer a callback that logs no one in.

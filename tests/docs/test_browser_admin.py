@@ -64,7 +64,7 @@ def log_in_at_wristband(driver: Any, name: str) -> None:
     """On the fake Wristband: pick the acme tenant, then log in as the user ``name``."""
     from selenium.webdriver.common.by import By
 
-    wait_for(driver, "body", text="Choose your organization")
+    wait_for(driver, "body", text="Choose your tenant")
     driver.find_element(By.PARTIAL_LINK_TEXT, "acme").click()
     wait_for(driver, "body", text=name)
     driver.find_element(By.PARTIAL_LINK_TEXT, name).click()
@@ -98,7 +98,7 @@ def test_a_staff_user_logs_in_to_the_admin_through_wristband_and_out_again(
     assert at_wristband_login(browser, fake)
     assert seen(fake, "revoke") == 1 and seen(fake, "logout") == 1
     browser.get(f"{app}/admin/")  # logged out here too: sent to Wristband again
-    wait_for(browser, "body", text="Choose your organization")
+    wait_for(browser, "body", text="Choose your tenant")
     assert urlsplit(browser.current_url).port == fake.port
 
 

@@ -47,12 +47,13 @@ STYLED_BODY = {"maxWidth": "576px", "marginTop": "64px", "color": "rgb(34, 34, 3
 
 
 @contextmanager
-def csp_site(mode: str) -> Iterator[int]:
-    """``runserver`` for tests/support/csp_settings.py in ``mode``; yields its port."""
+def csp_site(mode: str, settings_module: str = "tests.support.csp_settings") -> Iterator[int]:
+    """``runserver`` for ``settings_module`` (tests/support/csp_settings.py, or settings built
+    on it) in the CSP ``mode``; yields its port."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("WRISTBAND_", "DJANGO_"))},
-        "DJANGO_SETTINGS_MODULE": "tests.support.csp_settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "CSP_TEST_MODE": mode,
         "PYTHONPATH": str(ROOT),
     }
@@ -106,7 +107,7 @@ def test_the_pages_are_styled_and_break_no_strict_policy_in_chromium(
         assert body_style(browser)["color"] == "rgb(0, 0, 0)"  # blocked: the default color
 
         browser.get(f"{app}/auth/login/?tenant_name=a&tenant_name=b")  # the error page
-        wait_for(browser, "h1", text="We could not sign you in")
+        wait_for(browser, "h1", text="We could not log you in")
         loaded(browser)
         assert violations(browser) == []
         assert body_style(browser) == STYLED_BODY

@@ -727,3 +727,8 @@ def test_login_url_placeholder_is_filled_after_logout_and_discovery(placeholder:
             f"{fake.base_url}/login", params={"client_id": fake.client_id}, timeout=5
         ).text
         assert "http://globex.app.test/auth/login/?tenant_name=globex" in page
+
+
+def test_a_browser_asking_for_the_fakes_icon_gets_no_404(fake_wristband: FakeWristband) -> None:
+    icon = raw_get(fake_wristband, f"{fake_wristband.issuer}/favicon.ico")
+    assert icon.status_code == 204  # a 404 would be a red line in the browser's console

@@ -82,7 +82,7 @@ def test_the_error_page_follows_accept_language() -> None:
     assert '<html lang="de">' in german.content.decode()
     assert "Wir konnten Sie nicht anmelden" in german.content.decode()
     assert '<html lang="en">' in english.content.decode()
-    assert "We could not sign you in" in english.content.decode()
+    assert "We could not log you in" in english.content.decode()
 
 
 @pytest.mark.wristband_settings(allow_logout_get=True)

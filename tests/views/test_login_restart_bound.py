@@ -176,11 +176,11 @@ LOGINS = {
 
 
 def assert_ends_on_the_error_page_with_a_new_login(trip: Trip, fake: FakeWristband) -> str:
-    """Checks the trip, and returns the error page's link to sign in again."""
+    """Checks the trip, and returns the error page's link to log in again."""
     assert trip.round_trips == MAX_RESTARTS + 1, trip.hops
     assert Counter(trip.hops)["login"] == MAX_RESTARTS + 1  # the first and each restart
     assert 400 <= trip.status < 500, trip.status
-    assert "We could not sign you in" in trip.body
+    assert "We could not log you in" in trip.body
     assert f"restarted {MAX_RESTARTS} times" in trip.body
     (retry,) = [
         unescape(link.split('"')[1])

@@ -69,8 +69,8 @@ class RestartLimitError(WristbandError):
         described = f" ({cause.error_description[:300]})" if cause.error_description else ""
         super().__init__(
             cause.error,
-            f"The sign-in was restarted {restarts} times and still did not complete{described}."
-            " Sign in again to enter your credentials.",
+            f"The login was restarted {restarts} times and still did not complete{described}."
+            " Log in again to enter your credentials.",
             status=cause.status,
         )
         self.retry_url = retry_url

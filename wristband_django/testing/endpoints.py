@@ -15,6 +15,11 @@ from .settings import FakeSettings
 from .tokens import KeyRing
 
 
+def favicon(request: RecordedRequest) -> Response:
+    """Answer a browser's icon request with no content, so its console shows no 404."""
+    return Response(204, b"", "image/x-icon")
+
+
 class Endpoints:
     """Every endpoint of the fake, by name."""
 
@@ -33,6 +38,7 @@ class Endpoints:
             "jwks": api.jwks,
             "sdk_configuration": api.sdk_configuration,
             "validate_custom_domain": api.validate_custom_domain,
+            "favicon": favicon,
         }
 
     def handle(self, request: RecordedRequest) -> Response:

@@ -44,7 +44,7 @@ def user_picker(tenant: FakeTenant, users: Iterable[tuple[FakeUser, str]], deny_
         for user, href in users
     ]
     footer = f'<p><a class="deny" href="{escape(deny_href)}">Deny (error=access_denied)</a></p>'
-    return _page(f"Sign in to {tenant.name}", "Fake Wristband \u2014 choose a user", items, footer)
+    return _page(f"Log in to {tenant.name}", "Fake Wristband \u2014 choose a user", items, footer)
 
 
 def tenant_list(tenants: Iterable[tuple[FakeTenant, str]]) -> str:
@@ -52,4 +52,4 @@ def tenant_list(tenants: Iterable[tuple[FakeTenant, str]]) -> str:
     items = [
         _choice(href, tenant.name, tenant.custom_domain or tenant.id) for tenant, href in tenants
     ]
-    return _page("Choose your organization", "Fake Wristband \u2014 tenant discovery", items)
+    return _page("Choose your tenant", "Fake Wristband \u2014 tenant discovery", items)

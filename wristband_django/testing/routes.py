@@ -16,6 +16,7 @@ _ROUTES: dict[str, tuple[str, frozenset[str]]] = {
     "/api/v1/custom-domains/validate": ("validate_custom_domain", frozenset({"POST"})),
     "/api/v1/logout": ("logout", frozenset({"GET"})),
     "/login": ("app_login", frozenset({"GET"})),
+    "/favicon.ico": ("favicon", frozenset({"GET"})),
 }
 _SDK_CONFIGURATION = re.compile(r"^/api/v1/clients/([^/]+)/sdk-configuration$")
 

@@ -22,7 +22,6 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
@@ -37,11 +36,13 @@ from wristband_django.errors import (
 )
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.login_restarts import RestartLimitError
+from wristband_django.store import locations
 from wristband_django.store.stored_session import STORE_ERRORS, keep_session_cookie
 from wristband_django.types import WristbandSession
-from wristband_django.web import error_messages
+from wristband_django.web import error_messages, retry_links
 from wristband_django.web.responses import error_response, log_refusal, unauthorized
 from wristband_django.wristband.auto_configuration import SdkConfiguration, get_sdk_configuration
+from wristband_django.wristband.tenants import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -128,20 +129,25 @@ class WristbandView(View):
             message=error_messages.user_message(error),
             error=error.error,
             error_description=error.error_description,
+            help_url=error_messages.help_url(error.error),
             retry_url=self.get_retry_url(error),
         )
         return render(self.request, self.error_template_name, context, status=status)
 
-    def get_retry_url(self, error: WristbandError) -> str | None:
-        """Return the error page's "Try signing in again" link, or ``None`` for none.
+    def get_retry_tenant(self) -> Tenant:
+        """Return the tenant of the login that failed, for the error page's retry: none here;
+        the Login and Callback endpoints return the one they know."""
+        return Tenant()
 
-        That is the Login endpoint, or the new login a login restarted too often offers."""
+    def get_retry_url(self, error: WristbandError) -> str | None:
+        """Return the error page's "Try logging in again" link, or ``None`` for none.
+
+        That is the Login endpoint for the failed login's tenant (``get_retry_tenant``, as
+        far as it passes the Login endpoint's checks), or the new login a login restarted
+        too often offers."""
         if isinstance(error, RestartLimitError):
             return error.retry_url
-        try:
-            return reverse("wristband:login")
-        except NoReverseMatch:
-            return None
+        return retry_links.retry_login_url(self.request, self.config, self.get_retry_tenant())
 
     def store_unavailable_response(self, exc: BaseException) -> HttpResponse:
         """Return a 503 for a session store that did not answer.
@@ -150,7 +156,7 @@ class WristbandView(View):
         down = store_down(exc)
         log_refusal(down)
         keep_session_cookie(self.request)
-        shown = WristbandError(down.shown_error, down.shown_description)
+        shown = WristbandError(down.shown_error, locations.shown_description(down))  # DEBUG: where
         response = self.error_response(shown, status=down.status_code)
         response["Retry-After"] = str(down.retry_after)
         return response
