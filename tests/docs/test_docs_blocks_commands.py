@@ -77,8 +77,9 @@ def test_the_real_wristband_variables_are_the_ones_the_example_reads() -> None:
 
 def test_the_install_commands_name_extras_that_exist() -> None:
     assert code("quickstart:install") == code("readme:install")
+    assert "[" not in code("readme:install")  # the quickstart needs no extra
     extras = set(SETUP["options.extras_require"])
-    for marker in ("readme:install", "readme:docs-preview", "development:docs-preview"):
+    for marker in ("readme:docs-preview", "development:docs-preview"):
         named = re.findall(r"\[([a-z,]+)\]", code(marker))
         assert named, marker
         assert {e for group in named for e in group.split(",")} <= extras, marker

@@ -5,7 +5,8 @@ A block run as written is appended to the project's ``settings.py``; a partial o
 subprocess of its own: ``manage.py check`` (``--deploy`` for the deployment page's), and,
 where the block's point is behaviour, requests through Django's test client against a fake
 Wristband the subprocess starts. Not the docs': the fake speaks http
-(``dangerously_allow_http_idp``), the Redis keys get the test's prefix, and the CORS block
+(``dangerously_allow_http_idp``), the sessions go to Redis (the quickstart's next step for
+production) under the test's key prefix, and the CORS block
 gets a stand-in for django-cors-headers when it is not installed.
 """
 
@@ -112,12 +113,15 @@ def base_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def project(base_project: Path, tmp_path: Path, redis_cache: dict[str, Any]) -> Path:
-    """A copy of the base project, its Redis keys under the test's prefix."""
+    """A copy of the base project, its sessions in Redis under the test's key prefix."""
     directory = tmp_path / "project"
     shutil.copytree(base_project, directory)
-    prefix = f'CACHES["default"]["KEY_PREFIX"] = {redis_cache["KEY_PREFIX"]!r}\n'
+    # Sessions in Redis, as the quickstart's "Next: Redis in production" says, under the
+    # test's key prefix (removed afterwards).
+    engine = 'SESSION_ENGINE = "django.contrib.sessions.backends.cache"\n'
+    caches = f'CACHES = {{"default": {redis_cache!r}}}\n'
     http = 'WRISTBAND_AUTH["dangerously_allow_http_idp"] = True\n'  # the fake's flag
-    append(directory, f"{http}{prefix}")
+    append(directory, f"{engine}{caches}{http}")
     return directory
 
 

@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
+from tests.docs.docs_blocks import code
+from tests.docs.newcomer import Printed, exports_then, read_until
 from tests.support.network import free_port
-from wristband_django.testing.cli import main
+from wristband_django.testing import FakeWristband
+from wristband_django.testing.cli import build_parser, describe, fake_from_args, main
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CLI = [sys.executable, "-m", "wristband_django.testing"]
@@ -38,41 +40,49 @@ def listening_socket(port: int) -> Iterator[socket.socket]:
         yield sock
 
 
-def read_until(process: subprocess.Popen[str], marker: str, timeout: float = 20) -> str:
-    """The process's stdout up to and including the first line containing `marker`."""
-    assert process.stdout is not None
-    watchdog = threading.Timer(timeout, process.kill)
-    watchdog.start()
-    lines: list[str] = []
-    try:
-        for line in process.stdout:
-            lines.append(line)
-            if marker in line:
-                return "".join(lines)
-    finally:
-        watchdog.cancel()
-    raise AssertionError(f"no {marker!r} within {timeout} s; stdout was:\n{''.join(lines)}")
-
-
-def printed_settings(output: str) -> dict[str, Any]:
-    literal = output.split("WRISTBAND_AUTH = ", 1)[1].split("\n}\n", 1)[0] + "\n}"
-    settings = ast.literal_eval(literal)
-    assert isinstance(settings, dict)
-    return settings
-
-
 @contextmanager
-def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
-    """The command, started and listening; yields it and the settings it printed."""
+def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], Printed]]:
+    """The command, started and listening; yields it and what it printed."""
     process = subprocess.Popen(  # noqa: S603
         [*CLI, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
-        yield process, printed_settings(read_until(process, "pick a user"))
+        yield process, Printed(read_until(process, "pick a user"))
     finally:
         if process.poll() is None:
             process.kill()
         process.communicate(timeout=10)
+
+
+def variables_read(settings_block: str) -> set[str]:
+    """The environment variables a settings block reads: ``os.environ.get("X", ...)``,
+    ``os.environ["X"]`` or ``os.getenv("X")``."""
+    names = set()
+    for node in ast.walk(ast.parse(settings_block)):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in {
+            "os.environ.get",
+            "os.getenv",
+        }:
+            names.add(ast.literal_eval(node.args[0]))
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            names.add(ast.literal_eval(node.slice))
+    return names
+
+
+def quickstart_settings(printed: Printed) -> dict[str, object]:
+    """The ``WRISTBAND_AUTH`` the quickstart's settings block makes with what the fake
+    printed: its export lines run by ``sh``, its settings lines after the block."""
+    source = "\n".join([code("quickstart:settings"), *printed.settings_lines])
+    script = (
+        f"import json\nINSTALLED_APPS = []\nexec({source!r})\nprint(json.dumps(WRISTBAND_AUTH))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WRISTBAND_")}
+    result = subprocess.run(  # noqa: S603 (sh, then our own interpreter)
+        exports_then(printed, [sys.executable, "-c", script]),
+        env=env, capture_output=True, text=True, check=True, timeout=30,
+    )  # fmt: skip
+    settings: dict[str, object] = json.loads(result.stdout)
+    return settings
 
 
 # --- in-process: fast -------------------------------------------------------------------------
@@ -90,6 +100,29 @@ def test_a_busy_port_is_one_line_and_status_2() -> None:
     assert out.getvalue() == ""
 
 
+def test_it_exports_exactly_the_variables_the_quickstart_settings_read() -> None:
+    printed = Printed(describe(FakeWristband(port=free_port())))
+    exported = [line.removeprefix("export ").split("=")[0] for line in printed.export_lines]
+    assert sorted(exported) == sorted(variables_read(code("quickstart:settings")))
+    assert len(exported) == 3  # client id, secret, vanity domain; no second settings dict
+    assert "WRISTBAND_AUTH = {" not in printed.output
+    assert printed.settings_lines == ['WRISTBAND_AUTH["dangerously_allow_http_idp"] = True']
+
+
+def test_what_it_prints_points_the_quickstart_settings_at_the_fake() -> None:
+    secret = 'it\'s a $ecret; with `spaces` and "quotes" 0123456789abcdef'  # shell-quoted
+    fake = FakeWristband(port=free_port(), client_secret=secret)
+    settings = quickstart_settings(Printed(describe(fake)))
+    assert {key: settings[key] for key in fake.auth_settings()} == fake.auth_settings()
+    assert settings["client_secret"] == secret
+
+
+def test_the_page_shows_what_it_prints_with_its_defaults() -> None:
+    parser = build_parser()
+    printed = Printed(describe(fake_from_args(parser.parse_args([]), parser)))
+    assert "\n".join(printed.export_lines) + "\n" == code("testing:fake-exports")
+
+
 def test_tenant_subdomain_urls_need_the_placeholder(capsys: pytest.CaptureFixture[str]) -> None:
     login_url = "http://localhost:8000/auth/login/"  # no {tenant_name}
     with pytest.raises(SystemExit) as exit_:
@@ -104,14 +137,16 @@ def test_tenant_subdomain_urls_need_the_placeholder(capsys: pytest.CaptureFixtur
 @pytest.mark.slow
 def test_prints_settings_serves_and_exits_cleanly_on_ctrl_c() -> None:
     port = free_port()
-    with cli("--port", str(port)) as (process, settings):
-        assert settings["wristband_application_vanity_domain"] == f"localhost:{port}"
-        assert settings["dangerously_allow_http_idp"] is True
-        assert settings["client_id"] and settings["client_secret"]
+    with cli("--port", str(port)) as (process, printed):
+        environment = printed.environment
+        assert environment["WRISTBAND_APPLICATION_VANITY_DOMAIN"] == f"localhost:{port}"
+        assert environment["WRISTBAND_CLIENT_SECRET"]
+        assert printed.settings_lines == ['WRISTBAND_AUTH["dangerously_allow_http_idp"] = True']
 
         base = f"http://127.0.0.1:{port}"
+        client_id = environment["WRISTBAND_CLIENT_ID"]
         configuration = requests.get(
-            f"{base}/api/v1/clients/{settings['client_id']}/sdk-configuration", timeout=5
+            f"{base}/api/v1/clients/{client_id}/sdk-configuration", timeout=5
         )
         assert configuration.status_code == 200
         assert configuration.json()["loginUrl"] == "http://localhost:8000/auth/login/"
@@ -159,8 +194,8 @@ def test_tenant_subdomains_and_custom_urls_reach_auto_configuration() -> None:
     login = "http://{tenant_name}.myapp.test:9000/accounts/login/"
     callback = "http://{tenant_name}.myapp.test:9000/accounts/callback/"
     args = ["--port", str(port), "--tenant-subdomains", "myapp.test", "--login-url", login]
-    with cli(*args, "--redirect-uri", callback, *DEMO_CLIENT) as (_, settings):
-        assert settings["client_id"] == "demo-client"
+    with cli(*args, "--redirect-uri", callback, *DEMO_CLIENT) as (_, printed):
+        assert printed.environment["WRISTBAND_CLIENT_ID"] == "demo-client"
         configuration = requests.get(
             f"http://127.0.0.1:{port}/api/v1/clients/demo-client/sdk-configuration", timeout=5
         ).json()

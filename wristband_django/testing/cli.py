@@ -1,21 +1,22 @@
 """`python -m wristband_django.testing`: a fake Wristband to develop your own site against.
 
-It listens on a fixed port (8001 unless ``--port``), prints the ``WRISTBAND_AUTH`` settings
-to paste into the project's settings, and serves until Ctrl-C (or SIGTERM), then exits 0.
-A port it cannot listen on is one line on stderr and exit status 2.
+It listens on a fixed port (8001 unless ``--port``), prints ``export WRISTBAND_...=`` lines
+for the environment variables the quickstart's settings read and the one settings line the
+fake needs (it speaks plain http), and serves until Ctrl-C (or SIGTERM), then exits 0. A
+port it cannot listen on is one line on stderr and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
-import json
+import shlex
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
 from .fake import FakeWristband
 
@@ -29,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m wristband_django.testing",
         description="Run a fake Wristband identity provider for local development, print the "
-        "WRISTBAND_AUTH settings that point a Django project at it, and serve until Ctrl-C.",
+        "environment variables and the settings line that point a Django project at it (the "
+        "quickstart's settings), and serve until Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
     parser.add_argument(
@@ -102,29 +104,48 @@ def cannot_listen_message(error: OSError, host: str, port: int) -> str:
     return f"cannot listen on {host}:{port}: {error.strerror or error}"
 
 
-def settings_literal(fake: FakeWristband) -> str:
-    """Return ``WRISTBAND_AUTH = {...}``, a Python literal pointing a Django project at `fake`."""
-    auth: dict[str, Any] = fake.auth_settings()
-    comments = {"dangerously_allow_http_idp": "the fake speaks http"}
-    if fake.settings.login_url.startswith("http://"):
-        auth["dangerously_disable_secure_cookies"] = True
-        comments["dangerously_disable_secure_cookies"] = "your app runs on http (local only)"
-    lines = ["WRISTBAND_AUTH = {"]
-    for key, value in auth.items():
-        comment = f"  # {comments[key]}" if key in comments else ""
-        literal = json.dumps(value) if isinstance(value, str) else repr(value)
-        lines.append(f"    {json.dumps(key)}: {literal},{comment}")
-    lines.append("}")
-    return "\n".join(lines)
+#: The environment variable the quickstart's settings read each ``WRISTBAND_AUTH`` key from.
+ENVIRONMENT_VARIABLES = {
+    "client_id": "WRISTBAND_CLIENT_ID",
+    "client_secret": "WRISTBAND_CLIENT_SECRET",
+    "wristband_application_vanity_domain": "WRISTBAND_APPLICATION_VANITY_DOMAIN",
+}
+#: The settings line for the flag the fake needs: it speaks plain http, Wristband never does.
+HTTP_IDP_LINE = 'WRISTBAND_AUTH["dangerously_allow_http_idp"] = True'
+
+
+def export_lines(fake: FakeWristband) -> str:
+    """Return ``export WRISTBAND_...=value`` lines pointing the quickstart's settings at `fake`.
+
+    One line per environment variable the quickstart's settings read, values shell-quoted.
+    """
+    auth = fake.auth_settings()
+    return "\n".join(
+        f"export {name}={shlex.quote(str(auth[key]))}"
+        for key, name in ENVIRONMENT_VARIABLES.items()
+    )
+
+
+def settings_lines(fake: FakeWristband) -> str:
+    """Return the lines to add to the project's settings for `fake` (none for https)."""
+    return HTTP_IDP_LINE if fake.auth_settings().get("dangerously_allow_http_idp") else ""
 
 
 def describe(fake: FakeWristband) -> str:
-    """Return what the command prints once listening: the settings, the URLs and the users."""
+    """Return what the command prints once listening: the environment variables and settings
+    line for the project, its URLs and the users."""
     settings = fake.settings
     example = fake.tenants[0].name if fake.tenants else "acme"
     start = settings.login_url.replace(TENANT_PLACEHOLDER, example)
     if not settings.login_url_tenant_domain_suffix:
         start += f"{'&' if '?' in start else '?'}tenant_name={example}"
+    line = settings_lines(fake)
+    flag = (
+        f"and add this line at the end of your settings.py (the fake speaks plain http; "
+        f"never in production):\n\n{line}\n\n"
+        if line
+        else ""
+    )
     users = "\n".join(
         f"  {tenant.name}: {', '.join(user.email for user in fake.users_of(tenant.name))}"
         for tenant in fake.tenants
@@ -132,10 +153,12 @@ def describe(fake: FakeWristband) -> str:
     return (
         f"Fake Wristband listening on {fake.base_url} (Ctrl-C to stop)\n"
         "\n"
-        "Paste into your Django settings:\n"
+        "In the shell that runs `manage.py runserver`, set the variables the quickstart's "
+        "settings read:\n"
         "\n"
-        f"{settings_literal(fake)}\n"
+        f"{export_lines(fake)}\n"
         "\n"
+        f"{flag}"
         "Your app must serve these two URLs (include wristband_django.urls at auth/):\n"
         f"  login URL:    {settings.login_url}\n"
         f"  redirect URI: {settings.redirect_uri}\n"
