@@ -34,7 +34,14 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],  # its wristband_django/error.html overrides the app's
         "APP_DIRS": True,
-        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                # {{ wristband.is_authenticated }}: the pages know who is logged in without
+                # asking the Session endpoint (whose 401 a browser logs as an error).
+                "wristband_django.context_processors.wristband",
+            ]
+        },
     }
 ]
 DATABASES = {
@@ -73,6 +80,11 @@ APP_ORIGIN = os.environ.get(
 # site's link or image) gets a page whose button logs out by POST. DEMO_ALLOW_LOGOUT_GET=0:
 # POST only, the app's default.
 ALLOW_LOGOUT_GET = os.environ.get("DEMO_ALLOW_LOGOUT_GET", "1") == "1"
+# What the pages show needs its scope (Wristband, and the fake, return a claim only with it):
+# profile for the user's name, email for the address, roles for the roles.
+SCOPES = ["openid", "offline_access", "email", "profile", "roles"]
+# The Session endpoint's metadata: the default claims, and the roles the pages show.
+SESSION_METADATA_CLAIMS = ["email", "name", "tenant_name", "idp_name", "roles"]
 
 if REAL_WRISTBAND:
     WRISTBAND_AUTH = {
@@ -82,6 +94,8 @@ if REAL_WRISTBAND:
         "dangerously_disable_secure_cookies": APP_ORIGIN.startswith("http://"),
         "protected_paths": ["/api/"],
         "allow_logout_get": ALLOW_LOGOUT_GET,
+        "scopes": SCOPES,
+        "session_metadata_claims": SESSION_METADATA_CLAIMS,
     }
     if os.environ.get("WRISTBAND_LOGIN_STATE_SECRET"):
         WRISTBAND_AUTH["login_state_secret"] = os.environ["WRISTBAND_LOGIN_STATE_SECRET"]
@@ -98,4 +112,6 @@ else:
         "protected_paths": ["/api/"],
         "token_expiration_buffer": 5,  # with a 35 s token: a refresh every 30 s
         "allow_logout_get": ALLOW_LOGOUT_GET,
+        "scopes": SCOPES,
+        "session_metadata_claims": SESSION_METADATA_CLAIMS,
     }

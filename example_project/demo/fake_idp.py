@@ -1,5 +1,6 @@
-"""The embedded fake Wristband for the zero-account demo: two tenants, three users each,
-short-lived access tokens and refresh-token rotation, so a refresh is there to be seen."""
+"""The embedded fake Wristband for the zero-account demo: two tenants, three users each (with
+a role), short-lived access tokens and refresh-token rotation, so a refresh is there to be
+seen."""
 
 from __future__ import annotations
 
@@ -17,18 +18,44 @@ from django.conf import settings
 from wristband_django.testing import FakeTenant, FakeUser, FakeWristband
 
 TENANTS = [FakeTenant("acme"), FakeTenant("globex")]
+#: What the pages call each tenant (Wristband's tenant display name); its name (``acme``) is
+#: what URLs and code use.
+TENANT_DISPLAY_NAMES = {"acme": "Acme", "globex": "Globex"}
+
+
+def _role(tenant: str, role: str) -> dict[str, str]:
+    """A Wristband role as userinfo lists it (with the ``roles`` scope)."""
+    return {"id": f"rol_{tenant}_{role}", "name": f"app:demo:{role}", "display_name": role.title()}
+
+
 USERS = [
-    FakeUser(sub=f"usr_{tenant}_{who}", tenant=tenant, email=f"{who}@{tenant}.test", name=name)
+    FakeUser(
+        sub=f"usr_{tenant}_{who}",
+        tenant=tenant,
+        email=f"{who}@{tenant}.test",
+        name=name,
+        roles=(_role(tenant, role),),
+    )
     for tenant, people in {
-        "acme": [("ada", "Ada Lovelace"), ("alan", "Alan Turing"), ("grace", "Grace Hopper")],
+        "acme": [
+            ("ada", "Ada Lovelace", "owner"),
+            ("alan", "Alan Turing", "member"),
+            ("grace", "Grace Hopper", "member"),
+        ],
         "globex": [
-            ("hank", "Hank Scorpio"),
-            ("homer", "Homer Simpson"),
-            ("mindy", "Mindy Simmons"),
+            ("hank", "Hank Scorpio", "owner"),
+            ("homer", "Homer Simpson", "member"),
+            ("mindy", "Mindy Simmons", "member"),
         ],
     }.items()
-    for who, name in people
+    for who, name, role in people
 ]
+
+
+def tenant_display_name(name: str) -> str:
+    """The display name of the tenant named ``name``: the fake's, or with real Wristband
+    (whose userinfo carries no tenant display name) the name itself."""
+    return name if settings.REAL_WRISTBAND else TENANT_DISPLAY_NAMES.get(name, name)
 
 
 def start_fake_wristband(port: int, app_origin: str) -> FakeWristband | None:

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
-from example_project.demo.fake_idp import TENANTS
+from example_project.demo.fake_idp import TENANTS, tenant_display_name
 from wristband_django.conf import get_config
+from wristband_django.context_processors import wristband as wristband_context
 from wristband_django.decorators import wristband_required
 from wristband_django.types import WristbandRequest, WristbandSession
 from wristband_django.views import LogoutView, SessionView
@@ -24,14 +25,24 @@ ROOT_DOMAIN = "localhost"
 
 
 @ensure_csrf_cookie
-def home(request: HttpRequest, *, signed_out: bool = False) -> HttpResponse:
-    """The single page: it asks the Session endpoint who is logged in."""
-    return render(request, "demo/home.html", {**_site(request), "signed_out": signed_out})
+def home(request: HttpRequest, *, logged_out: bool = False) -> HttpResponse:
+    """The Django-rendered page. Its script asks the Session endpoint who is logged in, unless
+    the page already says nobody is (the ``wristband`` context processor)."""
+    context = {**_site(request), "logged_out": logged_out, "tenants": _fake_tenants()}
+    return render(request, "demo/home.html", context)
 
 
-def signed_out(request: HttpRequest) -> HttpResponse:
+def logged_out(request: HttpRequest) -> HttpResponse:
     """Where Wristband sends the browser after logout: the home page, saying so."""
-    return home(request, signed_out=True)
+    return home(request, logged_out=True)
+
+
+def _fake_tenants() -> list[dict[str, str]]:
+    """The fake's tenants, to log in to one directly: none with tenant subdomains (the host
+    names the tenant) or with real Wristband (its own page asks)."""
+    if settings.REAL_WRISTBAND or settings.TENANT_SUBDOMAINS:
+        return []
+    return [{"name": t.name, "displayName": tenant_display_name(t.name)} for t in TENANTS]
 
 
 def _site(request: HttpRequest) -> dict[str, Any]:
@@ -46,8 +57,17 @@ def _site(request: HttpRequest) -> dict[str, Any]:
         tenant_homes = {t.name: f"http://{t.name}.{ROOT_DOMAIN}:{settings.PORT}/" for t in TENANTS}
         if tenant not in tenant_homes:
             tenant = None  # no such tenant in the fake Wristband: treat it as the root site
-    others = {name: url for name, url in tenant_homes.items() if name != tenant}
-    return {"subdomains": True, "host": host, "site_tenant": tenant, "other_tenants": others}
+    others = [
+        {"name": name, "displayName": tenant_display_name(name), "url": url}
+        for name, url in tenant_homes.items()
+        if name != tenant
+    ]
+    return {
+        "subdomains": True,
+        "host": host,
+        "site_tenant": tenant_display_name(tenant) if tenant else None,
+        "other_tenants": others,
+    }
 
 
 def hello(request: WristbandRequest) -> JsonResponse:
@@ -70,18 +90,18 @@ def spa(request: HttpRequest) -> HttpResponse:
 
     Not ``ensure_csrf_cookie``, unlike the home page: an SPA's page may come from anywhere
     (a CDN, a static host), and it needs no cookie from it, since the login's callback sets
-    the csrftoken cookie.
+    the csrftoken cookie. ``loggedIn`` tells the script whether to ask the Session endpoint:
+    with nobody logged in it would answer 401, which browsers log as an error. An SPA served
+    from elsewhere asks anyway, and takes the 401 as "not logged in".
     """
-    # The fake's tenants, to log in to one directly (as the home page does); none with tenant
-    # subdomains (the host names the tenant) or with real Wristband (its own page asks).
-    direct = not (settings.REAL_WRISTBAND or settings.TENANT_SUBDOMAINS)
     config = {
+        "loginUrl": reverse("wristband:login"),
         "sessionUrl": reverse("wristband:session"),
-        "tokenUrl": reverse("wristband:token"),
         "logoutUrl": reverse("wristband:logout"),
         "messagesUrl": reverse("messages"),
         "logoutByGet": get_config().allow_logout_get,
-        "tenants": [t.name for t in TENANTS] if direct else [],
+        "loggedIn": bool(wristband_context(request)["wristband"]["is_authenticated"]),
+        "tenants": _fake_tenants(),
     }
     return render(request, "demo/spa.html", {"spa_config": config})
 
@@ -116,15 +136,22 @@ def send_message(request: WristbandRequest) -> JsonResponse:
 
 
 class DemoSessionView(SessionView):
-    """The Session endpoint, plus the access token's expiry for the page's countdown."""
+    """The Session endpoint, plus what the pages show: the tenant's display name, and the
+    access token's expiry and last refresh (epoch ms) for the countdown. Never the token."""
 
     def get_metadata(self, wristband_session: WristbandSession) -> dict[str, Any]:
         metadata = super().get_metadata(wristband_session)
-        return {**metadata, "accessTokenExpiresAt": wristband_session.expires_at}
+        tenant = wristband_session.tenant_name
+        return {
+            **metadata,
+            "tenantDisplayName": tenant_display_name(tenant) if tenant else None,
+            "accessTokenExpiresAt": wristband_session.expires_at,
+            "accessTokenRefreshedAt": wristband_session.refreshed_at,
+        }
 
 
 class DemoLogoutView(LogoutView):
-    """The Logout endpoint, sending Wristband's logout back to this site's signed-out page.
+    """The Logout endpoint, sending Wristband's logout back to this site's logged-out page.
 
     A view hook rather than the ``logout_redirect_url`` setting: with tenant subdomains the
     page is on the tenant's own host. With real Wristband the setting applies (unset: Wristband
@@ -134,4 +161,4 @@ class DemoLogoutView(LogoutView):
     def get_redirect_url(self) -> str | None:
         if settings.REAL_WRISTBAND:
             return super().get_redirect_url()
-        return self.request.build_absolute_uri(reverse("signed-out"))
+        return self.request.build_absolute_uri(reverse("logged-out"))

@@ -3,10 +3,12 @@ a single-page app, or Wristband's React SDK, gets from wristband-django with rea
 
 - After a login the browser holds the ``csrftoken`` cookie (the callback set it: /spa/ sets
   none), so the SPA's fetch POSTs work at once, and without the header Django refuses them.
-- The SPA shows the user (Session endpoint) and the access token's expiry (Token endpoint),
-  never a token or a cookie's value; on a 401 it says "signed out" and offers the ``loginUrl``
-  of the 401, which brings the user back to the SPA.
-- Logout by fetch POST ends the session here (not Wristband's); logout by GET
+- The SPA shows the user and the access token's expiry (Session endpoint), which a refresh
+  visibly moves on, and never a token or a cookie's value: the token is never sent to it. On a
+  401 it says "logged out" and offers the ``loginUrl`` of the 401, for the tenant it knew,
+  which brings the user back to the SPA.
+- "Log out of this site only" (a fetch POST) ends the session here, not Wristband's; logout by
+  GET
   (``allow_logout_get``) works for this site's own navigation only: another site's image and
   link do not log out, and the link shows the confirmation page. Without the setting a GET
   is refused with 405.
@@ -34,6 +36,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 browser = e2e.browser  # the fixture: headless Chromium with a fresh profile
 click, fake_saw, visible_text, wait_for = e2e.click, e2e.fake_saw, e2e.visible_text, e2e.wait_for
+CLOCK = r"\d\d:\d\d:\d\d UTC"
 
 
 @contextmanager
@@ -98,7 +101,7 @@ def pick_user(driver: Any, name: str) -> None:
 def log_in_on_the_spa(driver: Any, app: str, *, name: str = "Ada Lovelace") -> None:
     driver.get(f"{app}/")
     click(driver, "#spa")  # the Django-rendered page links to the SPA
-    wait_for(driver, "#signed-out-reason", text="You are not logged in")
+    wait_for(driver, "#logged-out-reason", text="You are not logged in")
     click(driver, "#login-acme")
     pick_user(driver, name)
     wait_for(driver, "#user", text=name)  # back on the SPA, which asked the Session endpoint
@@ -113,9 +116,10 @@ def test_spa_session_csrf_protected_post_401_and_logout_in_chromium(
     with spa_demo(tmp_path, monkeypatch, allow_logout_get=True) as (app, fake_port):
         assert not requests.get(f"{app}/spa/", timeout=5).cookies  # the SPA's page sets none
         browser.get(f"{app}/spa/")
-        wait_for(browser, "#signed-out-reason", text="You are not logged in")
+        wait_for(browser, "#logged-out-reason", text="You are not logged in")
         assert "csrftoken" not in cookie_names(browser)
         login = wait_for(browser, "#login-acme")
+        assert login.text == "Log in to Acme"
         assert login.get_attribute("href") == (
             f"{app}/auth/login/?tenant_name=acme&return_url=%2Fspa%2F"  # the 401's loginUrl
         )
@@ -125,19 +129,39 @@ def test_spa_session_csrf_protected_post_401_and_logout_in_chromium(
         wait_for(browser, "#user", text="Ada Lovelace (ada@acme.test)")
         assert browser.current_url == f"{app}/spa/"
         assert "csrftoken" in cookie_names(browser)  # from the callback: no extra round trip
-        token = wait_for(browser, "#token").text
-        assert re.fullmatch(
-            r"from the Token endpoint: valid until \d\d:\d\d:\d\d UTC \(never shown\)", token
+        assert browser.find_element(By.CSS_SELECTOR, "#tenant").text == (
+            "Acme (name acme, ID tnt_acme)"
         )
+        assert browser.find_element(By.CSS_SELECTOR, "#roles").text == "Owner"
+        token = wait_for(browser, "#token").text
+        assert re.fullmatch(f"valid until ({CLOCK}) \\(in \\d s\\)", token), token
+        kept = browser.find_element(By.CSS_SELECTOR, "#token-kept").text
+        assert kept == "The token itself stays on the server: it is never sent to this page."
+        e2e.assert_demo_words(browser)
         e2e.screenshot(browser, "spa-1-signed-in.png")
 
-        click(browser, "#send")  # a fetch POST with the X-CSRFToken header
-        result = wait_for(browser, "#message-result", text="HTTP 200")
+        # The token expires (3 s after login here); the next request refreshes it, and the
+        # page shows the new expiry, not the past one.
+        wait_for(browser, "#token", text="expired at", timeout=e2e.TOKEN_TTL)
+        before = re.search(CLOCK, browser.find_element(By.CSS_SELECTOR, "#token").text)
+        click(browser, "#send")
+        note = wait_for(browser, "#refresh-note", text="the server refreshed it at").text
+        assert len(fake_saw(fake_port, "token", grant_type="refresh_token")) == 1
+        token = wait_for(browser, "#token", text="valid until").text
+        after = re.fullmatch(f"valid until ({CLOCK}) \\(in \\d s\\)", token)
+        assert after and before and after.group(1) != before.group(0), (before, token)
+        assert note.endswith(f"It is valid until {after.group(1)}.")
+
+        result = wait_for(browser, "#message-result", text="HTTP 200")  # that fetch POST
         assert '"received": "Hello from the single-page app"' in result.text
         assert '"from": "Ada Lovelace"' in result.text and '"tenant": "acme"' in result.text
         click(browser, "#send-without-csrf")
         wait_for(browser, "#message-result", text="HTTP 403: refused by Django's CSRF protection")
 
+        fetched = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)"
+        )
+        assert "/auth/session/" in fetched and "/auth/token/" not in fetched  # no token here
         access_token = browser.execute_async_script(
             "const done = arguments[0];"
             "fetch('/auth/token/', {credentials: 'same-origin'})"
@@ -152,14 +176,14 @@ def test_spa_session_csrf_protected_post_401_and_logout_in_chromium(
         spa_tab = browser.current_window_handle
         browser.switch_to.new_window("tab")
         browser.get(f"{app}/")
-        click(browser, "#logout")  # the Django-rendered page's logout (form POST)
-        wait_for(browser, "#signed-out", text="You are signed out")
+        click(browser, "#logout-everywhere")  # the Django-rendered page's logout (form POST)
+        wait_for(browser, "#logged-out", text="You are logged out")
         browser.close()
         browser.switch_to.window(spa_tab)
         click(browser, "#send")
-        wait_for(browser, "#signed-out-reason", text="The API answered 401")
+        wait_for(browser, "#logged-out-reason", text="the API answered 401")
         assert not browser.find_element(By.CSS_SELECTOR, "#send").is_displayed()
-        again = wait_for(browser, "#login", text="Log in to acme again")
+        again = wait_for(browser, "#login", text="Log in to Acme again")  # the tenant it knew
         assert again.get_attribute("href") == (
             f"{app}/auth/login/?tenant_name=acme&return_url=%2Fspa%2F"
         )
@@ -171,13 +195,20 @@ def test_spa_session_csrf_protected_post_401_and_logout_in_chromium(
 
         # Logout by fetch POST: this site's session ends, the page stays.
         revokes, logouts = len(fake_saw(fake_port, "revoke")), len(fake_saw(fake_port, "logout"))
-        click(browser, "#logout")
-        wait_for(browser, "#signed-out-reason", text="You logged out of this site")
+        here = wait_for(browser, "#logout-this-site")
+        assert here.text == "Log out of this site only"
+        everywhere = browser.find_element(By.CSS_SELECTOR, "#logout-everywhere")
+        assert everywhere.text == "Log out here and at Wristband"  # as on the Django page
+        explained = browser.find_element(By.CSS_SELECTOR, "#logout-explained").text
+        assert "your Wristband session lives on" in explained and "which ends both" in explained
+        here.click()
+        wait_for(browser, "#logged-out-reason", text="You are logged out of this site.")
+        e2e.assert_demo_words(browser)
         assert browser.current_url == f"{app}/spa/"
         assert fetch_status(browser, "/auth/session/") == 401
         assert len(fake_saw(fake_port, "revoke")) == revokes + 1  # its refresh token revoked
         assert len(fake_saw(fake_port, "logout")) == logouts  # the fetch did not go on there
-        wait_for(browser, "#login", text="Log in to acme again")
+        wait_for(browser, "#login", text="Log in to Acme again")
 
 
 LOGOUT_BAIT = """<!doctype html>
@@ -218,7 +249,7 @@ def test_logout_by_get_only_for_this_sites_own_navigation_in_chromium(
             assert fake_saw(fake_port, "logout") == []
             e2e.screenshot(browser, "spa-3-logout-confirmation.png")
             browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-            wait_for(browser, "#signed-out", text="You are signed out")  # the user confirmed
+            wait_for(browser, "#logged-out", text="You are logged out")  # the user confirmed
             assert fetch_status(browser, "/auth/session/") == 401
             assert len(fake_saw(fake_port, "logout")) == 1
 
@@ -226,8 +257,8 @@ def test_logout_by_get_only_for_this_sites_own_navigation_in_chromium(
         # (redirectToLogout: window.location.href = logoutUrl): it logs out at once.
         log_in_on_the_spa(browser, app)
         click(browser, "#logout-everywhere")
-        wait_for(browser, "#signed-out", text="You are signed out")
-        assert browser.current_url.startswith(f"{app}/signed-out/")
+        wait_for(browser, "#logged-out", text="You are logged out")
+        assert browser.current_url.startswith(f"{app}/logged-out/")
         assert fetch_status(browser, "/auth/session/") == 401
         assert len(fake_saw(fake_port, "logout")) == 2  # Wristband's session ended too
 
@@ -248,6 +279,6 @@ def test_logout_by_get_is_refused_without_the_setting_in_chromium(
         wait_for(browser, "#user", text="Ada Lovelace")  # still logged in
 
         click(browser, "#logout-everywhere")  # POST-only: the SPA logs out with a form POST
-        wait_for(browser, "#signed-out", text="You are signed out")
+        wait_for(browser, "#logged-out", text="You are logged out")
         assert fetch_status(browser, "/auth/session/") == 401
         assert len(fake_saw(fake_port, "logout")) == 1

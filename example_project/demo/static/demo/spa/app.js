@@ -1,10 +1,11 @@
-// The single-page app's screen: who is logged in, a CSRF-protected POST, logout, and the
-// answer to a 401 (show "signed out" and offer the Login endpoint).
-import {SignedOut, call, loginHref, logOut, logOutEverywhere} from "./wristband.js";
+// The single-page app's screen: who is logged in, a CSRF-protected POST, the two logouts, and
+// the answer to a 401 (show "logged out" and offer the Login endpoint, for the tenant it knew).
+import {LoggedOut, call, loginHref, logOut, logOutEverywhere} from "./wristband.js";
 
 const config = JSON.parse(document.getElementById("spa-config").textContent);
 const $ = (id) => document.getElementById(id);
-let tenantName = null; // the last session's tenant: logging in again goes straight to it
+let tenant = null; // the last session's tenant {name, displayName}: logging in again goes to it
+let expiresAt = null; // the access token's expiry (epoch ms), from the Session endpoint
 
 const pad = (n) => String(n).padStart(2, "0");
 // 1712345678901 -> "10:42:05 UTC"
@@ -12,25 +13,32 @@ const clock = (ms) => {
   const d = new Date(ms);
   return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
 };
+// 298 -> "4 min 58 s"
+const duration = (seconds) => {
+  const m = Math.floor(seconds / 60), s = seconds % 60;
+  return m ? `${m} min ${s} s` : `${s} s`;
+};
 
 function link(id, text, href) {
   return Object.assign(document.createElement("a"), {id, href, textContent: text, className: "button"});
 }
 
-function showSignedOut(reason, loginUrl) {
-  $("loading").hidden = $("signed-in").hidden = true;
-  $("signed-out-reason").textContent = reason;
+function showLoggedOut(reason, loginUrl) {
+  $("loading").hidden = $("logged-in").hidden = true;
+  expiresAt = null;
+  $("logged-out-reason").textContent = reason;
   const links = [];
-  if (tenantName) {
-    links.push(link("login", `Log in to ${tenantName} again`, loginHref(loginUrl, {tenantName})));
+  if (tenant) {
+    links.push(link("login", `Log in to ${tenant.displayName} again`,
+                    loginHref(loginUrl, {tenantName: tenant.name})));
   } else {
-    for (const name of config.tenants) {
-      links.push(link(`login-${name}`, `Log in to ${name}`, loginHref(loginUrl, {tenantName: name})));
+    for (const {name, displayName} of config.tenants) {
+      links.push(link(`login-${name}`, `Log in to ${displayName}`, loginHref(loginUrl, {tenantName: name})));
     }
-    links.push(link("login", config.tenants.length ? "Choose a tenant" : "Log in", loginHref(loginUrl)));
+    links.push(link("login", config.tenants.length ? "Log in (choose a tenant)" : "Log in", loginHref(loginUrl)));
   }
   $("login-links").replaceChildren(...links);
-  $("signed-out").hidden = false;
+  $("logged-out").hidden = false;
 }
 
 function showProblem(message) {
@@ -38,13 +46,13 @@ function showProblem(message) {
   $("problem").hidden = false;
 }
 
-// Run an action; a 401 on the way (SignedOut) shows "signed out" with `reason`.
+// Run an action; a 401 on the way (LoggedOut) shows "logged out" with `reason`.
 async function run(action, reason) {
   $("problem").hidden = true;
   try {
     await action();
   } catch (error) {
-    if (error instanceof SignedOut) showSignedOut(reason, error.loginUrl);
+    if (error instanceof LoggedOut) showLoggedOut(reason, error.loginUrl);
     else showProblem(error.message);
   }
 }
@@ -54,18 +62,34 @@ async function json(response, what) {
   return response.json();
 }
 
+function showCountdown() {
+  if (expiresAt === null) return;
+  const seconds = Math.round((expiresAt - Date.now()) / 1000);
+  $("token").textContent = seconds > 0
+    ? `valid until ${clock(expiresAt)} (in ${duration(seconds)})`
+    : `expired at ${clock(expiresAt)} (${duration(-seconds)} ago): the next request to this site refreshes it`;
+}
+
+// Ask the Session endpoint who is logged in, and until when the access token is valid (the
+// demo's Session endpoint adds the expiry; the token itself never leaves the server). It
+// refreshes an expired token first, as the APIs do.
 async function showSession() {
   const session = await json(await call(config.sessionUrl), "The Session endpoint");
   const meta = session.metadata;
-  tenantName = meta.tenant_name || null;
+  tenant = meta.tenant_name ? {name: meta.tenant_name, displayName: meta.tenantDisplayName || meta.tenant_name} : null;
   $("user").textContent = `${meta.name || session.userId} (${meta.email || "no email"})`;
-  $("tenant").textContent = `${meta.tenant_name || ""} (${session.tenantId})`;
-  // The Token endpoint hands out an access token for APIs that want one (it refreshes it
-  // first when needed). This page calls none, so it only says until when the token is valid.
-  const token = await json(await call(config.tokenUrl), "The Token endpoint");
-  $("token").textContent = `from the Token endpoint: valid until ${clock(token.expiresAt)} (never shown)`;
-  $("loading").hidden = $("signed-out").hidden = true;
-  $("signed-in").hidden = false;
+  $("tenant").textContent = `${tenant ? tenant.displayName : ""} (name ${meta.tenant_name}, ID ${session.tenantId})`;
+  const roles = (meta.roles || []).map((role) => role.display_name || role.name);
+  $("roles").textContent = roles.join(", ") || "none";
+  if (expiresAt !== null && meta.accessTokenExpiresAt !== expiresAt && meta.accessTokenRefreshedAt) {
+    $("refresh-note").textContent = "New access token: the old one had expired, so the server "
+      + `refreshed it at ${clock(meta.accessTokenRefreshedAt)}. It is valid until ${clock(meta.accessTokenExpiresAt)}.`;
+    $("refresh-note").hidden = false;
+  }
+  expiresAt = meta.accessTokenExpiresAt;
+  showCountdown();
+  $("loading").hidden = $("logged-out").hidden = true;
+  $("logged-in").hidden = false;
 }
 
 async function send(csrf) {
@@ -81,22 +105,32 @@ async function send(csrf) {
     result.textContent = `HTTP ${response.status}: the API refused the message.`;
   }
   result.hidden = false;
+  await showSession(); // the token's expiry again: the request may have refreshed it
 }
 
-const API_401 = "The API answered 401: your session ended (expired, or logged out in another tab).";
+const API_401 = "You are logged out: the API answered 401 (your session ended: it expired, or "
+  + "you logged out in another tab).";
 
 $("message-form").addEventListener("submit", (event) => {
   event.preventDefault();
   run(() => send(true), API_401);
 });
 $("send-without-csrf").addEventListener("click", () => run(() => send(false), API_401));
-$("logout").addEventListener("click", () => run(async () => {
+$("logout-this-site").addEventListener("click", () => run(async () => {
   await logOut(config.logoutUrl);
-  $("message-result").hidden = true;
-  await showSession(); // the Session endpoint now answers 401
-}, "You logged out of this site: the Session endpoint now answers 401."));
+  $("message-result").hidden = $("refresh-note").hidden = true;
+  showLoggedOut("You are logged out of this site. Your Wristband session lives on: logging in "
+    + "again may not ask who you are.", config.loginUrl);
+}, API_401));
 $("logout-everywhere").addEventListener("click", () => {
   logOutEverywhere(config.logoutUrl, {byGet: config.logoutByGet});
 });
 
-run(showSession, "You are not logged in: the Session endpoint answered 401.");
+setInterval(showCountdown, 1000);
+if (config.loggedIn) {
+  run(showSession, "You are not logged in.");
+} else {
+  // The server said nobody is logged in: no need to ask the Session endpoint (its 401 would
+  // show as an error in the browser's console).
+  showLoggedOut("You are not logged in.", config.loginUrl);
+}

@@ -4,10 +4,10 @@
 // or a cookie's value.
 
 /** The server answered 401: there is no session (any more). `loginUrl` is where to log in. */
-export class SignedOut extends Error {
+export class LoggedOut extends Error {
   constructor(loginUrl) {
-    super("signed out");
-    this.name = "SignedOut";
+    super("logged out");
+    this.name = "LoggedOut";
     this.loginUrl = loginUrl;
   }
 }
@@ -26,7 +26,7 @@ const SAFE_METHODS = ["GET", "HEAD", "OPTIONS", "TRACE"];
 
 /**
  * `fetch` with the session cookie: JSON in, the X-CSRFToken header on unsafe methods
- * (`csrf: false` leaves it out, to see Django refuse the request). A 401 throws SignedOut
+ * (`csrf: false` leaves it out, to see Django refuse the request). A 401 throws LoggedOut
  * with the answer's loginUrl; any other answer is returned.
  */
 export async function call(url, {method = "GET", json, csrf = true} = {}) {
@@ -41,7 +41,7 @@ export async function call(url, {method = "GET", json, csrf = true} = {}) {
   });
   if (response.status === 401) {
     const body = await response.json().catch(() => ({}));
-    throw new SignedOut(body.loginUrl);
+    throw new LoggedOut(body.loginUrl);
   }
   return response;
 }
