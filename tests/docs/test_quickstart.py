@@ -120,11 +120,12 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quickstart]
         paste_quickstart(directory, printed)
         project = Quickstart(directory, env, printed, origin, directory / "runserver.log")
         manage(project, "migrate", "--no-input")
-        # Not the quickstart's: --noreload, so that stopping the server stops it all.
+        # Not the quickstart's: --noreload, so that stopping the server stops it all, and
+        # unbuffered output, so that the log holds the system check's line while it serves.
         command = [sys.executable, "manage.py", "runserver", "--noreload", str(app_port)]
         with project.log.open("w") as out:
             server = subprocess.Popen(  # noqa: S603 (sh and our own interpreter)
-                exports_then(printed, command), cwd=directory, env=env,
+                exports_then(printed, command), cwd=directory, env={**env, "PYTHONUNBUFFERED": "1"},
                 stdout=out, stderr=subprocess.STDOUT, text=True,
             )  # fmt: skip
         try:
