@@ -1,5 +1,5 @@
 """``@wristband_required``: protect one view (sync or async) with a session, a bearer token,
-or either, and optionally a role and a recent login (``max_age``)."""
+or either, and optionally a role, scopes and a recent login (``max_age``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from django.http import HttpRequest, HttpResponseBase
 
 from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
 from wristband_django.flows.login import check_max_age
-from wristband_django.web.guards import denial, no_credentials_answer, step_up_answer
+from wristband_django.web.guards import (
+    checked_scopes,
+    denial,
+    no_credentials_answer,
+    step_up_answer,
+)
 
 __all__ = [
     "wristband_required",
@@ -30,6 +35,7 @@ def wristband_required(
     login_url: str | None = None,
     strategies: Iterable[Strategy] = (SESSION,),
     roles: Collection[str] = (),
+    scopes: Collection[str] = (),
     max_age: int | None = None,
 ) -> Callable[[ViewFunc], ViewFunc]: ...
 def wristband_required(
@@ -39,6 +45,7 @@ def wristband_required(
     login_url: str | None = None,
     strategies: Iterable[Strategy] = (SESSION,),
     roles: Collection[str] = (),
+    scopes: Collection[str] = (),
     max_age: int | None = None,
 ) -> ViewFunc | Callable[[ViewFunc], ViewFunc]:
     """Require a Wristband login: 401 JSON (APIs) or, with ``redirect_to_login=True``,
@@ -48,6 +55,9 @@ def wristband_required(
     default), ``("bearer",)`` (``Authorization: Bearer <access token>``), or both. A bad
     bearer token is 401 ``invalid_token``; none where one would do, 401 with a ``Bearer``
     challenge. ``roles``: the caller needs at least one of these role names, else 403.
+    ``scopes``: the caller's credential needs every one of these scopes (a bearer token's
+    ``scope`` claim, or those Wristband granted the session), else 403, for a bearer caller
+    with RFC 6750's ``WWW-Authenticate: Bearer error="insufficient_scope", scope="..."``.
     ``login_url`` (a URL, path or URL pattern name) is the Login endpoint to send users to;
     by default the ``login_url`` setting (or auto-configured one).
     ``max_age`` (seconds): the caller must have entered credentials at Wristband at most
@@ -64,6 +74,7 @@ def wristband_required(
     if isinstance(roles, str):
         raise ValueError("roles must be a list of role names, not one string")
     required_roles = tuple(roles)
+    required_scopes = checked_scopes(scopes)
     required_age = check_max_age(max_age) if max_age is not None else None
 
     def deny(request: HttpRequest) -> HttpResponseBase | None:
@@ -71,6 +82,7 @@ def wristband_required(
             request,
             chosen,
             roles=required_roles,
+            scopes=required_scopes,
             no_credentials=lambda: no_credentials_answer(
                 request, chosen, redirect_to_login=redirect_to_login, login_url=login_url
             ),

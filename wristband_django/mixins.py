@@ -11,7 +11,12 @@ from django.http import HttpRequest, HttpResponseBase
 from wristband_django.flows.authentication import SESSION, Strategy, checked_strategies
 from wristband_django.flows.login import check_max_age
 from wristband_django.types import WristbandUser
-from wristband_django.web.guards import denial, step_up_answer
+from wristband_django.web.guards import (
+    checked_scopes,
+    denial,
+    insufficient_scope_answer,
+    step_up_answer,
+)
 from wristband_django.web.responses import (
     RETURN_URL_PARAMETER,
     forbidden,
@@ -28,13 +33,15 @@ __all__ = [
 class WristbandRequiredMixin:
     """Put it first in the bases. ``redirect_to_login = True`` for pages, else 401 JSON.
 
-    ``strategies`` (``("session",)``, ``("bearer",)`` or both, tried in order) and
-    ``required_roles`` (any of them, else 403) and ``max_age`` (a login at most that many
-    seconds old, else step-up) work as in ``@wristband_required``.
+    ``strategies`` (``("session",)``, ``("bearer",)`` or both, tried in order),
+    ``required_roles`` (any of them, else 403), ``required_scopes`` (all of them, else 403)
+    and ``max_age`` (a login at most that many seconds old, else step-up) work as
+    ``strategies``, ``roles``, ``scopes`` and ``max_age`` in ``@wristband_required``.
     The hooks follow Django's ``AccessMixin``: ``login_url`` / ``get_login_url()``,
     ``redirect_field_name`` / ``get_redirect_field_name()``, ``handle_no_permission()``
-    (the answer when there are no credentials), ``handle_missing_role()`` and
-    ``handle_step_up()`` (the answer to a login older than ``max_age``).
+    (the answer when there are no credentials), ``handle_missing_role()``,
+    ``handle_missing_scope()`` and ``handle_step_up()`` (the answer to a login older than
+    ``max_age``).
     ``request.wristband``, ``request.wristband_token`` and ``request.wristband_user`` are set.
     CSRF is checked per caller, as by ``@wristband_required``.
     """
@@ -50,6 +57,8 @@ class WristbandRequiredMixin:
     strategies: Sequence[Strategy] = (SESSION,)
     #: Role names; the caller needs at least one (empty: any authenticated caller).
     required_roles: Sequence[str] = ()
+    #: Scope names; the caller's credential needs every one (empty: no scope is needed).
+    required_scopes: Sequence[str] = ()
     #: Seconds: the caller must have entered credentials at most this long ago (``None``:
     #: any login will do).
     max_age: int | None = None
@@ -60,6 +69,7 @@ class WristbandRequiredMixin:
 
         ``dispatch`` checks CSRF per caller instead: Django's check applies unless a bearer
         token alone authenticated the request."""
+        checked_scopes(initkwargs.get("required_scopes", cls.required_scopes))  # fail early
         view = super().as_view(**initkwargs)  # type: ignore[misc]
         view.csrf_exempt = True
         return view
@@ -86,6 +96,12 @@ class WristbandRequiredMixin:
     def handle_missing_role(self, user: WristbandUser) -> HttpResponseBase:
         """Return the answer to a user without any of ``required_roles``: a JSON 403."""
         return forbidden()
+
+    def handle_missing_scope(self, user: WristbandUser) -> HttpResponseBase:
+        """Return the answer to a caller without every one of ``required_scopes``: a 403
+        naming them, for a bearer caller with RFC 6750's ``WWW-Authenticate: Bearer
+        error="insufficient_scope", scope="..."``."""
+        return insufficient_scope_answer(self.request, user, checked_scopes(self.required_scopes))
 
     def handle_step_up(self, user: WristbandUser) -> HttpResponseBase:
         """Return the answer to a user whose last authentication is older than ``max_age``.
@@ -115,6 +131,8 @@ class WristbandRequiredMixin:
             roles=self.required_roles,
             no_credentials=self.handle_no_permission,
             missing_role=self.handle_missing_role,
+            scopes=checked_scopes(self.required_scopes),
+            missing_scope=self.handle_missing_scope,
             max_age=check_max_age(self.max_age) if self.max_age is not None else None,
             stale_login=self.handle_step_up,
             check_csrf=True,

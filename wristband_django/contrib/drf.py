@@ -6,6 +6,9 @@ through the same single-flight refresh as the middleware, with DRF's CSRF check.
 validated locally against Wristband's JWKS.
 ``HasWristbandRole``: the caller has one of a view's Wristband roles (403 otherwise; 401
 when not authenticated at all).
+``HasWristbandScopes``: the caller's credential has every one of a view's scopes (403
+otherwise, for a bearer caller with RFC 6750's ``insufficient_scope`` challenge; 401 when
+not authenticated at all).
 """
 
 from __future__ import annotations
@@ -38,7 +41,12 @@ from wristband_django.types import (
     WristbandUser,
     role_names,
 )
-from wristband_django.web.responses import log_refusal
+from wristband_django.web.guards import checked_scopes
+from wristband_django.web.responses import (
+    insufficient_scope_challenge,
+    log_refusal,
+    missing_scopes_description,
+)
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -46,6 +54,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HasWristbandRole",
+    "HasWristbandScopes",
+    "InsufficientScope",
     "SessionStoreUnavailable",
     "WristbandBearerAuthentication",
     "WristbandSessionAuthentication",
@@ -199,3 +209,62 @@ class HasWristbandRole(BasePermission):
         if not wanted:
             raise ImproperlyConfigured(f"{type(view).__name__} names no wristband_roles")
         return bool(wanted.intersection(wristband_roles(request)))
+
+
+def wristband_scopes(request: Request) -> tuple[str, ...]:
+    """Return the scopes of a request authenticated by the classes above.
+
+    A bearer token's ``scope`` claim, or the scopes Wristband granted the session (none for
+    a session stored before sessions kept them); any other request has none."""
+    auth = request.auth
+    if isinstance(auth, WristbandSession):
+        return auth.scopes or ()
+    if isinstance(auth, AccessTokenClaims):
+        return auth.scopes
+    return ()
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """403 naming the missing scopes; to a bearer caller with RFC 6750's
+    ``WWW-Authenticate: Bearer error="insufficient_scope", scope="..."``."""
+
+    default_code = "insufficient_scope"
+
+    def __init__(self, required: Sequence[str], missing: Sequence[str], *, bearer: bool) -> None:
+        super().__init__(missing_scopes_description(missing))
+        # DRF's exception handler sends ``auth_header`` as WWW-Authenticate.
+        self.auth_header = insufficient_scope_challenge(required) if bearer else None
+
+
+class HasWristbandScopes(BasePermission):
+    """The caller's credential has every one of the view's ``wristband_scopes``.
+
+    ``permission_classes = [HasWristbandScopes]`` with ``wristband_scopes = ["reports:read"]``
+    on the view, or ``HasWristbandScopes.all_of("reports:read", "reports:export")``. Not
+    authenticated: DRF answers 401. Authenticated without a scope: ``InsufficientScope`` is
+    raised (403 naming it, with the RFC 6750 challenge for a bearer token), so in an ``|``
+    composition put this class last.
+    """
+
+    scopes: Sequence[str] = ()
+
+    @classmethod
+    def all_of(cls, *scopes: str) -> type[HasWristbandScopes]:
+        """Return a permission class requiring every one of ``scopes``."""
+        if not scopes:
+            raise ValueError("name at least one scope")
+        name = f"HasWristbandScopes[{', '.join(checked_scopes(scopes))}]"
+        return type(name, (cls,), {"scopes": scopes})
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        required = checked_scopes(self.scopes or getattr(view, "wristband_scopes", ()))
+        if not required:
+            raise ImproperlyConfigured(f"{type(view).__name__} names no wristband_scopes")
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401
+        granted = set(wristband_scopes(request))
+        missing = [scope for scope in required if scope not in granted]
+        if missing:
+            bearer = isinstance(request.auth, AccessTokenClaims)
+            raise InsufficientScope(required, missing, bearer=bearer)
+        return True

@@ -5,8 +5,10 @@ single-flight refresh as the middleware; unsafe methods need a CSRF token, as wi
 session authentication (checked only when a session is present, so it can follow a bearer
 class in ``auth=[...]``). ``WristbandBearerAuth``: ``Authorization: Bearer <access token>``.
 
-Both take ``roles=[...]`` (any of them, else 403) and work in sync and async operations
-(ninja runs them in a thread for async ones). ``request.auth`` is the ``WristbandUser``;
+Both take ``roles=[...]`` (any of them, else 403) and ``scopes=[...]`` (all of them, else
+403 naming them, for a bearer token with RFC 6750's ``WWW-Authenticate: Bearer
+error="insufficient_scope", scope="..."``), and work in sync and async operations (ninja
+runs them in a thread for async ones). ``request.auth`` is the ``WristbandUser``;
 ``request.wristband``, ``request.wristband_token``, ``request.wristband_user`` and, for a
 bearer token, ``request.user`` are set as for plain views (``request.user`` is a person's
 Django user with ``bearer_django_user``). ``add_exception_handlers(api)`` adds RFC 6750's
@@ -15,7 +17,7 @@ Django user with ``bearer_django_user``). ``add_exception_handlers(api)`` adds R
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +30,12 @@ from ninja.utils import check_csrf
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
 from wristband_django.types import WristbandUser
-from wristband_django.web.responses import log_refusal
+from wristband_django.web.guards import checked_scopes, missing_scopes
+from wristband_django.web.responses import (
+    insufficient_scope_challenge,
+    log_refusal,
+    missing_scopes_description,
+)
 
 __all__ = [
     "WristbandAuthError",
@@ -59,14 +66,21 @@ class WristbandAuthError(HttpError):
 
 
 def _caller(
-    request: HttpRequest, strategy: Strategy, roles: Collection[str]
+    request: HttpRequest, strategy: Strategy, roles: Collection[str], scopes: Sequence[str] = ()
 ) -> WristbandUser | None:
     try:
         user = authenticate(request, (strategy,))
     except WristbandError as exc:  # a bad token (401), the store or Wristband down (503)
         raise WristbandAuthError.from_error(exc) from exc
-    if user is not None and roles and not user.has_any_role(roles):
+    if user is None:
+        return None
+    if roles and not user.has_any_role(roles):
         raise WristbandAuthError(403, "You lack the role this needs.")
+    missing = missing_scopes(request, user, scopes)
+    if missing:
+        challenge = {"WWW-Authenticate": insufficient_scope_challenge(scopes)}
+        headers = challenge if strategy == BEARER else None
+        raise WristbandAuthError(403, missing_scopes_description(missing), headers)
     return user
 
 
@@ -75,9 +89,12 @@ class WristbandSessionAuth(APIKeyCookie):
 
     param_name: str = settings.SESSION_COOKIE_NAME
 
-    def __init__(self, *, roles: Collection[str] = (), csrf: bool = True) -> None:
+    def __init__(
+        self, *, roles: Collection[str] = (), scopes: Collection[str] = (), csrf: bool = True
+    ) -> None:
         super().__init__(csrf=csrf)
         self.roles = tuple(roles)
+        self.scopes = checked_scopes(scopes)
 
     def _get_key(self, request: HttpRequest) -> str | None:
         """Return the session cookie only: the CSRF check waits until a session is found.
@@ -88,7 +105,7 @@ class WristbandSessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> WristbandUser | None:
         if key is None:
             return None
-        user = _caller(request, SESSION, self.roles)
+        user = _caller(request, SESSION, self.roles, self.scopes)
         if user is not None and self._csrf_applies(request) and check_csrf(request) is not None:
             raise WristbandAuthError(403, "CSRF check failed.")
         return user
@@ -100,16 +117,17 @@ class WristbandSessionAuth(APIKeyCookie):
 class WristbandBearerAuth(HttpBearer):
     """A Wristband access token, validated locally against Wristband's keys."""
 
-    def __init__(self, *, roles: Collection[str] = ()) -> None:
+    def __init__(self, *, roles: Collection[str] = (), scopes: Collection[str] = ()) -> None:
         super().__init__()
         self.roles = tuple(roles)
+        self.scopes = checked_scopes(scopes)
 
     def __call__(self, request: HttpRequest) -> WristbandUser | None:
         # Not ninja's parsing: it logs the header's value, and a malformed one is refused here.
-        return _caller(request, BEARER, self.roles)
+        return _caller(request, BEARER, self.roles, self.scopes)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return _caller(request, BEARER, self.roles)
+        return _caller(request, BEARER, self.roles, self.scopes)
 
 
 def add_exception_handlers(api: NinjaAPI) -> None:

@@ -19,6 +19,7 @@ from wristband_django.flows.login import auth_time_of, authenticated_within, cal
 from wristband_django.flows.login_state import LoginState
 from wristband_django.signals import LoginFailure
 from wristband_django.types import WristbandSession, now_ms
+from wristband_django.types.claims import scope_names
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 from wristband_django.wristband.client import get_client
 from wristband_django.wristband.id_tokens import validate_id_token
@@ -115,4 +116,5 @@ def exchange(
         userinfo=userinfo,
         created_at=issued,
         auth_time=auth_time_of(claims.get("auth_time")),
+        scopes=scope_names(tokens.scope) or config.scopes,  # none named: those asked for
     )

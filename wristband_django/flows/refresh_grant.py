@@ -25,6 +25,7 @@ from wristband_django.deadlines import deadline, remaining
 from wristband_django.errors import InvalidIdTokenError, UnknownKeyIdTokenError, WristbandError
 from wristband_django.store.stored_session import StoredSession
 from wristband_django.types import WristbandSession, now_ms
+from wristband_django.types.claims import scope_names
 from wristband_django.wristband.answers import TokenResponse
 from wristband_django.wristband.client import WristbandClient, get_client
 from wristband_django.wristband.id_tokens import validate_id_token
@@ -85,6 +86,7 @@ def refresh_tokens(
         refresh_token=tokens.refresh_token or entry.refresh_token,
         expires_at=refreshed + (tokens.expires_in - config.token_expiration_buffer) * 1000,
         refreshed_at=refreshed,
+        scopes=scope_names(tokens.scope) or entry.scopes,  # none named: unchanged (RFC 6749 6)
     )
 
 

@@ -87,10 +87,15 @@ class WristbandSession:
     #: (epoch **seconds**, as in the token); ``None`` if unknown (counts as too old for
     #: ``max_age``).
     auth_time: int | None = None
+    #: The scopes Wristband granted at login (those asked for, if it named none), updated by
+    #: refreshes that name them; ``None`` (stored by an older version): none, until a refresh.
+    scopes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.userinfo, Claims):
             object.__setattr__(self, "userinfo", Claims(self.userinfo))
+        if self.scopes is not None:  # read back from JSON, a list
+            object.__setattr__(self, "scopes", claim_values.scope_names(self.scopes))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> WristbandSession:
         return replace(self, userinfo=copy.deepcopy(self.userinfo, memo))

@@ -32,6 +32,16 @@ def timestamp(value: object) -> datetime | None:
         return None
 
 
+def scope_names(value: object) -> tuple[str, ...]:
+    """Return the scope names of a ``scope`` value: space-separated text (RFC 6749 3.3), or
+    a list of names (a stored session's); anything else names none."""
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, (list, tuple)):
+        return tuple(item for item in value if isinstance(item, str) and item)
+    return ()
+
+
 def read_only(value: object) -> Mapping[str, Any]:
     """Return a JSON object claim as a read-only mapping, empty when it is not an object."""
     return MappingProxyType(dict(value) if isinstance(value, dict) else {})

@@ -1,6 +1,6 @@
 """The one place that decides whether a request may reach a protected view, and if not,
 what it is answered: 401 (no or bad credentials, or a login older than ``max_age``), 403
-(missing role), 503 (an outage).
+(missing role or scope), 503 (an outage).
 
 The decorator, the mixin and the middleware's ``protected_paths`` all ask ``denial``.
 """
@@ -8,7 +8,8 @@ The decorator, the mixin and the middleware's ``protected_paths`` all ask ``deni
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import cast
 
 from django.conf import settings
@@ -35,6 +36,8 @@ def denial(
     no_credentials: Callable[[], HttpResponseBase],
     roles: Collection[str] = (),
     missing_role: Callable[[WristbandUser], HttpResponseBase] = lambda user: responses.forbidden(),
+    scopes: Sequence[str] = (),
+    missing_scope: Callable[[WristbandUser], HttpResponseBase] | None = None,
     max_age: int | None = None,
     stale_login: Callable[[WristbandUser], HttpResponseBase] | None = None,
     check_csrf: bool = False,
@@ -42,7 +45,9 @@ def denial(
     """Return ``None`` when the request may pass, else the answer to send.
 
     No credentials: ``no_credentials()``. A bad bearer token: 401 ``invalid_token``.
-    Authenticated without any of ``roles`` (when given): ``missing_role(user)``. With
+    Authenticated without any of ``roles`` (when given): ``missing_role(user)``; without
+    every one of ``scopes`` (when given): ``missing_scope(user)``, by default
+    ``insufficient_scope_answer``'s 403. With
     ``max_age``, a caller whose last authentication is older (or unknown):
     ``stale_login(user)``, by default ``step_up_answer``'s 401. The session store or
     Wristband's keys unavailable: 503 with ``Retry-After``.
@@ -68,12 +73,70 @@ def denial(
     if roles and not user.has_any_role(roles):
         logger.info("Refused %s: none of the required roles", request.path)
         return missing_role(user)
+    if scopes and missing_scopes(request, user, scopes):
+        logger.info("Refused %s: lacks a required scope", request.path)
+        if missing_scope is not None:
+            return missing_scope(user)
+        return insufficient_scope_answer(request, user, scopes)
     if max_age is not None and not authenticated_recently(request, user, max_age):
         logger.info("Refused %s: the last authentication is older than max_age", request.path)
         if stale_login is not None:
             return stale_login(user)
         return step_up_answer(request, user, max_age, redirect_to_login=False)
     return None
+
+
+#: RFC 6749 3.3's scope-token: printable ASCII but space, ``"`` and ``\``.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def checked_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
+    """Return the required ``scopes`` as a tuple, or raise ``ValueError`` if they are not
+    scope names (RFC 6749 3.3: printable ASCII, no space, ``"`` or backslash).
+
+    Guards call this where views are declared, so a mistake shows at once."""
+    if isinstance(scopes, str):
+        raise ValueError("scopes must be a list of scope names, not one string")
+    chosen = tuple(scopes)
+    bad = [
+        scope for scope in chosen if not isinstance(scope, str) or not _SCOPE_TOKEN.fullmatch(scope)
+    ]
+    if bad:
+        raise ValueError(f"not scope names (RFC 6749 3.3): {bad!r}")
+    return chosen
+
+
+def granted_scopes(request: HttpRequest, user: WristbandUser) -> tuple[str, ...]:
+    """Return the scopes of the credential that authenticated ``user`` on ``request``.
+
+    A bearer token (a person's or a machine's): its ``scope`` claim. A session: the scopes
+    Wristband granted at login or at the last refresh, none for a session stored before
+    sessions kept them (``WristbandSession.scopes`` is ``None``)."""
+    wristband_request = cast(WristbandRequest, request)
+    if user.authenticated_by == BEARER:
+        token = getattr(wristband_request, "wristband_token", None)
+        return token.scopes if token is not None else ()
+    entry = getattr(wristband_request, "wristband", None)
+    return (entry.scopes or ()) if entry is not None else ()
+
+
+def missing_scopes(
+    request: HttpRequest, user: WristbandUser, required: Iterable[str]
+) -> tuple[str, ...]:
+    """Return the ``required`` scopes the caller was not granted (exact names), in order."""
+    granted = set(granted_scopes(request, user))
+    return tuple(scope for scope in required if scope not in granted)
+
+
+def insufficient_scope_answer(
+    request: HttpRequest, user: WristbandUser, required: Sequence[str]
+) -> HttpResponseBase:
+    """Return the 403 to a caller without every one of the ``required`` scopes, naming them.
+
+    A bearer caller gets RFC 6750's ``WWW-Authenticate: Bearer error="insufficient_scope",
+    scope="..."``; a session caller the JSON 403 of a missing role (``responses``)."""
+    missing = missing_scopes(request, user, required)
+    return responses.insufficient_scope(required, missing, bearer=user.authenticated_by == BEARER)
 
 
 def csrf_applies(request: HttpRequest, user: WristbandUser) -> bool:

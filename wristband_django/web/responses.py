@@ -13,6 +13,7 @@ cannot be had, ``reverse("wristband:login")``, else ``/``. Never an exception.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -108,6 +109,39 @@ def forbidden() -> JsonResponse:
     """Return a 403 for a caller that is authenticated but has none of the roles this needs."""
     body = {"error": "forbidden", "error_description": gettext("You lack the role this needs.")}
     return _never_cached(JsonResponse(body, status=403))
+
+
+def missing_scopes_description(missing: Sequence[str]) -> str:
+    """Return the sentence (translated) telling a caller which scopes it lacks."""
+    return ngettext(
+        "You lack the scope this needs: %(scopes)s.",
+        "You lack the scopes this needs: %(scopes)s.",
+        len(missing),
+    ) % {"scopes": " ".join(missing)}
+
+
+def insufficient_scope_challenge(required: Sequence[str]) -> str:
+    """Return RFC 6750's ``Bearer error="insufficient_scope", scope="..."``: every scope the
+    resource needs (scope names hold no ``"`` or backslash, see ``web.guards.checked_scopes``)."""
+    return f'Bearer error="insufficient_scope", scope="{" ".join(required)}"'
+
+
+def insufficient_scope(
+    required: Sequence[str], missing: Sequence[str], *, bearer: bool
+) -> JsonResponse:
+    """Return a 403 for a caller granted some of the ``required`` scopes but not ``missing``.
+
+    The body names them: ``error_description`` the missing ones, ``scope`` every required
+    one. A bearer caller (``bearer``) gets ``{"error": "insufficient_scope"}`` and RFC 6750's
+    ``WWW-Authenticate: Bearer error="insufficient_scope", scope="..."``; a session caller
+    the ``{"error": "forbidden"}`` of a missing role."""
+    body = {
+        "error": "insufficient_scope" if bearer else "forbidden",
+        "error_description": missing_scopes_description(missing),
+        "scope": " ".join(required),
+    }
+    headers = {"WWW-Authenticate": insufficient_scope_challenge(required)} if bearer else None
+    return _never_cached(JsonResponse(body, status=403, headers=headers))
 
 
 def _never_cached(response: JsonResponse) -> JsonResponse:
