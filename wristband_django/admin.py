@@ -1,17 +1,20 @@
-"""The admin's view of live Wristband logins, with "End session" and the purge of dead rows;
-and ``AdminLoginView``, the admin's login through Wristband (docs/django-auth.md)."""
+"""The admin's view of live Wristband logins, with "End session", "End all sessions" of the
+selected rows' users or tenants, and the purge of dead rows; and ``AdminLoginView``, the
+admin's login through Wristband (docs/django-auth.md)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,7 +26,12 @@ from wristband_django import signals
 from wristband_django.conf import get_config
 from wristband_django.conf.docs_links import docs_url
 from wristband_django.errors import StoreUnavailableError
-from wristband_django.flows.end_session import end_session, purge_ended_sessions
+from wristband_django.flows.end_session import (
+    SessionsPartlyEndedError,
+    end_session,
+    end_sessions_of,
+    purge_ended_sessions,
+)
 from wristband_django.models import LoginSession
 from wristband_django.store import login_records
 from wristband_django.types import WristbandSession
@@ -47,6 +55,8 @@ SHOWN = (
     "user_agent",
 )
 STORE_DOWN_MESSAGE = _("The session store is unavailable; no session was ended. Try again shortly.")
+#: The users or tenants the confirmation of "End all sessions" names, at most.
+SHOWN_SCOPES = 50
 
 
 def end_login(request: HttpRequest, record: LoginSession) -> None:
@@ -69,7 +79,7 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("user_id", "email")
     fields = SHOWN
     readonly_fields = SHOWN
-    actions = ("end_sessions", "purge_ended_sessions")
+    actions = ("end_sessions", "end_users_sessions", "end_tenants_sessions", "purge_ended_sessions")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -93,6 +103,85 @@ class LoginSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return
         message = ngettext("Ended %(count)d session.", "Ended %(count)d sessions.", ended)
         self.message_user(request, message % {"count": ended}, messages.SUCCESS)
+
+    @admin.action(description=_("End all sessions of the selected rows' users"))
+    def end_users_sessions(
+        self, request: HttpRequest, queryset: QuerySet[LoginSession]
+    ) -> TemplateResponse | None:
+        return self._end_every_session_of(request, queryset, "user_id")
+
+    @admin.action(description=_("End all sessions of the selected rows' tenants"))
+    def end_tenants_sessions(
+        self, request: HttpRequest, queryset: QuerySet[LoginSession]
+    ) -> TemplateResponse | None:
+        return self._end_every_session_of(request, queryset, "tenant_id")
+
+    def _end_every_session_of(
+        self, request: HttpRequest, queryset: QuerySet[LoginSession], field: str
+    ) -> TemplateResponse | None:
+        """Ask first (Django's confirmation page); once confirmed, end every session of each
+        user (``field`` ``user_id``) or tenant (``tenant_id``) of the selected rows."""
+        if request.POST.get("post") != "yes":
+            return self._confirm_ending(request, queryset, field)
+        scope_ids = sorted(set(queryset.order_by().values_list(field, flat=True)))
+        ended = 0
+        try:
+            for scope_id in scope_ids:
+                user_id, tenant_id = (scope_id, None) if field == "user_id" else (None, scope_id)
+                ended += end_sessions_of(
+                    get_config(),
+                    user_id=user_id,
+                    tenant_id=tenant_id,
+                    request=request,
+                    by_admin=True,
+                ).count
+        except SessionsPartlyEndedError as exc:
+            message = ngettext(
+                "The session store became unavailable after %(count)d session was ended. "
+                "Try again shortly to end the rest.",
+                "The session store became unavailable after %(count)d sessions were ended. "
+                "Try again shortly to end the rest.",
+                ended + exc.ended,
+            )
+            self.message_user(request, message % {"count": ended + exc.ended}, messages.ERROR)
+            return None
+        message = ngettext("Ended %(count)d session.", "Ended %(count)d sessions.", ended)
+        self.message_user(request, message % {"count": ended}, messages.SUCCESS)
+        return None
+
+    def _confirm_ending(
+        self, request: HttpRequest, queryset: QuerySet[LoginSession], field: str
+    ) -> TemplateResponse:
+        """Django's confirmation page: whose sessions end, and how many are live now."""
+        users = field == "user_id"
+        rows = LoginSession.objects.filter(**{f"{field}__in": queryset.order_by().values(field)})
+        scopes = (
+            rows.order_by(field)
+            .values(field)
+            .annotate(label=Max("email" if users else "tenant_name"), sessions=Count("pk"))
+        )
+        shown = [
+            {"id": scope[field], "label": scope["label"], "sessions": scope["sessions"]}
+            for scope in scopes[:SHOWN_SCOPES]
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("End all sessions of users") if users else _("End all sessions of tenants"),
+            "question": (
+                _("End every session of these users?")
+                if users
+                else _("End every session of these tenants?")
+            ),
+            "scopes": shown,
+            "more": max(scopes.count() - len(shown), 0),
+            "sessions": rows.count(),
+            "action": "end_users_sessions" if users else "end_tenants_sessions",
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "wristband_django/admin_end_sessions.html", context)
 
     @admin.action(description=_("Purge rows whose session has ended (all, not just the selected)"))
     def purge_ended_sessions(self, request: HttpRequest, queryset: QuerySet[LoginSession]) -> None:

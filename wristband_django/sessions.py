@@ -30,6 +30,15 @@ Errors, all ``WristbandError``:
   was ended.
 
 Signals are sent as in a request, with ``request=None``.
+
+Offboarding: ``end_sessions(user_id=...)``, ``end_sessions(tenant_id=...)`` or both (that user
+in that tenant) ends every live session found through the admin's ``LoginSession`` rows,
+each as ``end_session`` does, and returns how many ended::
+
+    from wristband_django.sessions import end_sessions
+
+    end_sessions(user_id="usr_123")  # the person left the customer
+    end_sessions(tenant_id="ten_456")  # the customer was offboarded
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from wristband_django.store.engines import SIGNED_COOKIES_ENGINE
 from wristband_django.store.stored_session import StoredSession
 from wristband_django.types import WristbandSession
 
-__all__ = ["SessionEndedError", "access_token", "end_session", "get_session"]
+__all__ = ["SessionEndedError", "access_token", "end_session", "end_sessions", "get_session"]
 
 
 def _checked(session_key: str) -> bool:
@@ -104,3 +113,27 @@ def end_session(session_key: str) -> None:
     ended = end_session_flow.end_session(get_config(), session_key)
     if ended is not None:
         signals.logged_out.send(WristbandSession, request=None, user_id=ended.user_id)
+
+
+def end_sessions(*, user_id: str | None = None, tenant_id: str | None = None) -> int:
+    """End every live session of the user ``user_id``, of the tenant ``tenant_id``, or, with
+    both, of that user in that tenant; return how many ended.
+
+    The sessions are found through the admin's ``LoginSession`` rows (``track_sessions``),
+    read in batches. Each ends as ``end_session`` ends one: a refresh in flight finishes
+    first, the store entry and the row are deleted (that browser's next request is
+    anonymous, 401 on protected paths), its newest refresh token is revoked at Wristband,
+    and ``logged_out`` is sent (``request=None``); then ``sessions_ended_for`` once. Only
+    sessions the store still held count: a row whose session is already gone is removed.
+    When Wristband is unavailable the sessions end all the same; their refresh tokens then
+    stay valid at Wristband until they expire (logged at WARNING). New logins are not
+    prevented: deactivate the user (or the tenant) in Wristband first.
+
+    Raises ``ValueError`` without a user id or a tenant id, ``TypeError`` for one that is no
+    string, ``ImproperlyConfigured`` when the rows are off (``track_sessions``) or
+    ``SESSION_ENGINE`` is ``signed_cookies``, and ``StoreUnavailableError`` when the store or
+    the database stops answering (its ``ended`` attribute says how many had ended before;
+    calling again ends the rest).
+    """
+    ended = end_session_flow.end_sessions_of(get_config(), user_id=user_id, tenant_id=tenant_id)
+    return ended.count

@@ -21,6 +21,14 @@ request: ``wristband_django.sessions`` in a background job) and these keyword ar
     ``user_id`` (``None`` if there was no Wristband session).
 ``session_ended_by_admin``
     ``user_id``, ``tenant_id``; ``request`` is the admin's.
+``sessions_ended_for``
+    ``user_id``, ``tenant_id`` (either may be ``None``: every session of a tenant, or of a
+    user), ``count`` (how many live sessions ended, 0 included). Sent once per call that
+    ends every session of a user or a tenant (``sessions.end_sessions``, the
+    ``wristband_end_sessions`` command, the admin's actions, once per user or tenant, and
+    the webhook view), after each ended session sent its own signal: ``logged_out``, or
+    ``session_ended_by_admin`` from the admin. Not sent when the store stopped answering
+    part way (the sessions ended until then have sent theirs).
 
 ``login_completed`` and ``tokens_refreshed`` also send the same object as ``session``, their
 keyword in 0.1.0: deprecated, and removed in the release after the next one. Receivers
@@ -44,6 +52,7 @@ __all__ = [
     "login_failed",
     "refresh_failed",
     "session_ended_by_admin",
+    "sessions_ended_for",
     "tokens_refreshed",
 ]
 
@@ -66,6 +75,7 @@ tokens_refreshed = _SessionSignal()
 refresh_failed = Signal()
 logged_out = Signal()
 session_ended_by_admin = Signal()
+sessions_ended_for = Signal()
 
 
 class LoginFailure:

@@ -1,6 +1,7 @@
 """Keep the admin's ``LoginSession`` rows true: written at login, updated at refresh, removed
 when a session ends (``flows.end_session``, which also purges rows of sessions that ended
-without us: expired in the store).
+without us: expired in the store). The rows are also how every session of a user or a tenant
+is found (``rows_of``).
 
 A failing database never breaks authentication here: the error is logged and auth goes on.
 """
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from django.db import DatabaseError
+from django.db.models import Max
 from django.http import HttpRequest
 
 from wristband_django.conf import get_config
@@ -94,6 +96,38 @@ def session_key_of(record: LoginSession) -> str | None:
         return sealing.decrypt(SEALED_FIELD, record.session_key_sealed)
     except sealing.TokenDecryptionError:
         return None
+
+
+def last_pk() -> int:
+    """Return the highest primary key of the rows now (0 without rows): a run over the rows
+    stops there, however many logins come meanwhile. A ``DatabaseError`` goes up."""
+    return LoginSession.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def rows_of(
+    *, user_id: str | None, tenant_id: str | None, after_pk: int, up_to_pk: int, limit: int
+) -> list[tuple[LoginSession, str | None]]:
+    """Return up to ``limit`` rows of this user and/or tenant whose primary key is above
+    ``after_pk`` and at most ``up_to_pk``, in key order, each with the session key behind it
+    (``None`` if no current key opens it): one query, and only the columns needed to end
+    their sessions.
+
+    A ``DatabaseError`` goes up: the caller must not report sessions it could not find."""
+    rows = LoginSession.objects.filter(pk__gt=after_pk, pk__lte=up_to_pk)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    if tenant_id is not None:
+        rows = rows.filter(tenant_id=tenant_id)
+    chosen = rows.order_by("pk").only("pk", "session_key_sealed", "user_id", "tenant_id")
+    return [(record, session_key_of(record)) for record in chosen[:limit]]
+
+
+def delete_row(record: LoginSession) -> None:
+    """Delete one row (whose session key no current key opens); a database error is logged."""
+    try:
+        LoginSession.objects.filter(pk=record.pk).delete()
+    except DatabaseError as exc:
+        logger.warning("Could not remove the login session row (%s)", type(exc).__name__)
 
 
 def all_rows() -> Iterator[tuple[LoginSession, str | None]]:
