@@ -71,6 +71,15 @@ DEMO_WRISTBAND_PORT = int(os.environ.get("DEMO_WRISTBAND_PORT", "8001"))
 DEMO_ACCESS_TOKEN_TTL = int(os.environ.get("DEMO_ACCESS_TOKEN_TTL", "35"))
 # Tenant subdomains: http://acme.localhost:8000 (browsers resolve *.localhost to loopback).
 TENANT_SUBDOMAINS = os.environ.get("DEMO_TENANT_SUBDOMAINS") == "1"
+# The embedded fake takes application-level authorization requests (Wristband's default for
+# new applications): "Log in (choose your tenant at Wristband)" sends the login, with its
+# login state, to Wristband's tenant discovery, and it completes for the tenant you choose.
+# Auto-configuration tells the app. DEMO_APPLICATION_LEVEL_LOGIN=0: the application login
+# page instead, whose links come back to the Login endpoint with the tenant. Query mode
+# only: on tenant subdomains each site already names its tenant.
+APPLICATION_LEVEL_LOGIN = (
+    os.environ.get("DEMO_APPLICATION_LEVEL_LOGIN", "1") == "1" and not TENANT_SUBDOMAINS
+)
 APP_ORIGIN = os.environ.get(
     "APP_ORIGIN",
     f"http://{{tenant_name}}.localhost:{PORT}" if TENANT_SUBDOMAINS else f"http://localhost:{PORT}",

@@ -76,6 +76,7 @@ def start_fake_wristband(port: int, app_origin: str) -> FakeWristband | None:
         login_url=f"{app_origin}/auth/login/",
         redirect_uri=f"{app_origin}/auth/callback/",
         login_url_tenant_domain_suffix="localhost" if settings.TENANT_SUBDOMAINS else None,
+        application_authorization_requests_enabled=settings.APPLICATION_LEVEL_LOGIN,
         access_token_ttl=settings.DEMO_ACCESS_TOKEN_TTL,
         rotate_refresh_tokens=True,
         host="127.0.0.1",

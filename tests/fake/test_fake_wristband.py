@@ -407,7 +407,7 @@ def test_tenant_from_custom_domain(fake_wristband: FakeWristband) -> None:
     assert params["tenant_custom_domain"] == "login.acme.test"
 
 
-@pytest.mark.parametrize("host", ["localhost:{port}", "nobody.localhost:{port}"])
+@pytest.mark.parametrize("host", ["nobody.localhost:{port}", "nobody-localhost:{port}"])
 def test_host_without_a_known_tenant_is_refused(fake_wristband: FakeWristband, host: str) -> None:
     with pytest.raises(AssertionError, match="not a known tenant host"):
         fake_wristband.authorize(
@@ -440,6 +440,7 @@ def test_sdk_configuration(fake_wristband: FakeWristband) -> None:
         "isApplicationCustomDomainActive": True,
         "customApplicationLoginPageUrl": None,
         "loginUrlTenantDomainSuffix": ".app.test",
+        "applicationAuthorizationRequestsEnabled": False,
     }
     unknown = requests.get(
         f"{fake_wristband.base_url}/api/v1/clients/nope/sdk-configuration", timeout=TIMEOUT

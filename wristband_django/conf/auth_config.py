@@ -24,6 +24,8 @@ class AuthConfig:
     parse_tenant_from_root_domain: str | None = None
     is_application_custom_domain_active: bool | None = None
     custom_application_login_page_url: str | None = None
+    #: A login without a tenant goes to the application-level authorize endpoint; ``None``: auto.
+    application_authorization_requests_enabled: bool | None = None
     #: The login-state secrets, newest first: the first encrypts, all decrypt.
     login_state_secrets: tuple[str, ...] = field(default=(), repr=False)
     scopes: tuple[str, ...] = ("openid", "offline_access", "email")
@@ -82,6 +84,8 @@ class AuthConfig:
     #: Token-encryption secrets, newest first; empty: Django's SECRET_KEY (+ fallbacks).
     token_encryption_keys: tuple[str, ...] = field(default=(), repr=False)
     track_sessions: bool = True
+    #: The webhook endpoint's signing secrets (``contrib.webhooks``); empty: none set.
+    webhook_signing_secret: tuple[str, ...] = field(default=(), repr=False)
     authenticate_django_user: bool = False
     user_adapter: str = "wristband_django.user_adapter.UserAdapter"
     #: A bearer token's ``request.user`` is its user's Django user (never a machine's).

@@ -19,9 +19,11 @@ from wristband_django.conf.bounds import (
 )
 from wristband_django.conf.django_user_settings import DJANGO_USER_SETTINGS
 from wristband_django.conf.docs_links import docs_url
+from wristband_django.conf.login_settings import LOGIN_SETTINGS
 from wristband_django.conf.network_settings import NETWORK_SETTINGS
 from wristband_django.conf.refresh_settings import REFRESH_SETTINGS
 from wristband_django.conf.setting import Setting
+from wristband_django.conf.webhook_settings import WEBHOOK_SETTINGS
 
 __all__ = [
     "REQUIRED_KEYS",
@@ -94,6 +96,7 @@ SETTINGS: dict[str, Setting] = {
         default="*auto* / `None`",
         example='"https://app.example.com/choose-tenant/"',
     ),
+    **LOGIN_SETTINGS,
     "login_state_secret": Setting(
         fields.unchecked,  # needs client_secret: parsed in parse_auth_config
         f"At least {fields.MIN_SECRET_LENGTH} characters; a list rotates secrets (the first seals, "
@@ -203,6 +206,7 @@ SETTINGS: dict[str, Setting] = {
         "Keep one `LoginSession` row per live login for the admin (needs `migrate`).",
         example="False",
     ),
+    **WEBHOOK_SETTINGS,
     **{
         key: setting if setting.example else replace(setting, example=DJANGO_USER_EXAMPLES[key])
         for key, setting in DJANGO_USER_SETTINGS.items()

@@ -5,7 +5,9 @@ Every edge case ends in one of four results: ``completed`` (a session to store),
 ``MAX_RESTARTS`` times per login), ``not_logged_in`` (a ``prompt=none`` login that found no
 Wristband session: back to its return URL, marked) or ``error`` (show it). Every result but
 ``completed`` carries its ``LoginFailure`` reason. Nothing here raises for bad input. The
-code exchange and its checks are ``flows.code_exchange``'s.
+code exchange and its checks are ``flows.code_exchange``'s. An application-level login
+(no tenant in its login state) completes for the signed ``tnt_id``, its tenant kept once
+confirmed (``flows.tenant_confirmation``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.contrib.sessions.backends.base import CreateError
 from django.http import HttpRequest
 from django.middleware.csrf import rotate_token
 
+from wristband_django import telemetry
 from wristband_django.conf import AuthConfig, get_config
 from wristband_django.errors import (
     InvalidGrantError,
@@ -27,7 +30,7 @@ from wristband_django.errors import (
     WristbandError,
 )
 from wristband_django.flows import login_state as login_state_cookie
-from wristband_django.flows import rolling, tenant_hosts
+from wristband_django.flows import rolling, tenant_confirmation, tenant_hosts
 from wristband_django.flows.code_exchange import (
     exchange,
     failure_reason,
@@ -96,8 +99,12 @@ def tenant_mismatch(request: HttpRequest, sdk: SdkConfiguration, stored: LoginSt
     or both. Each tenant value the callback carries (``tenant_name`` and its legacy alias
     ``tenant_domain``, ``tenant_custom_domain``) must equal the login state's value of the
     same kind; a kind the login state lacks cannot be checked and is never stored. With
-    tenant subdomains, the request host's tenant must be the login state's too.
+    tenant subdomains, the request host's tenant must be the login state's too. An
+    application-level login state binds no tenant: ``flows.tenant_confirmation`` confirms the
+    one the callback names instead.
     """
+    if stored.is_application_level:
+        return None
     names = {value.strip().lower() for value in tenant_name_params(request)}
     if stored.tenant_name and names - {stored.tenant_name}:
         return "its tenant_name differs"
@@ -122,6 +129,7 @@ def _restarted(stored: LoginState | None, restarted: Restart, *, reason: str) ->
     )
 
 
+@telemetry.traced_callback
 def complete_login(
     request: HttpRequest, config: AuthConfig, sdk: SdkConfiguration
 ) -> CallbackResult:
@@ -178,6 +186,9 @@ def complete_login(
         return _restarted(
             stored, restart(config, sdk, stored, no_code), reason=LoginFailure.MISSING_CODE
         )
+    claim = None
+    if stored.is_application_level:  # the tenant Wristband chose, unsigned: see below
+        claim = tenant_confirmation.claim_of(request, config, sdk)
     try:
         entry = exchange(config, sdk, stored, code)
     except InvalidGrantError as exc:
@@ -189,9 +200,16 @@ def complete_login(
         return CallbackResult(
             "error", stored, error=scrubbed(exc, code), reason=failure_reason(exc)
         )
+    if stored.is_application_level:  # the session keeps the tenant only once confirmed
+        kept = tenant_confirmation.confirmed(entry, claim)
+        if claim is not None and kept is None:  # this site knows another id for it
+            restarted = tenant_confirmation.refused(config, sdk, stored, claim, entry)
+            return _restarted(stored, restarted, reason=LoginFailure.TENANT_MISMATCH)
+        entry, stored = kept or entry, tenant_confirmation.then_confirm(config, sdk, stored, claim)
     return CallbackResult("completed", stored, session=entry)
 
 
+@telemetry.counts_store_outages("login")
 def start_session(request: HttpRequest, entry: WristbandSession) -> bool:
     """Store a completed login in ``request.session``; False (and no session) if the Django
     user was refused (``authenticate_django_user``)."""

@@ -4,195 +4,57 @@ Each pending login has a cookie of its own, named after its ``state`` (``login#`
 characters of a hash of it), so logins started at the same moment in several tabs never
 write the same cookie. A browser keeps at most three: whenever a login starts or finishes,
 the oldest beyond three (and any that cannot be opened, or has expired) are removed, and each
-cookie stays within a third of ``login_cookie_budget`` bytes of the Cookie header. Each value
-is sealed (``store.sealing``: AES-256-GCM, HKDF keys) with ``login_state_secret`` (the first
-secret seals, all open: that is how secrets rotate), bound to its cookie's name. The
-``state``, PKCE verifier and nonce derive from one random seed, so the cookie carries 32
-random bytes, not three values. The login state binds the tenant the authorize request was
-sent to, remembers the ``prompt`` and ``max_age`` it asked Wristband for (the callback
-answers a ``prompt=none`` login's ``login_required`` and checks ``auth_time`` against
-``max_age``), and counts the times the login was restarted (``flows.login_restarts``).
+cookie stays within a third of ``login_cookie_budget`` bytes of the Cookie header. What a
+cookie holds, and how it is sealed, is ``flows.sealed_login_state``'s ``LoginState``.
+A login state's cookie is the host's own, except an application-level login's with tenant
+subdomains: its callback comes back on the subdomain of the tenant Wristband chose, so its
+cookie is the root domain's (``Domain``), and it is removed with that domain.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import hmac
-import json
 import logging
-import os
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any, TypeGuard
+from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 
-from wristband_django.store.sealing import seal, unseal
+from wristband_django.flows.sealed_login_state import (
+    COOKIE_PREFIX,
+    MAX_AGE_SECONDS,
+    MAX_CLOCK_SKEW_SECONDS,
+    LoginState,
+    cookie_name,
+    decrypt,
+    encrypt,
+    restarts_in_state,
+)
+
+#: Importable from here as before (the login state and its sealing moved beside).
+__all__ = [
+    "COOKIE_PREFIX",
+    "MAX_AGE_SECONDS",
+    "MAX_CLOCK_SKEW_SECONDS",
+    "MAX_PENDING_LOGINS",
+    "LoginState",
+    "clear_cookie",
+    "cookie_bytes",
+    "cookie_name",
+    "decrypt",
+    "encrypt",
+    "newest_restarts",
+    "read_cookie",
+    "restarts_in_state",
+    "set_cookie",
+    "slot_budget",
+]
 
 logger = logging.getLogger(__name__)
 
-COOKIE_PREFIX = "login#"
-MAX_AGE_SECONDS = 3600
-#: Creation times are strictly increasing per process (so a little ahead of the clock), and
-#: several app servers' clocks differ a little.
-MAX_CLOCK_SKEW_SECONDS = 60
 MAX_PENDING_LOGINS = 3
-#: Characters of the state's hash in a cookie's name (96 bits: two logins never share one).
-_NAME_HASH_CHARS = 16
-#: The most restarts a login state may say it has had (``flows.login_restarts`` stops
-#: far below); a larger number is a malformed login state.
-MAX_RESTART_COUNT = 99
-#: Between the seed's part of a ``state`` and the restart count it may end with.
-_RESTARTS_SEPARATOR = "."
 #: "; " between two cookies in the Cookie header.
 _SEPARATOR_BYTES = 2
-_VERSION = b"\x02"
-_PURPOSE = b"login-state-cookie v2"
-_SEED_BYTES = 32
-
-
-def _derive(seed: str, purpose: bytes) -> str:
-    digest = hmac.new(seed.encode("ascii"), purpose, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def restarts_in_state(state: str) -> int:
-    """Return the restart count a ``state`` ends with (``0`` if none, or not a count).
-
-    The count is unsigned: it is read only when no login state matches the callback
-    (``flows.login_restarts``)."""
-    _, separator, count = state.rpartition(_RESTARTS_SEPARATOR)
-    if not separator or not count.isascii() or not count.isdigit() or len(count) > 2:
-        return 0
-    return int(count)
-
-
-@dataclass(frozen=True)
-class LoginState:
-    """Everything the callback needs from the login that started it."""
-
-    seed: str
-    created_at_ms: int
-    tenant_name: str | None
-    tenant_custom_domain: str | None
-    return_url: str | None
-    custom_state: Any
-    #: The authorize request's ``prompt`` (``"login"``, ``"none"``) and ``max_age`` (seconds).
-    prompt: str | None = None
-    max_age: int | None = None
-    #: How many times the callback restarted this login before this attempt (0: a new one).
-    restarts: int = 0
-
-    @classmethod
-    def new(cls, **fields: Any) -> LoginState:
-        seed = base64.urlsafe_b64encode(os.urandom(_SEED_BYTES)).rstrip(b"=").decode("ascii")
-        return cls(seed=seed, **fields)
-
-    @property
-    def state(self) -> str:
-        """Return the OAuth ``state``, which is public (it travels in URLs) and reveals nothing.
-
-        A restarted login's state ends with its restart count (``.1``, ``.2``)."""
-        core = _derive(self.seed, b"state")
-        return f"{core}{_RESTARTS_SEPARATOR}{self.restarts}" if self.restarts else core
-
-    @property
-    def cookie_name(self) -> str:
-        """Return the name of the cookie holding this login state."""
-        return cookie_name(self.state)
-
-    @property
-    def code_verifier(self) -> str:
-        return _derive(self.seed, b"pkce-verifier")
-
-    @property
-    def nonce(self) -> str:
-        return _derive(self.seed, b"oidc-nonce")
-
-    def is_expired(self, now_ms: int | None = None) -> bool:
-        """Tell whether this is over an hour old, or ahead by more than the servers' clock skew."""
-        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-        age = now_ms - self.created_at_ms
-        return not -MAX_CLOCK_SKEW_SECONDS * 1000 <= age <= MAX_AGE_SECONDS * 1000
-
-    def _plaintext(self) -> bytes:
-        fields = {
-            "s": self.seed,
-            "t": self.created_at_ms,
-            "n": self.tenant_name,
-            "d": self.tenant_custom_domain,
-            "r": self.return_url,
-            "c": self.custom_state,
-            "p": self.prompt,
-            "m": self.max_age,
-            "k": self.restarts or None,
-        }
-        compact = {key: value for key, value in fields.items() if value is not None}
-        return json.dumps(compact, separators=(",", ":"), ensure_ascii=False).encode()
-
-    @classmethod
-    def _from_plaintext(cls, plaintext: bytes) -> LoginState | None:
-        try:
-            fields = json.loads(plaintext)
-        except ValueError:
-            return None
-        if not isinstance(fields, dict):
-            return None
-        seed, created = fields.get("s"), fields.get("t")
-        if not isinstance(seed, str) or not _is_int(created):
-            return None
-        prompt, max_age, restarts = fields.get("p"), fields.get("m"), fields.get("k", 0)
-        if prompt is not None and not isinstance(prompt, str):
-            return None
-        if max_age is not None and not _is_int(max_age):
-            return None
-        if not _is_int(restarts) or not 0 <= restarts <= MAX_RESTART_COUNT:
-            return None
-        return cls(
-            seed=seed,
-            created_at_ms=created,
-            tenant_name=fields.get("n"),
-            tenant_custom_domain=fields.get("d"),
-            return_url=fields.get("r"),
-            custom_state=fields.get("c"),
-            prompt=prompt,
-            max_age=max_age,
-            restarts=restarts,
-        )
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    """Tell whether ``value`` is a JSON integer (not a boolean)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def cookie_name(state: str) -> str:
-    """Return the name of the cookie of the login whose ``state`` is ``state``."""
-    digest = hashlib.sha256(state.encode("utf-8", "surrogatepass")).digest()
-    return COOKIE_PREFIX + base64.urlsafe_b64encode(digest).decode("ascii")[:_NAME_HASH_CHARS]
-
-
-def encrypt(login_state: LoginState, cookie_name: str, secrets_: Sequence[str]) -> str:
-    """Return ``login_state`` sealed as the value of ``cookie_name`` (URL-safe base64, unpadded)."""
-    sealed = seal(
-        login_state._plaintext(), purpose=_PURPOSE, aad=cookie_name.encode(), secrets=secrets_
-    )
-    return base64.urlsafe_b64encode(_VERSION + sealed).rstrip(b"=").decode()
-
-
-def decrypt(value: str, cookie_name: str, secrets_: Sequence[str]) -> LoginState | None:
-    """Return the cookie value's ``LoginState``, or ``None`` if tampered, foreign or malformed."""
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):
-        return None
-    if not raw.startswith(_VERSION):
-        return None
-    opened = unseal(raw[1:], purpose=_PURPOSE, aad=cookie_name.encode(), secrets=secrets_)
-    return LoginState._from_plaintext(opened) if opened is not None else None
 
 
 def cookie_bytes(cookie_name: str, value: str) -> int:
@@ -205,30 +67,46 @@ def slot_budget(total_budget: int) -> int:
     return total_budget // MAX_PENDING_LOGINS
 
 
+def _read(
+    request: HttpRequest, name: str, secrets_: Sequence[str]
+) -> tuple[LoginState | None, str | None]:
+    """Return the unexpired login state in the cookie ``name`` (if it is ours under that name),
+    and the ``Domain`` the cookie was set with (``None``: the host's own, or not known)."""
+    value = request.COOKIES.get(name)
+    opened = decrypt(value, name, secrets_) if value else None
+    if opened is None or opened.cookie_name != name:
+        return None, None
+    return (None if opened.is_expired() else opened), opened.cookie_domain
+
+
 def _open(request: HttpRequest, name: str, secrets_: Sequence[str]) -> LoginState | None:
     """Return the unexpired login state in the cookie ``name``, if it is ours under that name."""
-    value = request.COOKIES.get(name)
-    login_state = decrypt(value, name, secrets_) if value else None
-    if login_state is None or login_state.is_expired() or login_state.cookie_name != name:
-        return None
-    return login_state
+    return _read(request, name, secrets_)[0]
 
 
-def _sent(request: HttpRequest, secrets_: Sequence[str]) -> dict[str, LoginState | None]:
-    """Return each login-state cookie the browser sent, by name, with its login state.
+def _sent(
+    request: HttpRequest, secrets_: Sequence[str]
+) -> dict[str, tuple[LoginState | None, str | None]]:
+    """Return each login-state cookie the browser sent, by name, with its login state and its
+    cookie's ``Domain`` (as ``_read`` tells them).
 
     The login state is ``None`` for a cookie that is tampered, expired, foreign or an older
     release's."""
     return {
-        name: _open(request, name, secrets_)
+        name: _read(request, name, secrets_)
         for name in request.COOKIES
         if name.startswith(COOKIE_PREFIX)
     }
 
 
+def _delete(response: HttpResponse, name: str, domain: str | None) -> None:
+    """Expire the login-state cookie ``name`` (set for ``domain``, or for the host)."""
+    response.delete_cookie(name, path="/", domain=domain, samesite="Lax")
+
+
 def newest_restarts(request: HttpRequest, secrets_: Sequence[str]) -> int:
     """Return the restart count of the browser's newest pending login (0 if there is none)."""
-    pending = [s for s in _sent(request, secrets_).values() if s is not None]
+    pending = [s for s, _ in _sent(request, secrets_).values() if s is not None]
     return max(pending, key=lambda s: s.created_at_ms).restarts if pending else 0
 
 
@@ -237,16 +115,16 @@ def _prune(
 ) -> None:
     """Expire the login-state cookies beyond the newest ``keep`` the browser sent (and every
     one that is not an unexpired login state of ours), leaving ``skip`` to the caller."""
-    pending: list[tuple[int, str]] = []
-    for name, login_state in _sent(request, secrets_).items():
+    pending: list[tuple[int, str, str | None]] = []
+    for name, (login_state, domain) in _sent(request, secrets_).items():
         if name == skip:
             continue
         if login_state is None:
-            response.delete_cookie(name, path="/", samesite="Lax")
+            _delete(response, name, domain)
         else:
-            pending.append((login_state.created_at_ms, name))
-    for _, name in sorted(pending, reverse=True)[keep:]:
-        response.delete_cookie(name, path="/", samesite="Lax")
+            pending.append((login_state.created_at_ms, name, domain))
+    for _, name, domain in sorted(pending, reverse=True)[keep:]:
+        _delete(response, name, domain)
 
 
 def set_cookie(
@@ -275,7 +153,14 @@ def set_cookie(
         raise ValueError("the login state does not fit in its cookie; shorten custom state")
     _prune(request, response, secrets_, keep=MAX_PENDING_LOGINS - 1, skip=name)
     response.set_cookie(
-        name, value, max_age=MAX_AGE_SECONDS, path="/", secure=secure, httponly=True, samesite="Lax"
+        name,
+        value,
+        max_age=MAX_AGE_SECONDS,
+        path="/",
+        domain=login_state.cookie_domain,
+        secure=secure,
+        httponly=True,
+        samesite="Lax",
     )
     return login_state
 
@@ -294,5 +179,5 @@ def clear_cookie(
     """Expire the cookie of the login identified by ``state``, and the oldest beyond three."""
     name = cookie_name(state)
     if name in request.COOKIES:
-        response.delete_cookie(name, path="/", samesite="Lax")
+        _delete(response, name, _read(request, name, secrets_)[1])
     _prune(request, response, secrets_, keep=MAX_PENDING_LOGINS, skip=name)

@@ -30,6 +30,7 @@ from wristband_django.errors import (
 from wristband_django.store import tenant_directory
 from wristband_django.types import AccessTokenClaims, WristbandSession
 from wristband_django.wristband.auto_configuration import get_sdk_configuration
+from wristband_django.wristband.browser_urls import tenant_host
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,24 @@ def remember_session_tenant(config: AuthConfig, entry: WristbandSession) -> None
     """Record the session's tenant name (in subdomain mode) and its allow-listed custom
     domain with its id, for the bearer tokens of that tenant's hosts: a completed login bound
     them (the login state) and Wristband signed the id (the tokens). Nothing is written
-    where no host can name a tenant, nor for a pair this process wrote recently."""
-    if entry.tenant_name and _root_domain(config):
+    where no host can name a tenant, nor for a pair this process wrote recently.
+
+    With application-level logins on, also record the Wristband tenant host of the
+    session's tenant with its id (``AUTHORIZE_HOST``): the host the login's authorize request
+    went to, or the one the directory confirmed for an application-level login, which is
+    what confirms the tenant of the next one (``flows.tenant_confirmation``); a session whose
+    tenant is not confirmed (none kept) records nothing. Without them a login writes no
+    such pair (nothing would read it)."""
+    try:
+        sdk = get_sdk_configuration(config)  # the callback resolved it already: no call here
+    except WristbandError:  # not resolved after all: nothing to learn from this login
+        return
+    host = tenant_host(
+        config, sdk, tenant_name=entry.tenant_name, tenant_custom_domain=entry.tenant_custom_domain
+    )
+    if host is not None and sdk.application_authorization_requests_enabled:
+        tenant_directory.remember(tenant_directory.AUTHORIZE_HOST, host, entry.tenant_id)
+    if entry.tenant_name and sdk.parse_tenant_from_root_domain:
         tenant_directory.remember(tenant_directory.NAME, entry.tenant_name, entry.tenant_id)
     domain = entry.tenant_custom_domain
     if (

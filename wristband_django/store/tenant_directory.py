@@ -4,10 +4,18 @@ A bearer access token names its tenant only by id (``tnt_id``, signed), while a 
 host names a tenant by name (``<tenant>.<root domain>``) or custom domain. The pairs come
 only from what this site confirmed itself: a login completed by the Callback endpoint (the
 login state bound the tenant's name and host, the tokens signed its id), or a session that
-is accepted on its own tenant's host. They are kept in the lock cache (shared by every
-process, like the refresh locks), for ``ENTRY_SECONDS`` after the last login or session
-that confirmed them, with a small per-process memory in front so that a known pair costs
-no cache round trip. Cache keys are hashes: no tenant name is a key in the cache.
+is accepted on its own tenant's host. Never from a callback's unsigned parameters: an
+application-level login's tenant is kept only once confirmed (``flows.tenant_confirmation``).
+
+A third kind of pair, ``AUTHORIZE_HOST``, is the Wristband tenant host a tenant-level login's
+authorize request went to and the id Wristband signed for it (a tenant host issues codes for
+its own tenant only); it is what confirms the tenant an application-level login's callback
+names.
+
+The pairs are kept in the lock cache (shared by every process, like the refresh locks), for
+``ENTRY_SECONDS`` after the last login or session that confirmed them, with a small
+per-process memory in front so that a known pair costs no cache round trip. Cache keys are
+hashes: no tenant name is a key in the cache.
 """
 
 from __future__ import annotations
@@ -33,6 +41,9 @@ MEMORY_SIZE = 4096
 
 NAME = "name"
 CUSTOM_DOMAIN = "custom_domain"
+#: A Wristband tenant host (``{tenant}-{vanity}``, ``{tenant}.{vanity}`` or a tenant custom
+#: domain) that a bound login's authorize request went to.
+AUTHORIZE_HOST = "authorize_host"
 
 
 class _Memory:

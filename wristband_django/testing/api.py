@@ -116,6 +116,9 @@ class ApiEndpoints:
                 "isApplicationCustomDomainActive": settings.is_application_custom_domain_active,
                 "customApplicationLoginPageUrl": settings.custom_application_login_page_url,
                 "loginUrlTenantDomainSuffix": settings.login_url_tenant_domain_suffix,
+                "applicationAuthorizationRequestsEnabled": (
+                    settings.application_authorization_requests_enabled
+                ),
             }
         )
 

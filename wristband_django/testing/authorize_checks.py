@@ -26,11 +26,16 @@ SINGLE_VALUED = (
 
 
 def authorize_problem(
-    request: RecordedRequest, tenant: FakeTenant | None, settings: FakeSettings
+    request: RecordedRequest,
+    tenant: FakeTenant | None,
+    settings: FakeSettings,
+    *,
+    application_level: bool = False,
 ) -> str | None:
     """Return `"error: description"` for an invalid authorize request, else None.
 
-    `tenant` is the tenant of the request's host (None when the host names none)."""
+    `tenant` is the tenant of the request's host (None when the host names none); an
+    application-level request (on the application vanity domain) names none."""
     params = {name: values[-1] for name, values in request.query.items()}
     repeated = [name for name in SINGLE_VALUED if len(request.query.get(name, [])) > 1]
     separator = "." if settings.is_application_custom_domain_active else "-"
@@ -45,7 +50,7 @@ def authorize_problem(
             "invalid_request: redirect_uri must be an absolute http(s) URL without fragment",
         ),
         (
-            tenant is None,
+            tenant is None and not application_level,
             f"invalid_request: host {request.host!r} is not a known tenant host "
             f"(expected '{{tenant}}{separator}localhost:PORT' or a tenant custom domain)",
         ),

@@ -20,6 +20,7 @@ from .browser_protocol import (
     USER_PARAM,
 )
 from .directory import Directory
+from .discovery import ApplicationAuthorize, is_application_host, tenant_redirect_uri
 from .grants import AuthorizationCode, BrowserSession, Grants
 from .models import FakeTenant, FakeUser, RecordedRequest
 from .pages import tenant_list, user_picker
@@ -46,6 +47,7 @@ class BrowserEndpoints:
         self._settings = settings
         self._directory = directory
         self._grants = grants
+        self._application_authorize = ApplicationAuthorize(settings, directory)
 
     def authorize(self, request: RecordedRequest) -> Response:
         """Answer as Wristband's authorize endpoint, with a per-browser session (a cookie).
@@ -55,14 +57,21 @@ class BrowserEndpoints:
         is for this tenant and satisfies ``max_age`` logs in silently, with the session's
         ``auth_time``; otherwise the user picker is shown. ``prompt=login`` always wants
         credentials; ``prompt=none`` never shows a page and ignores credentials: without a
-        usable session it answers ``error=login_required``.
+        usable session it answers ``error=login_required``. On the application vanity domain
+        it is tenant discovery first (``discovery``); a ``{tenant_name}`` in the
+        ``redirect_uri`` is filled in with the tenant's name, as Wristband does.
         """
         tenant = self._tenant(request)
+        if tenant is None and is_application_host(request.host):
+            return self._application_authorize(request)
         problem = authorize_problem(request, tenant, self._settings)
         if problem or tenant is None:
             return text_response(problem or "invalid_request: no tenant", 400)
         params = {name: values[-1] for name, values in request.query.items()}
-        redirect_uri, state = params["redirect_uri"], params["state"]
+        redirect_uri, state = (
+            tenant_redirect_uri(params["redirect_uri"], tenant.name),
+            params["state"],
+        )
 
         def fail(error: str, description: str | None) -> Response:
             failure = {"error": error, "error_description": description, "state": state}
@@ -117,7 +126,8 @@ class BrowserEndpoints:
             "tenant_name": tenant.name,
             "tenant_custom_domain": tenant.custom_domain,
         }
-        return redirect(with_params(params["redirect_uri"], success))
+        callback = tenant_redirect_uri(params["redirect_uri"], tenant.name)
+        return redirect(with_params(callback, success))
 
     def _browser_session(
         self, request: RecordedRequest, tenant: FakeTenant

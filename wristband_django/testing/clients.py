@@ -36,7 +36,10 @@ def log_in(
     redirect once the client is logged in.
 
     ``query`` is the Login endpoint's query string. By default it is ``tenant_name=`` the
-    user's tenant; with a ``query`` given, ``user=None`` means the tenant's first user.
+    user's tenant; with a ``query`` given, ``user=None`` means the tenant's first user. A
+    query that names no tenant, with application-level authorization requests on, logs in
+    through Wristband's tenant discovery (the user's tenant is chosen) and, the first time
+    for that tenant, through the tenant-level login that confirms it.
     ``extra`` goes with every request, e.g. ``HTTP_HOST="acme.example.com"`` for a tenant
     subdomain. Raise ``AssertionError`` when the Login endpoint does not send the browser to
     Wristband, and ``KeyError`` for a user the fake does not know.
@@ -45,12 +48,27 @@ def log_in(
 
     if query is None:
         query = urlencode({"tenant_name": fake.user(user or "admin@acme.test").tenant})
-    login = f"{reverse('wristband:login')}?{query}"
+    login_path = reverse("wristband:login")
+    authorize_url, response = _round_trip(client, fake, f"{login_path}?{query}", user, extra)
+    application_level = urlsplit(authorize_url).netloc == fake.vanity_domain
+    confirming = urlsplit(response.get("Location", ""))
+    if application_level and response.status_code == 302 and confirming.path == login_path:
+        # The tenant Wristband chose, confirmed by a tenant-level login (its first time here).
+        _, response = _round_trip(client, fake, f"{login_path}?{confirming.query}", user, extra)
+    return response
+
+
+def _round_trip(
+    client: Client, fake: FakeWristband, login: str, user: str | None, extra: dict[str, Any]
+) -> tuple[str, HttpResponse]:
+    """Return the authorize URL the Login URL ``login`` sends the browser to, and the Callback
+    endpoint's response once ``fake`` answered it as ``user``."""
     started = client.get(login, **extra)
     if started.status_code != 302:
         raise AssertionError(f"the Login endpoint answered {started.status_code}, not 302")
     callback = urlsplit(fake.authorize(started["Location"], user))
-    return cast("HttpResponse", client.get(f"{callback.path}?{callback.query}", **extra))
+    response = client.get(f"{callback.path}?{callback.query}", **extra)
+    return started["Location"], cast("HttpResponse", response)
 
 
 def expire_access_token(client: Client) -> None:

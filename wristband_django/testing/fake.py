@@ -80,6 +80,7 @@ class FakeWristband(FakeControls):
         is_application_custom_domain_active: bool = True,
         custom_application_login_page_url: str | None = None,
         login_url_tenant_domain_suffix: str | None = None,
+        application_authorization_requests_enabled: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         app_id: str = "app_fake",
@@ -99,6 +100,7 @@ class FakeWristband(FakeControls):
             is_application_custom_domain_active=is_application_custom_domain_active,
             custom_application_login_page_url=custom_application_login_page_url,
             login_url_tenant_domain_suffix=login_url_tenant_domain_suffix,
+            application_authorization_requests_enabled=application_authorization_requests_enabled,
         )
         self._directory = Directory(
             tenant_list, default_users(tenant_list) if users is None else users
@@ -271,8 +273,10 @@ class FakeWristband(FakeControls):
         """Play the browser on `authorize_url` and return the Location it is redirected to.
 
         `user` is a sub, an email or a `FakeUser` (by default, the tenant's first user), and
-        must belong to the tenant of the URL's host. With `error`, the login fails with that
-        error instead. Raise ``AssertionError`` if the fake rejects the request.
+        must belong to the tenant of the URL's host; on the application vanity domain
+        (application-level authorize), the user's tenant is the one discovered. With `error`,
+        the login fails with that error instead. Raise ``AssertionError`` if the fake rejects
+        the request.
         """
         url = urlsplit(authorize_url)
         if url.path != AUTHORIZE_PATH:
@@ -285,7 +289,7 @@ class FakeWristband(FakeControls):
         if not error:  # a browser of its own, whose user enters credentials in one request
             ref = user.sub if isinstance(user, FakeUser) else user or ANY_USER
             headers[USER_HEADER] = quote(ref, safe="")
-        status, location, body = self.new_browser().visit(authorize_url, headers)
+        status, location, body = self.new_browser().visit_authorize(authorize_url, headers)
         if status == 302 and location:
             return location
         raise AssertionError(

@@ -40,16 +40,32 @@ class FakeBrowser:
         """
         if urlsplit(authorize_url).path != AUTHORIZE_PATH:
             raise AssertionError(f"not a Wristband authorize URL: {authorize_url}")
-        status, location, body = self.visit(authorize_url, error_headers(error, error_description))
-        if status == 200 and not error:  # the login page: credentials wanted
+        headers = error_headers(error, error_description)
+        status, location, body = self.visit_authorize(authorize_url, headers)
+        if status == 200 and not error:  # the login (or tenant discovery) page: user wanted
             if user is None:
                 raise AssertionError("fake Wristband showed its login page (pass user=)")
-            status, location, body = self.visit(authorize_url, {USER_HEADER: quote(user, safe="")})
+            credentials = {USER_HEADER: quote(user, safe="")}
+            status, location, body = self.visit_authorize(authorize_url, credentials)
         if status == 302 and location:
             return location
         raise AssertionError(
             f"fake Wristband rejected the authorize request (HTTP {status}): {body[:500]}"
         )
+
+    def visit_authorize(
+        self, url: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, str | None, str]:
+        """GET the authorize URL ``url`` as ``visit`` does, and follow the fake's redirect from
+        the application vanity domain to the chosen tenant's authorize endpoint (tenant
+        discovery), with the same headers; return the last answer.
+
+        In the user header (or the picker's parameter) the user names themself, at the
+        application-level page as at the tenant's: their tenant is the one chosen."""
+        status, location, body = self.visit(url, headers)
+        if status == 302 and location and _is_next_authorize(url, location):
+            return self.visit(location, headers)
+        return status, location, body
 
     def log_out(self, logout_url: str) -> str:
         """Visit Wristband's logout URL, which ends its session, and return where it redirects."""
@@ -92,3 +108,10 @@ class FakeBrowser:
                 jar.pop(name, None)
             else:
                 jar[name] = morsel.value
+
+
+def _is_next_authorize(url: str, location: str) -> bool:
+    """Tell whether ``location`` is the fake's own authorize endpoint (on the same port as
+    ``url``): where tenant discovery sends the browser, not the app's callback."""
+    here, there = urlsplit(url), urlsplit(location)
+    return there.path == AUTHORIZE_PATH and there.port == here.port

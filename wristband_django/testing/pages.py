@@ -48,7 +48,9 @@ def user_picker(tenant: FakeTenant, users: Iterable[tuple[FakeUser, str]], deny_
 
 
 def tenant_list(tenants: Iterable[tuple[FakeTenant, str]]) -> str:
-    """Return a page listing `(tenant, link to the application's login URL for it)` pairs."""
+    """Return a page listing `(tenant, link)` pairs: the application's login URL for the
+    tenant (the application login page), or the tenant's authorize endpoint (the
+    application-level authorize endpoint)."""
     items = [
         _choice(href, tenant.name, tenant.custom_domain or tenant.id) for tenant, href in tenants
     ]

@@ -29,6 +29,7 @@ APPLICATION_KEYS = frozenset(
         "parse_tenant_from_root_domain",
         "is_application_custom_domain_active",
         "custom_application_login_page_url",
+        "application_authorization_requests_enabled",
     }
 )
 
@@ -39,12 +40,16 @@ def settings_for_fake(
     """Return the project's ``WRISTBAND_AUTH`` with the Wristband application swapped for ``fake``.
 
     ``overrides`` win over both, e.g. ``login_url``/``redirect_uri`` for the test client's
-    host. The fake's own topology (custom domains on or off, a self-hosted login page) is set
-    explicitly, so it also holds with ``auto_configure_enabled = False``.
+    host. The fake's own topology (custom domains on or off, a self-hosted login page,
+    application-level authorization requests) is set explicitly, so it also holds with
+    ``auto_configure_enabled = False``.
     """
     kept = {key: value for key, value in (project or {}).items() if key not in APPLICATION_KEYS}
     fake_application = fake.auth_settings(
         is_application_custom_domain_active=fake.settings.is_application_custom_domain_active,
         custom_application_login_page_url=fake.settings.custom_application_login_page_url,
+        application_authorization_requests_enabled=(
+            fake.settings.application_authorization_requests_enabled
+        ),
     )
     return {**kept, **fake_application, **overrides}

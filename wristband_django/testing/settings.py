@@ -22,6 +22,9 @@ class FakeSettings:
     is_application_custom_domain_active: bool
     custom_application_login_page_url: str | None
     login_url_tenant_domain_suffix: str | None
+    #: The application accepts authorize requests on its vanity domain (tenant discovery,
+    #: then the chosen tenant's authorize endpoint), as auto-configuration reports.
+    application_authorization_requests_enabled: bool = False
     issuer: str = ""
     id_token_override: IdTokenOverride | None = None
     #: Machine-to-machine clients (``client_credentials`` grant only): client id -> secret.

@@ -38,6 +38,9 @@ class SdkConfiguration:
     is_application_custom_domain_active: bool
     custom_application_login_page_url: str | None
     parse_tenant_from_root_domain: str | None
+    #: A login without a tenant goes to the application-level authorize endpoint (Wristband's
+    #: application-level authorization requests), not to the application login page.
+    application_authorization_requests_enabled: bool = False
 
 
 _FIELDS = {  # our key -> (Wristband's key, expected type)
@@ -46,12 +49,19 @@ _FIELDS = {  # our key -> (Wristband's key, expected type)
     "is_application_custom_domain_active": ("isApplicationCustomDomainActive", bool),
     "custom_application_login_page_url": ("customApplicationLoginPageUrl", str),
     "parse_tenant_from_root_domain": ("loginUrlTenantDomainSuffix", str),
+    "application_authorization_requests_enabled": ("applicationAuthorizationRequestsEnabled", bool),
 }
 _REQUIRED = ("login_url", "redirect_uri")
+#: Fields read from Wristband only when it is asked for another one: a project that sets every
+#: other value by hand keeps needing no call to Wristband at startup (the default, ``False``,
+#: is what such a project had before Wristband reported this field).
+_READ_WHEN_FETCHED = ("application_authorization_requests_enabled",)
 
 
 def _needs_fetch(config: AuthConfig) -> bool:
-    return config.auto_configure_enabled and any(getattr(config, key) is None for key in _FIELDS)
+    return config.auto_configure_enabled and any(
+        getattr(config, key) is None for key in _FIELDS if key not in _READ_WHEN_FETCHED
+    )
 
 
 def _parse_remote(body: dict[str, Any]) -> dict[str, Any]:
@@ -97,9 +107,11 @@ def _merge(config: AuthConfig, remote: dict[str, Any]) -> SdkConfiguration:
         merged["parse_tenant_from_root_domain"],
         source=source,
     )
-    merged["is_application_custom_domain_active"] = bool(
-        merged["is_application_custom_domain_active"]
-    )
+    for flag in (
+        "is_application_custom_domain_active",
+        "application_authorization_requests_enabled",
+    ):
+        merged[flag] = bool(merged[flag])
     return SdkConfiguration(**merged)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from wristband_django.conf import AuthConfig, fill_tenant_placeholder
+from wristband_django.conf import AuthConfig, fill_tenant_placeholder, has_tenant_placeholder
+from wristband_django.conf.hosts import TENANT_PLACEHOLDERS
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 
 
@@ -57,6 +58,16 @@ def application_login_url(
     """
     base = sdk.custom_application_login_page_url or f"{config.wristband_base_url}/login"
     return with_query(base, {"client_id": config.client_id, "state": state})
+
+
+def tenantless_login_url(sdk: SdkConfiguration) -> str | None:
+    """Return this app's Login endpoint where it names no tenant: ``login_url``, or with
+    tenant subdomains the same URL on the root domain (its ``{tenant_name}.`` label left out);
+    ``None`` when the placeholder is elsewhere in the URL."""
+    url = sdk.login_url
+    for placeholder in TENANT_PLACEHOLDERS:
+        url = url.replace(f"//{placeholder}.", "//")
+    return None if has_tenant_placeholder(url) else url
 
 
 def app_login_endpoint(
