@@ -3,6 +3,7 @@
 from django.urls import path
 
 from wristband_django import views
+from wristband_django.web.popup_done import PopupDoneView
 
 __all__ = [
     "app_name",
@@ -17,4 +18,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("session/", views.SessionView.as_view(), name="session"),
     path("token/", views.TokenView.as_view(), name="token"),
+    path("popup-done/", PopupDoneView.as_view(), name="popup_done"),
 ]

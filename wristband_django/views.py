@@ -22,7 +22,7 @@ from wristband_django.errors import WristbandError
 from wristband_django.flows import callback, login, logout, return_urls, session_cookie
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.types import WristbandSession
-from wristband_django.web import retry_links
+from wristband_django.web import popup_done, retry_links
 from wristband_django.web.endpoint import (
     STORE_DOWN_ERRORS,
     Redirect,
@@ -177,7 +177,7 @@ class CallbackView(LoginNotRequiredMixin, WristbandView):
             login_state_cookie.clear_cookie(
                 request, response, state, self.config.login_state_secrets
             )
-        return response
+        return popup_done.keep_callback_opener(response, login_state)
 
     def _start_session(
         self, wristband_session: WristbandSession, custom_state: Any, *, prompt: str | None

@@ -19,8 +19,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from wristband_django import telemetry
 from wristband_django.conf import AuthConfig, fill_tenant_placeholder
-from wristband_django.flows import login_restarts
+from wristband_django.flows import login_restarts, popup_login
 from wristband_django.flows.login_state import LoginState
 from wristband_django.types import now_ms
 from wristband_django.wristband.auto_configuration import SdkConfiguration
@@ -158,10 +159,17 @@ def not_logged_in_url(return_url: str | None, default_return_url: str) -> str:
 
 
 def callback_url(sdk: SdkConfiguration, login_state: LoginState) -> str:
-    """Return a login's ``redirect_uri``: our Callback endpoint, on the tenant's subdomain."""
+    """Return a login's ``redirect_uri``: our Callback endpoint, on the tenant's subdomain.
+
+    An application-level login knows no tenant: its ``redirect_uri`` keeps the
+    ``{tenant_name}`` placeholder (with tenant subdomains), which Wristband fills in with the
+    tenant the user picks, and the code exchange sends it back the same."""
+    if login_state.is_application_level:
+        return sdk.redirect_uri
     return fill_tenant_placeholder(sdk.redirect_uri, login_state.tenant_name or "")
 
 
+@telemetry.traced_login
 def start_login(
     request: HttpRequest,
     config: AuthConfig,
@@ -175,23 +183,38 @@ def start_login(
 ) -> LoginStart:
     """Start a login: return the authorize redirect for ``tenant``, or the application login page.
 
+    Without a tenant (or, with tenant subdomains, without a tenant name to build our callback
+    URL on), the login goes to Wristband's tenant discovery: with
+    ``application_authorization_requests_enabled``, to the authorize endpoint on the
+    application vanity domain, with a login state that binds no tenant
+    (``flows.tenant_confirmation`` confirms Wristband's choice at the callback); else to the
+    application login page, without one.
+
     ``prompt`` and ``max_age`` (already checked) go to Wristband's authorize endpoint and
-    into the login state. Without a tenant they cannot: a ``prompt=none`` login then ends at
-    once as not logged in, and the tenant discovery page drops ``max_age`` (a guard asking
-    for it names the session's tenant, so it never gets there). A login the callback
+    into the login state. A ``prompt=none`` login without a tenant ends at once as not
+    logged in (tenant discovery shows a page), and the application login page drops
+    ``max_age`` (a guard asking for it names the session's tenant, so it never gets there).
+    A login the callback
     restarted carries its restart count (the sealed ``restart`` parameter) into its new
-    login state.
+    login state. A popup login (``popup=1``) returns to the popup page
+    (``flows.popup_login``).
     """
     check_custom_state(custom_state)
+    return_url = popup_login.popup_return_url(request, config, return_url)
     host = tenant_host(
         config, sdk, tenant_name=tenant.name, tenant_custom_domain=tenant.custom_domain
     )
-    subdomains = sdk.parse_tenant_from_root_domain is not None
-    if host is None or (subdomains and not tenant.name):
+    root_domain = sdk.parse_tenant_from_root_domain
+    cookie_domain = None
+    if host is None or (root_domain is not None and not tenant.name):
         # No tenant (or no subdomain to build our callback URL on): tenant discovery.
         if prompt == "none":  # a page would be shown: not logged in
             return LoginStart(not_logged_in_url(return_url, config.default_return_url), None)
-        return LoginStart(application_login_url(config, sdk, state=return_url), None)
+        if not sdk.application_authorization_requests_enabled:
+            return LoginStart(application_login_url(config, sdk, state=return_url), None)
+        # Application-level: Wristband picks the tenant, whose subdomain the callback is on.
+        tenant, host = Tenant(), config.wristband_application_vanity_domain
+        cookie_domain = root_domain
     login_state = LoginState.new(
         created_at_ms=_creation_time_ms(),
         return_url=return_url,
@@ -203,6 +226,7 @@ def start_login(
         restarts=login_restarts.open_count(
             request.GET.get(login_restarts.PARAMETER), config.login_state_secrets
         ),
+        cookie_domain=cookie_domain,
     )
     url = authorize_url(
         config,

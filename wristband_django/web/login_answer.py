@@ -14,10 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from wristband_django.conf import AuthConfig
-from wristband_django.flows import login_origins
+from wristband_django.flows import login_origins, popup_login
 from wristband_django.flows import login_state as login_state_cookie
 from wristband_django.flows.login import LoginStart, callback_url
 from wristband_django.web.endpoint import Redirect
+from wristband_django.web.popup_done import keep_opener
 from wristband_django.wristband.auto_configuration import SdkConfiguration
 
 #: The page a login started on another origin than its callback's gets in DEBUG.
@@ -33,10 +34,11 @@ def login_answer(
     other_origin_template: str = OTHER_ORIGIN_TEMPLATE,
 ) -> HttpResponse:
     """Return the answer to the login ``start``: the redirect, or in DEBUG the page for a
-    login whose callback is on another origin; either sets the login-state cookie."""
+    login whose callback is on another origin; either sets the login-state cookie. A popup
+    login's answer keeps the popup its opener's (``web.popup_done.keep_opener``)."""
     login_state = start.login_state
     mismatch = None
-    if settings.DEBUG and login_state is not None:
+    if settings.DEBUG and login_state is not None and login_state.cookie_domain is None:
         mismatch = login_origins.origin_mismatch(request, callback_url(sdk, login_state))
     if mismatch is None:
         response: HttpResponse = Redirect(start.redirect_url)
@@ -53,4 +55,4 @@ def login_answer(
             secure=not config.dangerously_disable_secure_cookies,
             budget=config.login_cookie_budget,
         )
-    return response
+    return keep_opener(response, popup=popup_login.is_popup_login(request))
