@@ -12,9 +12,14 @@ tokens, or ends the session when the refresh cannot succeed. Two thin layers use
   (``wristband_django.sessions``, e.g. in a Celery task).
 
 Both return the session with a valid access token, or ``None`` when there is none (any
-more). A refresh that cannot succeed (``invalid_grant``, another 4xx, 5xx answers and
-failures to connect after the retries, or a grant that may have reached Wristband and got
-no complete answer: see ``flows.refresh_grant``) ends the session: the store entry is
+more). Given ``rejected``, the access token an API has just refused with a 401
+(``contrib.outbound``), both also refresh a token that has not expired yet, if it is still
+the session's token and a refresh token can replace it: single-flight too, so callers that
+all got a 401 for one token make one refresh, and none if another refresh replaced it.
+
+A refresh that cannot succeed (``invalid_grant``, another 4xx, 5xx answers and failures to
+connect after the retries, or a grant that may have reached Wristband and got no complete
+answer: see ``flows.refresh_grant``) ends the session: the store entry is
 deleted (and the request's cookie expired). With ``keep_session_when_wristband_unavailable``,
 5xx answers and failures to connect instead keep the session and raise
 ``WristbandUnavailableError`` (a 503), and the session's next refresh waits
@@ -25,6 +30,7 @@ token can never be presented again. Store outages raise ``StoreUnavailableError`
 from __future__ import annotations
 
 import logging
+import secrets
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -32,7 +38,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 
-from wristband_django import signals
+from wristband_django import signals, telemetry
 from wristband_django.conf import AuthConfig
 from wristband_django.deadlines import deadline
 from wristband_django.errors import (
@@ -72,9 +78,13 @@ class RefreshResult:
     error: WristbandError | None = None
 
 
-def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResult:
-    """Refresh the session stored under ``session_key`` if its access token has expired,
-    under its lock: at most one refresh per session at a time, across processes.
+@telemetry.traced_refresh
+def refresh_stored_session(
+    config: AuthConfig, session_key: str, *, rejected: str | None = None
+) -> RefreshResult:
+    """Refresh the session stored under ``session_key`` if its access token has expired (or
+    is ``rejected``: see ``_is_due``), under its lock: at most one refresh per session at a
+    time, across processes.
 
     Whoever waited for the lock re-reads the store and uses the tokens the winner stored.
     Raises ``StoreUnavailableError`` (or one of ``STORE_ERRORS``) when the store or the lock
@@ -90,7 +100,7 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
         current = store.load(newest=True)
         if current is None:  # ended meanwhile (logout, the admin, another failed refresh)
             return RefreshResult(None)
-        if not current.is_expired():
+        if not _is_due(current, rejected):
             return RefreshResult(current)  # another request or worker refreshed meanwhile
         unanswered = _left_unanswered(config, store, current)
         if unanswered is not None:  # never presented twice: the session cannot go on
@@ -119,6 +129,16 @@ def refresh_stored_session(config: AuthConfig, session_key: str) -> RefreshResul
             return RefreshResult(None)
     login_records.record_refresh(session_key, refreshed)
     return RefreshResult(refreshed, saved=store.session)
+
+
+def _is_due(entry: WristbandSession, rejected: str | None) -> bool:
+    """Tell whether ``entry``'s access token must be refreshed: it has expired, or it is
+    ``rejected`` (an API refused it) and the session has a refresh token to replace it."""
+    if entry.is_expired():
+        return True
+    if rejected is None or not entry.refresh_token:
+        return False
+    return secrets.compare_digest(entry.access_token.encode(), rejected.encode())
 
 
 def _left_unanswered(
@@ -164,8 +184,12 @@ def _announce(result: RefreshResult, request: HttpRequest | None) -> None:
         )
 
 
-def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession | None:
-    """Return the request's Wristband session with a valid access token (refreshed if due)."""
+@telemetry.counts_store_outages("session")
+def fresh_session(
+    request: HttpRequest, config: AuthConfig, *, rejected: str | None = None
+) -> WristbandSession | None:
+    """Return the request's Wristband session with a valid access token (refreshed if due,
+    or if its token is ``rejected``)."""
     try:
         entry = stored_session.read_request_session(request)
         session_key = request.session.session_key
@@ -174,11 +198,11 @@ def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession 
                 end_session(config, session_key)
                 end_django_login(request)
             return None
-        if not entry.is_expired():
+        if not _is_due(entry, rejected):
             return entry
         if session_key is None:  # pragma: no cover - a loaded entry always has a key
             return None
-        result = refresh_stored_session(config, session_key)
+        result = refresh_stored_session(config, session_key, rejected=rejected)
         if result.session is None:
             end_django_login(request)  # the store entry is gone: expire the cookie too
         elif result.saved is not None:
@@ -194,16 +218,19 @@ def fresh_session(request: HttpRequest, config: AuthConfig) -> WristbandSession 
         raise StoreUnavailableError(type(exc).__name__) from exc
 
 
-def fresh_session_by_key(config: AuthConfig, session_key: str) -> WristbandSession | None:
+@telemetry.counts_store_outages("session")
+def fresh_session_by_key(
+    config: AuthConfig, session_key: str, *, rejected: str | None = None
+) -> WristbandSession | None:
     """Return the session stored under ``session_key`` with a valid access token.
 
-    The token is refreshed if needed, outside any request, with the same lock, tokens and
-    failure rules as a request's."""
+    The token is refreshed if needed (or ``rejected``), outside any request, with the same
+    lock, tokens and failure rules as a request's."""
     try:
         entry = StoredSession(session_key).load()
-        if entry is None or not entry.is_expired():
+        if entry is None or not _is_due(entry, rejected):
             return entry
-        result = refresh_stored_session(config, session_key)
+        result = refresh_stored_session(config, session_key, rejected=rejected)
         _announce(result, None)
         return result.session
     except STORE_ERRORS as exc:
