@@ -26,6 +26,7 @@ from contextlib import contextmanager, suppress
 
 from django.core.cache import BaseCache, caches
 
+from wristband_django import telemetry
 from wristband_django.conf import get_config
 from wristband_django.store.locations import lock_cache_alias
 from wristband_django.store.outages import retry_until_answered
@@ -60,7 +61,9 @@ def session_lock(
     ``cache_lock``.
     """
     key = record_cache_key("lock", session_key)
+    asked_at = time.monotonic()
     with cache_lock(lock_cache(), key, ttl=ttl, wait=wait, release_retry=release_retry) as ok:
+        telemetry.lock_wait("session", time.monotonic() - asked_at, acquired=ok)
         yield ok
 
 

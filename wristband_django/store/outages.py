@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from django.db import DatabaseError
 
+from wristband_django import telemetry
 from wristband_django.errors import StoreUnavailableError
 
 __all__ = ["STORE_ERRORS", "StoreSkippedError", "StoreUnavailableError", "retry_until_answered"]
@@ -53,6 +54,7 @@ def _store_errors() -> tuple[type[BaseException], ...]:
 
 
 STORE_ERRORS = _store_errors()
+telemetry.treat_as_store_outage(STORE_ERRORS)
 
 
 class StoreSkippedError(ConnectionError):
@@ -75,6 +77,7 @@ def retry_until_answered(action: Callable[[], T], *, until: float, what: str) ->
         try:
             return action()
         except STORE_ERRORS as exc:
+            telemetry.store_outage("retried_write", exc)
             if time.monotonic() + delay >= until:
                 raise
             logger.warning("Could not %s (%s); retrying", what, type(exc).__name__)

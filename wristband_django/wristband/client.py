@@ -23,6 +23,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 from requests.utils import default_headers
 
+from wristband_django import telemetry
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import deadline, remaining
 from wristband_django.errors import (
@@ -70,7 +71,7 @@ class WristbandClient:
         All of it (connecting, sending, every byte of the answer) happens within
         ``call_timeout`` and any enclosing ``deadline()``, whichever ends first.
         """
-        with deadline(self.config.call_timeout):
+        with telemetry.call(what, method, self.base_url), deadline(self.config.call_timeout):
             left = remaining() or 0.0
             if left <= 0:
                 raise WristbandTimeoutError(
@@ -106,6 +107,7 @@ class WristbandClient:
                     f"{what}: no answer in time", request_sent=True
                 ) from exc
             raise self._failure(exc, what) from exc
+        telemetry.answered(response.status_code)
         logger.debug(
             "Wristband %s -> HTTP %s in %.0f ms",
             what,

@@ -34,6 +34,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from wristband_django import telemetry
 from wristband_django.conf import AuthConfig, register_cache_reset
 from wristband_django.deadlines import remaining
 from wristband_django.errors import WristbandError, WristbandUnavailableError
@@ -153,6 +154,7 @@ class _JwksCache:
         try:
             keys = self._fetch(config)
         except WristbandUnavailableError as exc:
+            telemetry.jwks_fetch(exc)
             flight.error = exc
             delay = state.backoff.record_failure(exc)
             logger.warning(
@@ -163,6 +165,7 @@ class _JwksCache:
             flight.error = WristbandUnavailableError("jwks_fetch_failed", "the JWKS fetch failed")
             raise
         else:
+            telemetry.jwks_fetch(None)
             with self.lock:
                 state.keys, flight.keys = keys, keys
                 state.expires_at = time.monotonic() + config.jwks_cache_ttl

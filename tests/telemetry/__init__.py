@@ -1,0 +1,1 @@
+"""The optional OpenTelemetry instrumentation: spans, metrics, no secrets, no cost without it."""
