@@ -164,7 +164,7 @@ def test_the_layout_tree_names_every_module_of_the_internal_packages() -> None:
     packages = re.split(r"^(wristband_django/[a-z_]+/)", tree, flags=re.MULTILINE)[1:]
     described = dict(zip(packages[::2], packages[1::2], strict=True))
     assert set(described) == {
-        f"wristband_django/{p}/" for p in ("web", "flows", "wristband", "store")
+        f"wristband_django/{p}/" for p in ("web", "flows", "wristband", "store", "telemetry")
     }
     for package, text in described.items():
         words = set(re.findall(r"[a-z_]+", text))
