@@ -291,3 +291,16 @@ def test_with_tenant_subdomains_logout_without_a_tenant_goes_to_the_roots_login_
     assert client.post("/auth/logout/", HTTP_HOST="testserver")["Location"] == (
         "http://testserver/auth/login/"
     )
+
+
+@pytest.mark.fake_wristband(**ON, **SUBDOMAINS)
+def test_in_debug_a_login_from_the_root_to_tenant_discovery_is_sent_on_without_a_warning(
+    client: Client, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The redirect URI keeps its ``{tenant_name}``: no origin to compare with the root's, so
+    the DEBUG page for a login started on another origin must not stand in the way."""
+    settings.DEBUG = True
+    started = start_login(client, "return_url=/reports", HTTP_HOST="testserver")
+    assert started.status_code == 302
+    assert "/api/v1/oauth2/authorize" in started["Location"]
+    assert "would not come back" not in caplog.text

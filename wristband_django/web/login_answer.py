@@ -38,6 +38,8 @@ def login_answer(
     login's answer keeps the popup its opener's (``web.popup_done.keep_opener``)."""
     login_state = start.login_state
     mismatch = None
+    # A cookie for the root domain goes with an application-level login in subdomain mode,
+    # whose redirect URI keeps its {tenant_name}: no single origin to compare with.
     if settings.DEBUG and login_state is not None and login_state.cookie_domain is None:
         mismatch = login_origins.origin_mismatch(request, callback_url(sdk, login_state))
     if mismatch is None:
