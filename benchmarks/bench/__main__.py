@@ -57,6 +57,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     asgi_runs.add_argument(
         "--no-asgi", action="store_true", help="skip a and b under uvicorn (ASGI)"
     )
+    parser.add_argument(
+        "--only-admin",
+        action="store_true",
+        help="run g (the admin at a million sessions, PostgreSQL) alone; --only-admin --help",
+    )
     asgi_runs.add_argument(
         "--only-asgi",
         action="store_true",
@@ -69,6 +74,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> int:
+    if "--only-admin" in argv:  # g, the admin at a million sessions: a run of its own
+        from bench import admin_scale
+
+        return admin_scale.main(argv)
     args = parse_args(argv)
     options = Options(
         duration=args.duration,

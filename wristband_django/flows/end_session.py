@@ -47,16 +47,17 @@ def end_session(
 
     ``lock_held``: the caller (a failing refresh) already holds the session's lock.
     """
-    entry = _end_in_store(config, session_key, lock_held=lock_held)
+    entry = end_in_store(config, session_key, lock_held=lock_held)
     if entry is not None:
         revoke(config, entry.refresh_token)
     return entry
 
 
-def _end_in_store(
-    config: AuthConfig, session_key: str, *, lock_held: bool = False
+def end_in_store(
+    config: AuthConfig, session_key: str, *, lock_held: bool = False, keep_row: bool = False
 ) -> WristbandSession | None:
-    """Delete the session (after a refresh in flight) and its admin row; return its entry."""
+    """Delete the session (after a refresh in flight) and, unless ``keep_row`` (the caller
+    deletes rows in batches), its admin row; return its entry."""
     store = StoredSession(session_key)
     try:
         if lock_held:
@@ -69,26 +70,14 @@ def _end_in_store(
                 entry = store.delete()
     except STORE_ERRORS as exc:
         raise StoreUnavailableError(type(exc).__name__) from exc
-    login_records.forget(session_key)
+    if not keep_row:
+        login_records.forget(session_key)
     return entry
 
 
-def purge_ended_sessions(config: AuthConfig) -> int:
-    """End what is left of every session whose Wristband entry the store no longer has
-    (expired, or flushed elsewhere), and remove its admin row; returns how many."""
-    purged = 0
-    for record, session_key in login_records.all_rows():
-        if session_key is None:  # sealed with a retired key: the session cannot be found
-            record.delete()
-        elif not _has_entry(session_key):
-            end_session(config, session_key)
-        else:
-            continue
-        purged += 1
-    return purged
-
-
-def _has_entry(session_key: str) -> bool:
+def has_entry(session_key: str) -> bool:
+    """Return whether the store still holds a Wristband entry under ``session_key``; raise
+    ``StoreUnavailableError`` when it does not answer."""
     try:
         return StoredSession(session_key).load() is not None
     except STORE_ERRORS as exc:
@@ -255,7 +244,7 @@ def _end_row(
     if session_key is None:  # sealed with a retired key: that session cannot be found
         login_records.delete_row(record)
         return False
-    entry = _end_in_store(config, session_key)
+    entry = end_in_store(config, session_key)
     if entry is None:
         return False
     revocations.revoke(entry.refresh_token)

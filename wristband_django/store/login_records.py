@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from django.db import DatabaseError
@@ -107,7 +106,8 @@ def last_pk() -> int:
 def rows_of(
     *, user_id: str | None, tenant_id: str | None, after_pk: int, up_to_pk: int, limit: int
 ) -> list[tuple[LoginSession, str | None]]:
-    """Return up to ``limit`` rows of this user and/or tenant whose primary key is above
+    """Return up to ``limit`` rows of this user and/or tenant (every row when both are
+    ``None``: the purge) whose primary key is above
     ``after_pk`` and at most ``up_to_pk``, in key order, each with the session key behind it
     (``None`` if no current key opens it): one query, and only the columns needed to end
     their sessions.
@@ -130,7 +130,8 @@ def delete_row(record: LoginSession) -> None:
         logger.warning("Could not remove the login session row (%s)", type(exc).__name__)
 
 
-def all_rows() -> Iterator[tuple[LoginSession, str | None]]:
-    """Yield every row with the session key behind it (``None`` if no current key opens it)."""
-    for record in LoginSession.objects.all().iterator():
-        yield record, session_key_of(record)
+def delete_rows(pks: list[int]) -> None:
+    """Delete the rows of these primary keys in one statement (its own transaction in
+    autocommit). A ``DatabaseError`` goes up: the caller must not report rows it kept."""
+    if pks:
+        LoginSession.objects.filter(pk__in=pks).delete()
