@@ -78,6 +78,8 @@ class AuthConfig:
     jwt_leeway: int = 60
     #: Client ids whose bearer access tokens are accepted; ``None``: any of the application's.
     allowed_bearer_client_ids: tuple[str, ...] | None = None
+    #: Bearer access tokens remembered once checked, until they expire; 0: none.
+    access_token_cache_max_size: int = 1024
     custom_domain_cache_ttl: int = 300
     custom_domain_checks_per_minute: int = 60
     login_cookie_budget: int = 4096

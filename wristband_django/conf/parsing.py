@@ -236,6 +236,14 @@ SETTINGS: dict[str, Setting] = {
         "Wristband application, machine-to-machine clients included; a list: only those.",
         example='["your-m2m-client-id"]',
     ),
+    "access_token_cache_max_size": Setting(
+        fields.non_negative_int,
+        "Most bearer access tokens remembered per process once they passed every check, so "
+        "that the same token is not checked again until it expires or its key is no longer "
+        "trusted (a count, about 2.4 KB each; the least recently used goes first). `0`: "
+        "check every request's token in full.",
+        example="0",
+    ),
     "custom_domain_cache_ttl": Setting(
         fields.positive_int,
         "Seconds a custom domain's check is trusted, per process (1,024 confirmed and 1,024 "

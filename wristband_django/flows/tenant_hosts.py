@@ -68,8 +68,10 @@ def host_tenant(request: HttpRequest, config: AuthConfig) -> HostTenant | None:
     Raises ``WristbandUnavailableError`` when subdomain mode cannot be known (auto-configuration
     failed).
     """
-    host = request_hostname(request)
     root = _root_domain(config)
+    if not root and config.tenant_custom_domains is None:
+        return None  # no host names a tenant here: the host need not even be read
+    host = request_hostname(request)
     if root and host.endswith(f".{root}"):
         return HostTenant(name=host[: -len(root) - 1])
     if config.tenant_custom_domains is not None and host in config.tenant_custom_domains:

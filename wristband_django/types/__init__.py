@@ -57,11 +57,9 @@ class WristbandRole:
 
 
 def role_names(value: object) -> tuple[str, ...]:
-    """Return the role names in a userinfo or access-token ``roles`` claim.
-
-    The claim may list ``{"id", "name", "display_name"}`` objects or plain names. Entries
-    without a name are skipped, and any value other than a list gives ``()``.
-    """
+    """Return the role names in a userinfo or access-token ``roles`` claim: it may list
+    ``{"id", "name", "display_name"}`` objects or plain names; nameless entries are skipped,
+    and any value other than a list gives ``()``."""
     return tuple(role.name for role in claim_values.roles(value))
 
 
@@ -171,7 +169,7 @@ class WristbandRequest(HttpRequest):
     wristband_user: WristbandUser | None
 
 
-#: Where ``WristbandUser.from_session`` keeps the user it built for an entry.
+#: Where ``WristbandUser`` keeps the user it built for a session entry or a token's claims.
 _SESSION_USER = "_wristband_user"
 
 
@@ -285,15 +283,18 @@ class WristbandUser:
 
     @classmethod
     def from_access_token(cls, token: AccessTokenClaims) -> WristbandUser:
-        """Return the user (or machine client) of a validated bearer token.
-
-        Wristband puts no email or profile claims in access tokens, so those fields are
-        usually ``None``.
-        """
-        return cls(
+        """Return the user (or machine client) of a validated bearer token, built once per
+        claims object (a remembered token's are reused). Wristband puts no email or profile
+        claims in access tokens, so those fields are usually ``None``."""
+        cached = token.__dict__.get(_SESSION_USER)
+        if isinstance(cached, cls):
+            return cached
+        user = cls(
             user_id=token.user_id,
             tenant_id=token.tenant_id or "",
             **claim_values.user_claims(token.claims),
             authenticated_by="bearer",
             is_machine=token.is_machine,
         )
+        token.__dict__[_SESSION_USER] = user  # as for sessions: not in eq, asdict or repr
+        return user

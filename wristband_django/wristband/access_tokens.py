@@ -6,7 +6,8 @@ when the token has one, must contain this application's client id or the token's
 ``client_id`` (a machine client's token for itself; Wristband's access tokens may carry no
 ``aud``), and ``client_id`` must be in ``allowed_bearer_client_ids`` when that is set. The
 JWKS cache is the one ID tokens use. Validation is local: a token revoked at Wristband
-stays valid until it expires.
+stays valid until it expires. A token that passed is remembered until then
+(``validated_tokens``), so a client's next requests with it skip the checks.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from wristband_django.conf import AuthConfig
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.types import AccessTokenClaims
 from wristband_django.types.claims import optional_str, read_only, roles, timestamp
-from wristband_django.wristband import jwks
+from wristband_django.wristband import jwks, validated_tokens
 
 #: Longer bearer values are rejected before any parsing.
 MAX_TOKEN_LENGTH = 8192
@@ -88,8 +89,11 @@ def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidAccessTokenError("the access token is empty or too long")
+    remembered = validated_tokens.recall(config, token)
+    if remembered is not None:
+        return remembered
     try:  # the JWKS cache ID tokens use too; aud is checked below, when present
-        claims = jwks.decode_rs256(config, token, required=["iss", "sub", "exp"])
+        claims, key = jwks.verify_rs256(config, token, required=["iss", "sub", "exp"])
     except jwks.UnusableJwtError as exc:
         raise InvalidAccessTokenError(f"the access token {exc}") from exc
     except jwt.InvalidTokenError as exc:
@@ -104,4 +108,6 @@ def validate_access_token(config: AuthConfig, token: str) -> AccessTokenClaims:
     allowed = config.allowed_bearer_client_ids
     if allowed is not None and client_id not in allowed:
         raise InvalidAccessTokenError("the access token's client is not allowed here")
-    return _typed_claims(claims)
+    typed = _typed_claims(claims)
+    validated_tokens.remember(config, token, typed, key)
+    return typed

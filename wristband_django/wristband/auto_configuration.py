@@ -124,15 +124,24 @@ class _Resolver:
 
     def clear(self) -> None:
         self.resolved: dict[AuthConfig, SdkConfiguration] = {}
+        #: The last answer and its configuration object: a hit compares identity, hashing
+        #: nothing (every request that reads a host's tenant asks).
+        self.last: tuple[AuthConfig, SdkConfiguration] | None = None
         self.backoff = FailureMemory()
         self.failed_config: AuthConfig | None = None
 
     def get(self, config: AuthConfig) -> SdkConfiguration:
+        last = self.last
+        if last is not None and last[0] is config:
+            return last[1]
         cached = self.resolved.get(config)
         if cached is not None:
+            self.last = (config, cached)
             return cached
         if not _needs_fetch(config):
-            return _merge(config, {})
+            merged = _merge(config, {})
+            self.last = (config, merged)
+            return merged
         with self.lock:  # single-flight: concurrent first requests share one fetch
             cached = self.resolved.get(config)
             if cached is not None:
@@ -155,6 +164,7 @@ class _Resolver:
                 )
                 raise
             self.resolved = {config: resolved}
+            self.last = (config, resolved)
             self.backoff.record_success()
             self.failed_config = None
             return resolved

@@ -22,7 +22,7 @@ def validate_id_token(
     is known.
     """
     try:
-        claims = jwks.decode_rs256(
+        claims, _ = jwks.verify_rs256(
             config, token, required=["iss", "sub", "aud", "exp", "iat"], audience=config.client_id
         )
     except jwks.UnknownSigningKeyError as exc:

@@ -267,12 +267,17 @@ def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
     return key
 
 
-def decode_rs256(
+def published_key(config: AuthConfig, kid: str) -> jwt.PyJWK | None:
+    """Return the key object the cache trusts now for ``kid`` (``None``: not published)."""
+    return _jwks.get(config, kid)
+
+
+def verify_rs256(
     config: AuthConfig, token: str, *, required: list[str], audience: str | None = None
-) -> dict[str, Any]:
-    """Return the claims of ``token`` once its RS256 signature (a key Wristband publishes),
-    ``iss`` (this application's issuer), ``exp`` (``jwt_leeway`` of clock skew), the
-    ``required`` claims and, when given, ``audience`` are checked.
+) -> tuple[dict[str, Any], jwt.PyJWK]:
+    """Return the claims of ``token`` and the key that verified it, once its RS256 signature
+    (a key Wristband publishes), ``iss`` (this application's issuer), ``exp`` (``jwt_leeway``
+    of clock skew), the ``required`` claims and, when given, ``audience`` are checked.
 
     Raises ``UnusableJwtError`` (``UnknownSigningKeyError`` for an unknown ``kid``) when no
     key can check it, ``jwt.InvalidTokenError`` when a check fails, and
@@ -288,4 +293,4 @@ def decode_rs256(
         leeway=config.jwt_leeway,
         options={"require": required, "verify_aud": audience is not None},
     )
-    return claims
+    return claims, key
