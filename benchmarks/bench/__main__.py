@@ -78,6 +78,18 @@ def main(argv: list[str]) -> int:
         from bench import admin_scale
 
         return admin_scale.main(argv)
+    if "--only-bearer" in argv:  # h, bearer requests: a run of its own
+        from bench import bearer
+
+        return bearer.main(argv)
+    if "--only-crowd" in argv:  # i, logins under a crowd: a run of its own
+        from bench import crowd
+
+        return crowd.main(argv)
+    if "--only-soak" in argv:  # j, memory over time: a run of its own
+        from bench import soak
+
+        return soak.main(argv)
     args = parse_args(argv)
     options = Options(
         duration=args.duration,

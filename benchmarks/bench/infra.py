@@ -99,12 +99,14 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def gunicorn(
-    package: str, port: int, env: dict[str, str], workers: int, log: Path
+    package: str, port: int, env: dict[str, str], workers: int, log: Path, *, threads: int = 1
 ) -> Iterator[Server]:
-    """``workers`` sync gunicorn workers serving benchsite on 127.0.0.1:port."""
+    """``workers`` sync gunicorn workers serving benchsite on 127.0.0.1:port; with
+    ``threads`` > 1, gthread workers of that many threads each."""
+    worker_class = ["sync"] if threads == 1 else ["gthread", "--threads", str(threads)]
     command = [
         str(VENVS[package] / "bin" / "python"), "-m", "gunicorn", "benchsite.wsgi:application",
-        "--worker-class", "sync", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        "--worker-class", *worker_class, "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
         "--preload", "--graceful-timeout", "2", "--log-level", "warning",
     ]  # fmt: skip
     with _serving("gunicorn", package, command, env, port, log) as server:
@@ -229,10 +231,14 @@ class WrkResult:
         return self.requests / self.seconds
 
 
-def wrk(url: str, cookie: str, seconds: int, connections: int) -> WrkResult:
-    """One bounded wrk run (one thread) with the session cookie."""
+def wrk(
+    url: str, cookie: str, seconds: int, connections: int, *, header: str | None = None
+) -> WrkResult:
+    """One bounded wrk run (one thread) with the session cookie, or with ``header`` instead
+    (``Authorization: Bearer ...``)."""
+    header = header or f"Cookie: sessionid={cookie}"
     command = [executable("wrk"), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
-               "-s", str(WRK_SCRIPT), "-H", f"Cookie: sessionid={cookie}", url]  # fmt: skip
+               "-s", str(WRK_SCRIPT), "-H", header, url]  # fmt: skip
     done = subprocess.run(  # noqa: S603
         command, capture_output=True, text=True, timeout=seconds + 30, check=True
     )

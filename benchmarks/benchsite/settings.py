@@ -6,6 +6,9 @@ BENCH_SAVE_EVERY_REQUEST: ``1`` sets Django's ``SESSION_SAVE_EVERY_REQUEST``.
 BENCH_LOCK_REDIS_URL: a cache ``locks`` on that Redis (django-redis), for ``lock_cache_alias``.
 BENCH_POSTGRES_URL: ``postgresql://user@host:port/name``: the database is PostgreSQL's, not
 SQLite's (d compares logins whose admin row goes to either).
+BENCH_URLCONF: another URLconf of ``benchsite`` than the package's own (``urls_<package>``),
+for scenarios that serve other views (bearer APIs, the soak).
+BENCH_APPS: more apps to install, comma-separated (``rest_framework``).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ SECRET_KEY = os.environ["BENCH_SECRET_KEY"]
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
-ROOT_URLCONF = f"benchsite.urls_{PACKAGE}"
+ROOT_URLCONF = os.environ.get("BENCH_URLCONF", f"benchsite.urls_{PACKAGE}")
 WSGI_APPLICATION = "benchsite.wsgi.application"
 
 # wristband-django-auth imports django.contrib.auth's models; both packages get the same apps.
@@ -34,6 +37,7 @@ PLAIN_MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
 ]
 MIDDLEWARE = list(PLAIN_MIDDLEWARE)
+INSTALLED_APPS += [app for app in os.environ.get("BENCH_APPS", "").split(",") if app]
 if PACKAGE == "ours":
     INSTALLED_APPS.append("wristband_django")
     MIDDLEWARE.append("wristband_django.middleware.WristbandAuthMiddleware")
@@ -79,4 +83,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# DRF's JSON only (the browsable API's templates are not what an API client gets).
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": None,
 }
