@@ -57,8 +57,15 @@ def tracking_delivery() -> Iterator[Delivery]:
         _delivery.reset(token)
 
 
+#: A socket's timeout is set again only once it exceeds the time left by more than this:
+#: each ``settimeout`` is a system call that lets other threads take the GIL, and a read
+#: of a response in many chunks would otherwise make one per chunk.
+TIMEOUT_SLACK_SECONDS = 0.05
+
+
 def _bound_timeout(sock: Any, base: float | None) -> bool:
-    """Set ``sock``'s timeout to ``min(base, time left)``; raise if the deadline has passed.
+    """Bound ``sock``'s timeout by ``min(base, time left)`` (within ``TIMEOUT_SLACK_SECONDS``);
+    raise if the deadline has passed.
 
     Return whether a deadline applies. Without one, leave the socket as urllib3 set it.
     """
@@ -67,7 +74,10 @@ def _bound_timeout(sock: Any, base: float | None) -> bool:
         return False
     if left <= 0:
         raise DeadlineExceeded("the Wristband call deadline has passed")
-    sock.settimeout(left if base is None else min(base, left))
+    bound = left if base is None else min(base, left)
+    current = sock.gettimeout()
+    if current is None or current > bound + TIMEOUT_SLACK_SECONDS:
+        sock.settimeout(bound)
     return True
 
 
@@ -97,7 +107,7 @@ class _DeadlineReader(io.RawIOBase):
         if self.closed:
             return
         try:
-            if self._bounded:  # give the next request on this connection urllib3's timeout
+            if self._bounded and self._sock.gettimeout() != self._base:  # urllib3's, again
                 self._sock.settimeout(self._base)
         except OSError:
             pass
