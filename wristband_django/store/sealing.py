@@ -89,7 +89,6 @@ def current_secrets() -> tuple[str, ...]:
 def _forget_secrets() -> None:
     global _cached_secrets
     _cached_secrets = None
-    _open.cache_clear()
 
 
 def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
@@ -109,12 +108,12 @@ def encrypt(field_name: str, value: str) -> str:
 def decrypt(field_name: str, stored: str) -> str:
     """Return the plaintext of ``stored``.
 
-    A session's ciphertexts stay the same until its next refresh, so each is opened once per
-    process, not on every request."""
+    Nothing opened is kept: a session entry is opened once per process and version
+    (``session_entry``), and the other sealed values (machine-token records, the admin's
+    session keys) are few and opened in microseconds."""
     return _open(field_name, stored, _secrets())
 
 
-@lru_cache(maxsize=4096)
 def _open(field_name: str, stored: str, secrets: tuple[str, ...]) -> str:
     if not stored.startswith(PREFIX):
         raise TokenDecryptionError(f"{field_name} is not encrypted")
