@@ -5,6 +5,7 @@ these tests fail first, and nothing else in the package touches them."""
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,16 @@ def test_no_other_module_touches_those_internals() -> None:
         if path.name != "django_internals.py" and "testing" not in path.parts
     }
     assert {path: names for path, names in touching.items() if names} == {}
+
+
+def test_new_keys_are_uniform_over_djangos_key_characters() -> None:
+    """One read of the OS's randomness per key, and still every character uniform over
+    ``VALID_KEY_CHARS``: over 3,000 keys (96,000 characters, about 2,667 per character),
+    every character's count is within 15% of that, and no key repeats."""
+    keys = [django_internals.random_session_key() for _ in range(3000)]
+    assert len(set(keys)) == len(keys)
+    assert all(len(key) == 32 and set(key) <= set(VALID_KEY_CHARS) for key in keys)
+    counts = Counter("".join(keys))
+    expected = 3000 * 32 / len(VALID_KEY_CHARS)
+    assert set(counts) == set(VALID_KEY_CHARS)
+    assert all(abs(count - expected) < 0.15 * expected for count in counts.values())

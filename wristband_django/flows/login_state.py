@@ -67,13 +67,24 @@ def slot_budget(total_budget: int) -> int:
     return total_budget // MAX_PENDING_LOGINS
 
 
+#: Where a request keeps the login states its cookies opened to (``_read``).
+_OPENED = "_wristband_login_states"
+
+
 def _read(
     request: HttpRequest, name: str, secrets_: Sequence[str]
 ) -> tuple[LoginState | None, str | None]:
     """Return the unexpired login state in the cookie ``name`` (if it is ours under that name),
-    and the ``Domain`` the cookie was set with (``None``: the host's own, or not known)."""
+    and the ``Domain`` the cookie was set with (``None``: the host's own, or not known).
+    Each cookie is opened once per request and secrets."""
     value = request.COOKIES.get(name)
-    opened = decrypt(value, name, secrets_) if value else None
+    if not value:
+        return None, None
+    opened_here = request.__dict__.setdefault(_OPENED, {})
+    key = (name, value, tuple(secrets_))
+    if key not in opened_here:
+        opened_here[key] = decrypt(value, name, secrets_)
+    opened = opened_here[key]
     if opened is None or opened.cookie_name != name:
         return None, None
     return (None if opened.is_expired() else opened), opened.cookie_domain

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
+from django.core.signals import setting_changed
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from wristband_django.conf import AuthConfig
 from wristband_django.flows import return_urls
@@ -37,12 +38,31 @@ def requested(request: HttpRequest) -> bool:
     return request.GET.get(PARAMETER) == ON
 
 
+#: The popup page's path (or ``None``: not mounted) by URLconf and script prefix: reversing
+#: costs more than the rest of what a login checks here, and the answer cannot change
+#: without a setting changing (which empties this).
+_pages: dict[tuple[object, str], str | None] = {}
+_MAX_PAGES = 32
+
+
 def page_url() -> str | None:
     """Return the popup page's path, or ``None`` when the project does not mount it."""
-    try:
-        return reverse(PAGE_URL_NAME)
-    except NoReverseMatch:
-        return None
+    key = (get_urlconf(), get_script_prefix())
+    if key not in _pages:
+        if len(_pages) >= _MAX_PAGES:
+            _pages.clear()
+        try:
+            _pages[key] = reverse(PAGE_URL_NAME)
+        except NoReverseMatch:
+            _pages[key] = None
+    return _pages[key]
+
+
+def _forget_pages(**kwargs: object) -> None:
+    _pages.clear()
+
+
+setting_changed.connect(_forget_pages, dispatch_uid="wristband_django.flows.popup_login")
 
 
 def returns_to_page(return_url: str | None) -> bool:

@@ -23,6 +23,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeGuard
 
 from wristband_django.store.sealing import seal, unseal
@@ -91,7 +92,7 @@ class LoginState:
         then it binds no tenant, and Wristband's choice is confirmed at the callback."""
         return not self.tenant_name and not self.tenant_custom_domain
 
-    @property
+    @cached_property  # derived once per object (HMAC): the object is immutable
     def state(self) -> str:
         """Return the OAuth ``state``, which is public (it travels in URLs) and reveals nothing.
 
@@ -99,16 +100,16 @@ class LoginState:
         core = _derive(self.seed, b"state")
         return f"{core}{_RESTARTS_SEPARATOR}{self.restarts}" if self.restarts else core
 
-    @property
+    @cached_property
     def cookie_name(self) -> str:
         """Return the name of the cookie holding this login state."""
         return cookie_name(self.state)
 
-    @property
+    @cached_property
     def code_verifier(self) -> str:
         return _derive(self.seed, b"pkce-verifier")
 
-    @property
+    @cached_property
     def nonce(self) -> str:
         return _derive(self.seed, b"oidc-nonce")
 

@@ -11,13 +11,13 @@ runs it on every supported version), so a change in Django fails there first.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, SessionBase
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest
-from django.utils.crypto import get_random_string
 
 
 def set_loaded_session(session: SessionBase, data: dict[str, Any]) -> None:
@@ -37,8 +37,20 @@ def save_under_new_key(session: SessionBase) -> None:
     (``SessionBase._session_key``), in one write that must make a new entry
     (``save(must_create=True)``: ``CreateError`` when the key is taken). ``create()`` first
     asks the store whether the key is free: a round trip this atomic write makes redundant."""
-    session._session_key = get_random_string(32, VALID_KEY_CHARS)
+    session._session_key = random_session_key()
     session.save(must_create=True)
+
+
+def random_session_key(length: int = 32) -> str:
+    """Return a session key as Django draws one (``length`` characters, each uniform over
+    ``VALID_KEY_CHARS``), from one read of the OS's randomness instead of one per character:
+    bytes past the largest multiple of the alphabet's size are drawn again (no bias)."""
+    size = len(VALID_KEY_CHARS)
+    limit = 256 - 256 % size
+    key: list[str] = []
+    while len(key) < length:
+        key += [VALID_KEY_CHARS[b % size] for b in os.urandom(2 * length) if b < limit]
+    return "".join(key[:length])
 
 
 def session_cache(session: SessionBase) -> BaseCache:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import zlib
-from dataclasses import asdict, fields
+from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +36,8 @@ _V1_TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
 
 
 _REQUIRED_STRINGS = ("access_token", "user_id", "tenant_id")
-_FIELD_NAMES = frozenset(f.name for f in fields(WristbandSession))
+_FIELD_ORDER = tuple(f.name for f in fields(WristbandSession))
+_FIELD_NAMES = frozenset(_FIELD_ORDER)
 
 
 def seal_tokens(values: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +121,9 @@ def encode(entry: WristbandSession) -> bytes | str:
     """Return ``entry`` as stored: compact JSON, compressed and sealed.
 
     The result is text unless the store keeps bytes (see the module)."""
-    plain = json.dumps(asdict(entry), separators=(",", ":")).encode()  # userinfo: a dict
+    values = {name: getattr(entry, name) for name in _FIELD_ORDER}  # asdict's, without
+    values["userinfo"] = dict(entry.userinfo)  # its deep copies: JSON only reads the values
+    plain = json.dumps(values, separators=(",", ":")).encode()
     sealed = sealing.seal_entry(zlib.compress(plain))
     # The cache engine's store keeps Python objects: there a sealed entry is stored as bytes.
     return sealed if settings.SESSION_ENGINE == CACHE_ENGINE else sealing.entry_to_text(sealed)

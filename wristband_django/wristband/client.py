@@ -33,6 +33,7 @@ from wristband_django.errors import (
 )
 from wristband_django.wristband import answers, failures
 from wristband_django.wristband.answers import TokenResponse
+from wristband_django.wristband.prepared import PreparedRequests
 from wristband_django.wristband.route import Route
 from wristband_django.wristband.transport import DeadlineAdapter
 
@@ -60,6 +61,7 @@ class WristbandClient:
         # credentials; the proxy and the CA bundle are resolved above.
         self.adapter = DeadlineAdapter()  # every byte of every answer within the deadline
         self._client_auth = HTTPBasicAuth(config.client_id, config.client_secret)
+        self._prepared = PreparedRequests(self.base_url, DEFAULT_HEADERS, self._client_auth)
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -134,17 +136,10 @@ class WristbandClient:
     ) -> requests.PreparedRequest:
         """Return the request prepared as ``requests.Session`` would prepare it.
 
-        ``data`` is form-encoded, ``json`` is JSON-encoded and ``auth`` is applied.
+        ``data`` is form-encoded, ``json`` is JSON-encoded and ``auth`` is applied
+        (``prepared``: each endpoint's URL and headers are prepared once).
         """
-        request = requests.PreparedRequest()
-        request.prepare(
-            method=method,
-            url=f"{self.base_url}{path}",
-            headers={**DEFAULT_HEADERS, **(headers or {})},
-            auth=auth,
-            **body,
-        )
-        return request
+        return self._prepared.prepare(method, path, headers=headers, auth=auth, **body)
 
     def _failure(self, exc: requests.RequestException, what: str) -> WristbandUnavailableError:
         """Return the error for a failure to connect, named by its cause if TLS or the proxy.
