@@ -77,9 +77,10 @@ class WristbandAuthMiddleware:
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        early = await sync_to_async(self.before_view, thread_sensitive=True)(request)
-        if early is not None:
-            return early
+        if not self.needs_nothing(request):  # a thread switch only when there is work
+            early = await sync_to_async(self.before_view, thread_sensitive=True)(request)
+            if early is not None:
+                return early
         response = await self.get_response(request)  # type: ignore[misc]
         if self.has_work_after_view(request):  # a thread switch only when there is work
             await sync_to_async(self.after_view, thread_sensitive=True)(request, response)
@@ -93,6 +94,20 @@ class WristbandAuthMiddleware:
             return False
         rolls = get_config().session_rolling_interval is not None
         return rolls or session.modified or settings.SESSION_SAVE_EVERY_REQUEST
+
+    @staticmethod
+    def needs_nothing(request: HttpRequest) -> bool:
+        """Tell whether the request needs nothing before the view: a path ``protected_paths``
+        does not name, without a session cookie. It is then anonymous here (its attributes
+        are set), with no store access: no I/O, so an ASGI request stays on its event loop."""
+        if is_protected(request.path_info, get_config().protected_paths):
+            return False
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return False
+        wristband_request = cast(WristbandRequest, request)
+        wristband_request.wristband_token = None
+        wristband_request.wristband = wristband_request.wristband_user = None
+        return True
 
     def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
         """Refresh if needed; on protected paths, answer 401/403/503 (see ``guards``)."""

@@ -126,7 +126,9 @@ class _JwksCache:
         last re-fetch failed.
         """
         with self.lock:
-            state = self.issuers.setdefault(config.issuer, _IssuerKeys())
+            state = self.issuers.get(config.issuer)
+            if state is None:  # not setdefault: it would build (and drop) one on every call
+                state = self.issuers[config.issuer] = _IssuerKeys()
             now = time.monotonic()
             fresh = state.keys is not None and now < state.expires_at
             if fresh and state.keys is not None and kid in state.keys:
