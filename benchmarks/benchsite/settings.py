@@ -23,7 +23,7 @@ STORE = os.environ["BENCH_STORE"]
 
 SECRET_KEY = os.environ["BENCH_SECRET_KEY"]
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = os.environ.get("BENCH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 USE_TZ = True
 ROOT_URLCONF = os.environ.get("BENCH_URLCONF", f"benchsite.urls_{PACKAGE}")
 WSGI_APPLICATION = "benchsite.wsgi.application"
