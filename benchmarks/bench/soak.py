@@ -110,6 +110,8 @@ CONFIGURATION_KEYED = {
     "auto-configuration",
     "protected-path patterns",
     "telemetry server addresses",
+    "prepared endpoint requests",  # one per endpoint of each configuration's client
+    "popup page paths",  # one per URLconf and script prefix
 }
 
 

@@ -78,7 +78,7 @@ def _caches(count_objects: bool) -> dict[str, dict[str, Any]]:
     ``None``.
     """
     from wristband_django.conf import get_config
-    from wristband_django.flows import machine_tokens
+    from wristband_django.flows import machine_tokens, popup_login
     from wristband_django.middleware import _compile
     from wristband_django.store import sealing, session_entry, tenant_directory
     from wristband_django.telemetry import describe
@@ -88,6 +88,7 @@ def _caches(count_objects: bool) -> dict[str, dict[str, Any]]:
         check_budget,
         client,
         jwks,
+        prepared,
         validated_tokens,
     )
     from wristband_django.wristband.custom_domains import (
@@ -177,6 +178,17 @@ def _caches(count_objects: bool) -> dict[str, dict[str, Any]]:
             "holds": "the resolved SDK configuration (wristband/auto_configuration.py)",
             "size": len(auto_configuration._resolver.resolved),
             "bound": 1,  # replaced, never added to
+        },
+        "prepared endpoint requests": {
+            "holds": "each Wristband endpoint's request prepared once, per client "
+            "(wristband/prepared.py)",
+            "size": sum(len(c._prepared._prepared) for c in list(client._clients.values())),
+            "bound": prepared.MAX_TEMPLATES * client.MAX_CACHED_CLIENTS,
+        },
+        "popup page paths": {
+            "holds": "the popup page's path per URLconf and script prefix (flows/popup_login.py)",
+            "size": len(popup_login._pages),
+            "bound": popup_login._MAX_PAGES,
         },
         "protected-path patterns": {
             "holds": "compiled protected_paths (middleware.py)",
