@@ -7,15 +7,15 @@ trusted within that time); they are re-fetched early when a token names a ``kid`
 cache does not know (key rotation), at most once per ``MIN_REFETCH_INTERVAL_SECONDS``.
 Concurrent callers share one fetch and wait for it no longer than their own deadline
 (``call_timeout`` at most); no lock is held during network I/O. Failed fetches back off
-exponentially (1 s doubling to 60 s): meanwhile callers fail at once, without calling
-Wristband, and an unknown ``kid`` is re-fetched on that schedule, not every 10 s.
+(1 s doubling to 60 s): meanwhile callers fail at once, without calling Wristband, and an
+unknown ``kid`` is re-fetched on that schedule, not every 10 s.
 
 Every way of not having keys is a ``WristbandUnavailableError`` (retry later; never proof
 that a token is bad): no complete answer in time, a refused or dropped connection, any
-status but 2xx, a body that is not a JWKS (a proxy's HTML login page, JSON of another
-shape, an empty or truncated body), and a JWKS without one usable RS256 public key. A
-token whose ``kid`` is missing from a JWKS that was fetched is the token's fault; one whose
-``kid`` is unknown while a re-fetch fails cannot be judged, so it is unavailable too.
+status but 2xx, a body that is not a JWKS (a proxy's HTML page, JSON of another shape, an
+empty or truncated body), and a JWKS without one usable RS256 public key. A token whose
+``kid`` a fetched JWKS lacks is the token's fault; one whose ``kid`` is unknown while a
+re-fetch fails cannot be judged, so it is unavailable too.
 """
 
 from __future__ import annotations
@@ -70,9 +70,7 @@ class _IssuerKeys:
 
 class _JwksCache:
     """Per-process JWKS cache: TTL, single-flight fetches, backoff after failures.
-
-    ``lock`` guards the bookkeeping only and is never held while calling Wristband.
-    """
+    ``lock`` guards the bookkeeping only and is never held while calling Wristband."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -126,8 +124,8 @@ class _JwksCache:
         last re-fetch failed.
         """
         with self.lock:
-            state = self.issuers.get(config.issuer)
-            if state is None:  # not setdefault: it would build (and drop) one on every call
+            state = self.issuers.get(config.issuer)  # not setdefault: it builds one every call
+            if state is None:
                 state = self.issuers[config.issuer] = _IssuerKeys()
             now = time.monotonic()
             fresh = state.keys is not None and now < state.expires_at
@@ -269,9 +267,12 @@ def rs256_signing_key(config: AuthConfig, token: str) -> jwt.PyJWK:
     return key
 
 
-def published_key(config: AuthConfig, kid: str) -> jwt.PyJWK | None:
-    """Return the key object the cache trusts now for ``kid`` (``None``: not published)."""
-    return _jwks.get(config, kid)
+def trusted_key(config: AuthConfig, kid: str) -> jwt.PyJWK | None:
+    """Return the key object the cache trusts now for ``kid``, never fetching: ``None`` when
+    the keys lack it or are due for a re-fetch (which a full check then makes, once)."""
+    state = _jwks.issuers.get(config.issuer)
+    keys = None if state is None or time.monotonic() >= state.expires_at else state.keys
+    return None if keys is None else keys.get(kid)
 
 
 def verify_rs256(

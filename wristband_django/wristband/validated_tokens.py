@@ -71,7 +71,7 @@ class _ValidatedTokens:
         still = (
             checked.config is config
             and time.time() < checked.usable_until
-            and jwks.published_key(config, checked.kid) is checked.key
+            and jwks.trusted_key(config, checked.kid) is checked.key
         )
         if still:
             return checked.claims
