@@ -64,6 +64,7 @@ from bench.infra import (
     postgres_database,
     self_signed_certificate,
 )
+from bench.report import table
 from bench.scenarios import server_ms
 
 START, END = "<!-- benchmark-crowd:start -->", "<!-- benchmark-crowd:end -->"
@@ -454,12 +455,6 @@ def render(
     lines += table(header, rows)
     lines += ["#### Targets", "", *targets(runs)]
     return "\n".join(lines) + "\n"
-
-
-def table(header: list[str], rows: list[list[object]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return [*lines, ""]
 
 
 def halves_of(run: VariantRun) -> tuple[list[float], list[float]]:
