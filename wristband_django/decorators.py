@@ -88,10 +88,12 @@ def wristband_required(
             ),
             max_age=required_age,
             check_csrf=True,
-            stale_login=lambda user: step_up_answer(
+            stale_login=None
+            if required_age is None
+            else lambda user: step_up_answer(
                 request,
                 user,
-                required_age or 0,
+                required_age,
                 redirect_to_login=redirect_to_login,
                 login_url=login_url,
             ),

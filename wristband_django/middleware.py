@@ -27,6 +27,7 @@ from wristband_django.errors import StoreUnavailableError, WristbandUnavailableE
 from wristband_django.flows import refresh, rolling
 from wristband_django.flows.authentication import BEARER
 from wristband_django.flows.current_session import resolve_wristband_session
+from wristband_django.flows.session_cookie import has_session_cookie
 from wristband_django.types import WristbandRequest, WristbandUser
 from wristband_django.web.guards import denial
 from wristband_django.web.responses import log_refusal, unauthorized
@@ -102,7 +103,7 @@ class WristbandAuthMiddleware:
         are set), with no store access: no I/O, so an ASGI request stays on its event loop."""
         if is_protected(request.path_info, get_config().protected_paths):
             return False
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        if has_session_cookie(request):
             return False
         wristband_request = cast(WristbandRequest, request)
         wristband_request.wristband_token = None
@@ -122,7 +123,7 @@ class WristbandAuthMiddleware:
         wristband_request = cast(WristbandRequest, request)
         wristband_request.wristband_token = None
         wristband_request.wristband = wristband_request.wristband_user = None
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        if not has_session_cookie(request):
             return None  # no session: no store access at all
         try:
             entry = resolve_wristband_session(request)

@@ -98,7 +98,9 @@ def test_an_id_token_is_not_an_access_token(wristband: FakeWristband) -> None:
     assert response.status_code == 401 and response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
 
 
-@pytest.mark.parametrize("header", ["Bearer", "Bearer a b", "Bearer tökén", "bearer   "], ids=repr)
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer a b", "Bearer a\tb", "Bearer tökén", "bearer   "], ids=repr
+)
 def test_a_malformed_bearer_header_is_401(wristband: FakeWristband, header: str) -> None:
     response = Client().get("/bearer/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401

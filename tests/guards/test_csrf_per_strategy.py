@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import pytest_django.fixtures
 from django.conf import settings
 from django.test import Client
 
@@ -83,3 +84,21 @@ def test_a_sibling_pages_form_post_with_the_session_cookie_is_refused(
     for path in ("/decorated/", "/mixin/", "/api/protected/"):
         response = victim.post(path, {"amount": "1000"}, HTTP_ORIGIN="http://globex.testserver")
         assert response.status_code == 403, path
+
+
+def test_the_session_cookie_is_the_one_session_cookie_name_names(
+    wristband: FakeWristband, settings: pytest_django.fixtures.SettingsWrapper
+) -> None:
+    """The name is read once and again when the setting changes: after a change, a cookie
+    under the new name makes a bearer POST a session caller's (CSRF checked, 403 without the
+    token), and one under the old name is no session cookie (exempt, 200)."""
+    browser = Client(enforce_csrf_checks=True)
+    log_in(browser, wristband)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {browser.get('/auth/token/').json()['accessToken']}"}
+    old_name = settings.SESSION_COOKIE_NAME
+    assert Client(enforce_csrf_checks=True).post("/decorated-bearer/", **bearer).status_code == 200
+    settings.SESSION_COOKIE_NAME = "renamed_session"
+    for name, status in (("renamed_session", 403), (old_name, 200)):
+        client = Client(enforce_csrf_checks=True)
+        client.cookies[name] = "any-value"
+        assert client.post("/decorated-bearer/", **bearer).status_code == status, name

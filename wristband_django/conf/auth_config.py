@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 #: How a request may authenticate: its Wristband session (cookie), a bearer access token.
@@ -101,12 +102,12 @@ class AuthConfig:
         """
         return "http" if self.dangerously_allow_http_idp else "https"
 
-    @property
+    @cached_property  # every request with a bearer token asks (via ``issuer``)
     def wristband_base_url(self) -> str:
         """Return ``https://{vanity domain}``, where every server-to-server call goes."""
         return f"{self.wristband_scheme}://{self.wristband_application_vanity_domain}"
 
-    @property
+    @cached_property
     def issuer(self) -> str:
         """Return the ``iss`` that every Wristband token for this application carries."""
         return self.wristband_base_url

@@ -76,7 +76,7 @@ def _caller(
         return None
     if roles and not user.has_any_role(roles):
         raise WristbandAuthError(403, "You lack the role this needs.")
-    missing = missing_scopes(request, user, scopes)
+    missing = missing_scopes(request, user, scopes) if scopes else ()
     if missing:
         challenge = {"WWW-Authenticate": insufficient_scope_challenge(scopes)}
         headers = challenge if strategy == BEARER else None

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import cast
 
-from django.conf import settings
 from django.http import HttpRequest
 
-from wristband_django.conf import get_config
+from wristband_django.conf import AuthConfig, get_config
 from wristband_django.conf.auth_config import STRATEGIES, Strategy
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.django_login import show_token_caller, token_caller
+from wristband_django.flows.session_cookie import has_session_cookie
 from wristband_django.flows.tenant_hosts import check_token_host
 from wristband_django.types import (
     AccessTokenClaims,
@@ -63,42 +63,39 @@ def bearer_token(request: HttpRequest) -> str | None:
 
     Return ``None`` without such a header (or with another scheme), and raise
     ``InvalidAccessTokenError`` for a malformed bearer header."""
-    header = str(request.META.get("HTTP_AUTHORIZATION", ""))
-    scheme, _, rest = header.strip().partition(" ")
+    header = request.META.get("HTTP_AUTHORIZATION")
+    if not header:
+        return None
+    scheme, _, rest = str(header).strip().partition(" ")
     if scheme.lower() != "bearer":
         return None
-    parts = rest.split()
-    if len(parts) != 1 or not parts[0].isascii():
+    token = rest.strip()  # RFC 6750: "Bearer" 1*SP b64token; the JWT checks its characters
+    if not token or not token.isascii() or " " in token or "\t" in token:
         raise InvalidAccessTokenError("the Authorization header is not 'Bearer <token>'")
-    return parts[0]
+    return token
 
 
-def _bearer_claims(request: HttpRequest) -> AccessTokenClaims | None:
+def _bearer_claims(request: HttpRequest, config: AuthConfig) -> AccessTokenClaims | None:
     """Return the validated bearer token's claims, ``None`` without a token; the answer is
     remembered for the rest of the request. A token of another tenant than the host's is an
     ``InvalidAccessTokenError`` like any token that is no good here."""
-    cached = request.__dict__.get(_BEARER_RESULT)
-    if cached is not None:
-        if isinstance(cached, InvalidAccessTokenError):
-            raise cached
-        return cached if isinstance(cached, AccessTokenClaims) else None
-    try:
-        claims = _validated_for_host(request)
-    except InvalidAccessTokenError as exc:
-        request.__dict__[_BEARER_RESULT] = exc
-        raise
-    request.__dict__[_BEARER_RESULT] = claims if claims is not None else False
-    return claims
-
-
-def _validated_for_host(request: HttpRequest) -> AccessTokenClaims | None:
-    token = bearer_token(request)
-    if token is None:
-        return None
-    config = get_config()
-    claims = validate_access_token(config, token)
-    check_token_host(request, config, claims)
-    return claims
+    found: AccessTokenClaims | InvalidAccessTokenError | bool | None
+    found = request.__dict__.get(_BEARER_RESULT)
+    if found is None:  # first asked: False (no token), the claims, or why they are refused
+        try:
+            token = bearer_token(request)
+            if token is None:
+                found = False
+            else:
+                claims = validate_access_token(config, token)
+                check_token_host(request, config, claims)
+                found = claims
+        except InvalidAccessTokenError as exc:
+            found = exc
+        request.__dict__[_BEARER_RESULT] = found
+    if isinstance(found, InvalidAccessTokenError):
+        raise found
+    return found if isinstance(found, AccessTokenClaims) else None
 
 
 def _session_of_same_caller(
@@ -110,7 +107,7 @@ def _session_of_same_caller(
     (``InvalidAccessTokenError``): the view must see one caller, not a session of one user
     beside a token of another.
     """
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+    if not has_session_cookie(request):
         return None
     entry = resolve_wristband_session(request)
     if entry is not None and (entry.user_id, entry.tenant_id) != (
@@ -149,11 +146,12 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
                 user = WristbandUser.from_session(entry)
                 break
         else:
-            claims = _bearer_claims(request)
+            config = get_config()
+            claims = _bearer_claims(request, config)
             if claims is not None:
                 user = WristbandUser.from_access_token(claims)
                 same_caller_session = _session_of_same_caller(request, claims)
-                caller = token_caller(request, claims, user)  # with bearer_django_user, theirs
+                caller = token_caller(request, claims, user, config)  # or their Django user
                 show_token_caller(request, caller, same_caller_session)
                 break
     by_token = user is not None and user.authenticated_by == BEARER

@@ -14,15 +14,15 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from wristband_django.conf import get_config
+from wristband_django.conf import AuthConfig, get_config
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.store import django_internals
 from wristband_django.types import AccessTokenClaims, WristbandSession, WristbandUser
 
 BACKEND = "wristband_django.backends.WristbandBackend"
 AUTH_BACKEND_SESSION_KEY = "_auth_user_backend"  # django.contrib.auth's, without importing it
-#: Where a request keeps its bearer token's Django user (``token_caller``), or its refusal.
-_TOKEN_DJANGO_USER = "_wristband_token_django_user"  # noqa: S105 (an attribute name)
+#: Where a request keeps its bearer token's caller (``token_caller``), or its refusal.
+_TOKEN_CALLER = "_wristband_token_caller"  # noqa: S105 (an attribute name)
 
 
 def log_in_django_user(request: HttpRequest, entry: WristbandSession) -> bool:
@@ -66,25 +66,29 @@ def hide_django_user(request: HttpRequest) -> None:
 
 
 def token_caller(
-    request: HttpRequest, claims: AccessTokenClaims, wristband_user: WristbandUser
+    request: HttpRequest,
+    claims: AccessTokenClaims,
+    wristband_user: WristbandUser,
+    config: AuthConfig | None = None,
 ) -> object:
     """Return who ``request.user`` is for the bearer token ``claims``: ``wristband_user``,
     or with ``bearer_django_user`` a person's Django user, which the ``user_adapter``
-    setting's class finds (never creates) in one query, once per request.
+    setting's class finds (never creates) in one query. The answer is kept for the rest of
+    the request (``config``: the settings, when the caller has them at hand).
 
     A machine-to-machine token keeps its ``WristbandUser``. A person without an active
     Django user here is refused (``InvalidAccessTokenError``, 401), as Django refuses an
     inactive user's login and DRF's token authentication an inactive or deleted user's token.
     """
-    config = get_config()
-    if not config.bearer_django_user or claims.is_machine:
-        return wristband_user
-    found = request.__dict__.get(_TOKEN_DJANGO_USER)
+    found = request.__dict__.get(_TOKEN_CALLER)
     if found is None:
-        adapter = import_string(config.user_adapter)()
-        user = adapter.find_user(claims.user_id)
-        found = user if user is not None and getattr(user, "is_active", True) else False
-        request.__dict__[_TOKEN_DJANGO_USER] = found
+        config = config or get_config()
+        if not config.bearer_django_user or claims.is_machine:
+            found = wristband_user
+        else:
+            user = import_string(config.user_adapter)().find_user(claims.user_id)
+            found = user if user is not None and getattr(user, "is_active", True) else False
+        request.__dict__[_TOKEN_CALLER] = found
     if found is False:
         raise InvalidAccessTokenError("the token's user has no active Django user here")
     return found
@@ -94,7 +98,8 @@ def show_token_caller(request: HttpRequest, user: object, session_entry: object)
     """Make ``user``, the caller a bearer token authenticated, the request's ``request.user``,
     unless the request's session (``session_entry``, already checked to be the same user's)
     logged that user in as a Django user."""
-    session = getattr(request, "session", None)
-    if session_entry is not None and session is not None and is_django_login(session):
-        return
+    if session_entry is not None:
+        session = getattr(request, "session", None)
+        if session is not None and is_django_login(session):
+            return
     django_internals.set_request_user(request, user)

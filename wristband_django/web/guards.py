@@ -21,6 +21,7 @@ from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
 from wristband_django.flows.login import authenticated_within
+from wristband_django.flows.session_cookie import has_session_cookie
 from wristband_django.store import django_internals
 from wristband_django.types import WristbandRequest, WristbandUser
 from wristband_django.web import responses
@@ -144,8 +145,7 @@ def csrf_applies(request: HttpRequest, user: WristbandUser) -> bool:
 
     It applies to every caller but one a bearer token authenticated on a request without a
     session cookie, which no browser sends by itself."""
-    has_session_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
-    return user.authenticated_by != BEARER or has_session_cookie
+    return user.authenticated_by != BEARER or has_session_cookie(request)
 
 
 def csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:

@@ -46,8 +46,8 @@ class _Checked:
 
 
 class _ValidatedTokens:
-    """The memory itself: digests of checked tokens, least recently used first, behind one
-    lock."""
+    """The memory itself: digests of checked tokens, least recently used first; changes
+    take one lock."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -58,22 +58,25 @@ class _ValidatedTokens:
             self.entries = OrderedDict()
 
     def recall(self, config: AuthConfig, token: str) -> AccessTokenClaims | None:
-        """Return the claims of ``token`` if it passed the checks and still would."""
+        """Return the claims of ``token`` if it passed the checks and still would.
+
+        A hit takes no lock: each ``OrderedDict`` call is atomic, and an entry another
+        thread drops meanwhile is simply not moved to the end."""
         if config.access_token_cache_max_size == 0:
             return None
         digest = _digest(token)
-        with self.lock:
-            checked = self.entries.get(digest)
-            if checked is not None:
-                self.entries.move_to_end(digest)
+        checked = self.entries.get(digest)
         if checked is None:
             return None
-        still = (
+        if (
             checked.config is config
             and time.time() < checked.usable_until
             and jwks.trusted_key(config, checked.kid) is checked.key
-        )
-        if still:
+        ):
+            try:  # noqa: SIM105 (cheaper than contextlib.suppress, on every hit)
+                self.entries.move_to_end(digest)
+            except KeyError:  # another thread dropped it meanwhile
+                pass
             return checked.claims
         with self.lock:
             if self.entries.get(digest) is checked:
