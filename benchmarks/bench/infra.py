@@ -15,7 +15,7 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,16 +232,24 @@ class WrkResult:
 
 
 def wrk(
-    url: str, cookie: str, seconds: int, connections: int, *, header: str | None = None
+    url: str,
+    cookie: str,
+    seconds: int,
+    connections: int,
+    *,
+    header: str | None = None,
+    paths: Sequence[str] = (),
 ) -> WrkResult:
     """One bounded wrk run (one thread) with the session cookie, or with ``header`` instead
-    (``Authorization: Bearer ...``)."""
+    (``Authorization: Bearer ...``); with ``paths``, to each of them in turn on ``url``'s
+    server."""
     header = header or f"Cookie: sessionid={cookie}"
     command = [executable("wrk"), "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                "-s", str(WRK_SCRIPT), "-H", header, url]  # fmt: skip
     done = subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, timeout=seconds + 30, check=True
-    )
+        command, capture_output=True, text=True, timeout=seconds + 30, check=True,
+        env={**os.environ, "WRK_PATHS": ",".join(paths)},
+    )  # fmt: skip
     line = next(line for line in done.stdout.splitlines() if line.startswith("{"))
     raw = json.loads(line)
     return WrkResult(

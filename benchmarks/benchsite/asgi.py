@@ -67,8 +67,12 @@ with override_settings(MIDDLEWARE=settings.PLAIN_MIDDLEWARE):
     plain_handler = ASGIHandler()  # loads its middleware chain from the overridden list
 
 SESSION_COOKIE_PREFIX = f"{settings.SESSION_COOKIE_NAME}=".encode()
-#: This process's counts (one event loop: no lock needed).
-COUNTERS = {"requests": 0, "session_cookies": 0}
+#: This process's counts (one event loop: no lock needed), and the CPU time Django's
+#: handlers took, for ``/plain/`` and for the rest: a request's own only when one is served
+#: at a time (h's interleaved runs use one connection).
+COUNTERS: dict[str, float] = {"requests": 0, "session_cookies": 0}
+COUNTERS.update(dict.fromkeys(("plain_handled", "plain_cpu_seconds"), 0))
+COUNTERS.update(dict.fromkeys(("protected_handled", "protected_cpu_seconds"), 0))
 #: The current request's SQL query count, seen from every thread Django runs it in.
 QUERIES: ContextVar[list[int] | None] = ContextVar("bench_queries", default=None)
 
@@ -121,7 +125,12 @@ async def application(scope: Scope, receive: Receive, send: Send) -> None:
             message = {**message, "headers": headers}
         await send(message)
 
-    return await handler(scope, receive, timed_send)
+    kind = "plain" if handler is plain_handler else "protected"
+    cpu_started = time.process_time()
+    await handler(scope, receive, timed_send)
+    COUNTERS[f"{kind}_cpu_seconds"] += time.process_time() - cpu_started
+    COUNTERS[f"{kind}_handled"] += 1
+    return None
 
 
 if "BENCH_READY_DIR" in os.environ:

@@ -4,7 +4,8 @@ One process serves both so that the baseline reads the very same session (a LocM
 lives in one process only). Every response carries ``Server-Timing: app;dur=<ms>``, the
 time Django took, so that the runner can time logins server-side, and ``X-Bench-Queries``,
 the SQL queries the request made. ``/bench/counters/`` (answered here, not by Django) gives
-the process's counts so far: requests, and responses that set the session cookie.
+the process's counts so far: requests, responses that set the session cookie, and per
+handler (``plain``, ``protected``) the requests it handled and the CPU time they took.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
@@ -34,8 +35,11 @@ with override_settings(MIDDLEWARE=settings.PLAIN_MIDDLEWARE):
 
 StartResponse = Callable[..., Any]
 SESSION_COOKIE_PREFIX = f"{settings.SESSION_COOKIE_NAME}="
-#: This process's counts (one sync worker per measured server: one process, one thread).
-COUNTERS = {"requests": 0, "session_cookies": 0}
+#: This process's counts (one sync worker per measured server: one process, one thread),
+#: and the CPU time Django's handlers took, for ``/plain/`` and for the rest (h).
+COUNTERS: dict[str, float] = {"requests": 0, "session_cookies": 0}
+COUNTERS.update(dict.fromkeys(("plain_handled", "plain_cpu_seconds"), 0))
+COUNTERS.update(dict.fromkeys(("protected_handled", "protected_cpu_seconds"), 0))
 
 
 class QueryCounter:
@@ -67,5 +71,27 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
         ]
         return start_response(status, [*headers, *extra], *exc)
 
+    cpu_started = time.process_time()
     with connection.execute_wrapper(queries):
-        return handler(environ, timed_start_response)
+        response = handler(environ, timed_start_response)
+    kind = "plain" if handler is plain_handler else "protected"
+    return HandlerTimed(response, kind, time.process_time() - cpu_started)
+
+
+class HandlerTimed:
+    """The response, whose ``close()`` (Django's end of the request: ``request_finished``,
+    then the request's objects freed) is timed too and added to its handler's CPU time."""
+
+    def __init__(self, response: Any, kind: str, cpu_seconds: float) -> None:
+        self.response: Any = response
+        self.kind, self.cpu_seconds = kind, cpu_seconds
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.response)
+
+    def close(self) -> None:
+        started = time.process_time()
+        self.response.close()
+        self.response = None  # the last reference: the request's objects go now, timed
+        COUNTERS[f"{self.kind}_cpu_seconds"] += self.cpu_seconds + time.process_time() - started
+        COUNTERS[f"{self.kind}_handled"] += 1
