@@ -10,8 +10,11 @@ A crowd is ``--concurrency`` (20) logins started at once (a barrier), each by a 
 own in a tenant of its own (``?tenant_name=crowdNN``): Login endpoint → the fake's authorize
 (the browser's visit, with the tenant's host and the user named) → Callback endpoint, each
 with a fresh browser. After two unrecorded crowds per server (configuration, keys,
-threads, connections), ``--rounds`` rounds of one crowd per server in turn, the order rotated every
-round, so that a shared machine's drift falls on every server alike.
+threads, connections), ``--rounds`` rounds of one crowd per server in turn, the order rotated
+every round, so that a shared machine's drift falls on every server alike; and all of that
+``--generations`` (3) times, with every server started afresh, the rounds shared out among
+them: a process's own speed (where its memory landed, its hash seed) differs from the next
+one's by as much as the gap being measured, so the p99 pools several processes per package.
 
 Per server: the server-side login time (the ``Server-Timing`` of the Login response plus
 the Callback response, which ``benchsite/wsgi.py`` adds: Django's own time, waits for the
@@ -31,6 +34,7 @@ and no relay stands between either of them and the fake.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -105,6 +109,8 @@ class VariantRun:
     cpu_seconds: float = 0.0  # the workers', during the measured crowds
     calls: Counter[str] = field(default_factory=Counter)  # to the fake, but the authorize page
     crowds: int = 0
+    #: How many outcomes there were when each generation of servers stopped.
+    generation_ends: list[int] = field(default_factory=list)
 
     @property
     def logins(self) -> int:
@@ -145,13 +151,18 @@ def percentile(ordered: list[float], share: float) -> float:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="benchmarks/run.py --only-crowd", description=__doc__)
     parser.add_argument("--only-crowd", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--rounds", type=int, default=30, help="crowds per server")
+    parser.add_argument("--rounds", type=int, default=60, help="crowds per server")
+    parser.add_argument(
+        "--generations", type=int, default=3, help="times the servers are started afresh"
+    )
     parser.add_argument("--concurrency", type=int, default=20, help="logins per crowd")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--threads", type=int, default=10, help="gthread threads per worker")
     parser.add_argument("--postgres", default=POSTGRES_URL, help="a URL of the server")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/PERFORMANCE.md")
     args = parser.parse_args(argv)
+    if not 1 <= args.generations <= args.rounds:
+        parser.error("--generations must be between 1 and --rounds")
     if args.concurrency < 1 or args.rounds < 1 or args.concurrency > 100:
         parser.error("--rounds ≥ 1 and 1 ≤ --concurrency ≤ 100")
     return args
@@ -355,32 +366,44 @@ def crowd(server: Server, fake: FakeProcess, concurrency: int, run: VariantRun |
 
 
 def measure(setup: Setup, fake: FakeProcess, chosen: list[Variant], args: Any) -> list[VariantRun]:
-    """Start every server, warm each with one crowd, then ``args.rounds`` rounds of one
-    crowd per server, the order rotated every round."""
+    """``args.generations`` times: start every server afresh, warm each with
+    ``WARMUP_CROWDS`` crowds, then its share of ``args.rounds`` rounds of one crowd per
+    server, the order rotated every round. New processes each time: a process's own speed
+    (where its memory landed, its hash seed) differs by more than the gap being measured."""
     runs = [VariantRun(variant) for variant in chosen]
-    with ExitStack() as stack:
-        servers = []
-        for variant in chosen:
-            port = free_port()
-            env = server_env(setup, variant, port)
-            Path(env["BENCH_SQLITE_PATH"]).unlink(missing_ok=True)
-            django_admin(variant.package, env, "migrate", "--noinput", "-v0")
-            log = setup.work / f"gunicorn-{variant.name}.log"
-            serve = SERVERS["gunicorn"]
-            servers.append(stack.enter_context(
-                serve(variant.package, port, env, args.workers, log, threads=args.threads)
-            ))  # fmt: skip
-        for _ in range(WARMUP_CROWDS):  # configuration, keys, threads, connections
-            for server in servers:
-                crowd(server, fake, args.concurrency, None)
-        for round_number in range(args.rounds):
-            shift = round_number % len(servers)
-            order = list(zip(servers, runs, strict=True))
-            for server, run in order[shift:] + order[:shift]:
-                time.sleep(PAUSE_S)
-                crowd(server, fake, args.concurrency, run)
-            print(f"… round {round_number + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    done = 0
+    for generation in range(args.generations):
+        rounds = args.rounds * (generation + 1) // args.generations - done
+        with ExitStack() as stack:
+            servers = [stack.enter_context(start(setup, variant, args)) for variant in chosen]
+            for _ in range(WARMUP_CROWDS):  # configuration, keys, threads, connections
+                for server in servers:
+                    crowd(server, fake, args.concurrency, None)
+            for round_number in range(done, done + rounds):
+                shift = round_number % len(servers)
+                order = list(zip(servers, runs, strict=True))
+                for server, run in order[shift:] + order[:shift]:
+                    time.sleep(PAUSE_S)
+                    crowd(server, fake, args.concurrency, run)
+                print(f"… round {round_number + 1}/{args.rounds}", file=sys.stderr, flush=True)
+        done += rounds
+        for run in runs:
+            run.generation_ends.append(len(run.outcomes))
     return runs
+
+
+@contextmanager
+def start(setup: Setup, variant: Variant, args: Any) -> Iterator[Server]:
+    """``variant``'s gunicorn server on a free port, its database migrated."""
+    port = free_port()
+    env = server_env(setup, variant, port)
+    Path(env["BENCH_SQLITE_PATH"]).unlink(missing_ok=True)
+    django_admin(variant.package, env, "migrate", "--noinput", "-v0")
+    log = setup.work / f"gunicorn-{variant.name}.log"
+    with SERVERS["gunicorn"](
+        variant.package, port, env, args.workers, log, threads=args.threads
+    ) as server:
+        yield server
 
 
 # --- the section ------------------------------------------------------------------------------
@@ -426,7 +449,8 @@ def render(
     lines = [
         f"### i. Logins under a crowd: {args.concurrency} concurrent logins, "
         f"{args.concurrency} users in {args.concurrency} tenants ({args.rounds} crowds per "
-        f"server, gunicorn: {args.workers} gthread workers x {args.threads} threads each)",
+        f"server over {args.generations} generations of servers, gunicorn: {args.workers} "
+        f"gthread workers x {args.threads} threads each)",
         "",
         f"Measured {machine_line}",
         "",
@@ -435,7 +459,10 @@ def render(
         f"{args.concurrency} logins started at once (a barrier), each a fresh browser, "
         "Login → the fake's authorize → Callback, each by a user of its own in a tenant of "
         "its own. One crowd per server in turn, the order rotated every round, after "
-        f"{WARMUP_CROWDS} unrecorded crowds each. *server ms*: the Login and Callback views "
+        f"{WARMUP_CROWDS} unrecorded crowds each; the servers are started afresh "
+        f"{args.generations} times, the rounds shared out among them (a process's own speed "
+        "differs from the next one's by as much as the gap). *server ms*: the Login and "
+        "Callback views "
         "together (`Server-Timing`: Django's time, the wait for the worker's GIL and for the fake "
         "included), without the browser's visit to the fake; *wall ms*: the client's time "
         "for the whole login, that visit included; percentiles by nearest rank. *worker CPU*: "
@@ -457,15 +484,14 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def halves_of(run: VariantRun) -> tuple[list[float], list[float]]:
-    """The server times of the first and of the second half of the logins, each sorted:
-    how far the p99 moves between them says how steady it is."""
-    middle = len(run.outcomes) // 2
-    first, second = run.outcomes[:middle], run.outcomes[middle:]
-    return (
-        sorted(o.server_ms for o in first if o.error is None),
-        sorted(o.server_ms for o in second if o.error is None),
-    )
+def generations_of(run: VariantRun) -> list[list[float]]:
+    """The server times of each generation of servers, each sorted: how far the p99 moves
+    between them says how steady it is."""
+    bounds = [0, *run.generation_ends]
+    return [
+        sorted(o.server_ms for o in run.outcomes[a:b] if o.error is None)
+        for a, b in itertools.pairwise(bounds)
+    ]
 
 
 def targets(runs: list[VariantRun]) -> list[str]:
@@ -479,15 +505,15 @@ def targets(runs: list[VariantRun]) -> list[str]:
     if ours is not None and theirs is not None:
         mine, their = percentile(ours.server_times, 0.99), percentile(theirs.server_times, 0.99)
         met = mine <= their
-        halves = ", ".join(
-            f"{percentile(first, 0.99):.1f} vs {percentile(second, 0.99):.1f}"
-            for first, second in (halves_of(ours), halves_of(theirs))
+        by_generation = ", ".join(
+            f"{percentile(mine_g, 0.99):.1f} vs {percentile(their_g, 0.99):.1f}"
+            for mine_g, their_g in zip(generations_of(ours), generations_of(theirs), strict=True)
         )
         lines.append(
             f"- p99 of ours ≤ p99 of the official package, the same work (no admin row, "
             f"`track_sessions: False`): {mine:.1f} vs {their:.1f} ms (ratio "
-            f"{mine / their:.2f}), {'met' if met else '**not met**'} (p99 of the first vs the "
-            f"second half of the rounds, ours then theirs: {halves} ms)"
+            f"{mine / their:.2f}), {'met' if met else '**not met**'} (p99 of each generation of "
+            f"servers, ours vs theirs: {by_generation} ms)"
         )
         tracked = by_name.get("crowd-ours-postgres")
         if tracked is not None:
