@@ -53,6 +53,14 @@ def is_protected(path: str, patterns: tuple[str, ...]) -> bool:
     return path.startswith(prefixes) or bool(regex and regex.match(path))
 
 
+def _show_anonymous(request: HttpRequest) -> WristbandRequest:
+    """Set the request's Wristband attributes to "nobody" (a session found later fills them)."""
+    wristband_request = cast(WristbandRequest, request)
+    wristband_request.wristband_token = None
+    wristband_request.wristband = wristband_request.wristband_user = None
+    return wristband_request
+
+
 class WristbandAuthMiddleware:
     sync_capable = True
     async_capable = True
@@ -105,9 +113,7 @@ class WristbandAuthMiddleware:
             return False
         if has_session_cookie(request):
             return False
-        wristband_request = cast(WristbandRequest, request)
-        wristband_request.wristband_token = None
-        wristband_request.wristband = wristband_request.wristband_user = None
+        _show_anonymous(request)
         return True
 
     def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
@@ -120,9 +126,7 @@ class WristbandAuthMiddleware:
                 strategies,
                 no_credentials=lambda: unauthorized(request, bearer_challenge=BEARER in strategies),
             )
-        wristband_request = cast(WristbandRequest, request)
-        wristband_request.wristband_token = None
-        wristband_request.wristband = wristband_request.wristband_user = None
+        wristband_request = _show_anonymous(request)
         if not has_session_cookie(request):
             return None  # no session: no store access at all
         try:

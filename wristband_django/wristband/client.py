@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
-from requests.auth import AuthBase, HTTPBasicAuth
+from requests.auth import HTTPBasicAuth
 from requests.utils import default_headers
 
 from wristband_django import telemetry
@@ -89,7 +89,7 @@ class WristbandClient:
         connect, read = self.timeout
         try:
             response = self.adapter.send(
-                self._prepare(method, path, **kwargs),
+                self._prepared.prepare(method, path, **kwargs),  # as requests prepares
                 timeout=(min(connect, left), min(read, left)),
                 verify=self._verify,
                 proxies=self._proxies,
@@ -124,22 +124,6 @@ class WristbandClient:
             return answers.json_body(response.content)
         except ValueError as exc:
             raise InvalidResponseError("invalid_response", f"{what}: the body is not JSON") from exc
-
-    def _prepare(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: dict[str, str] | None = None,
-        auth: AuthBase | tuple[str, str] | None = None,
-        **body: Any,
-    ) -> requests.PreparedRequest:
-        """Return the request prepared as ``requests.Session`` would prepare it.
-
-        ``data`` is form-encoded, ``json`` is JSON-encoded and ``auth`` is applied
-        (``prepared``: each endpoint's URL and headers are prepared once).
-        """
-        return self._prepared.prepare(method, path, headers=headers, auth=auth, **body)
 
     def _failure(self, exc: requests.RequestException, what: str) -> WristbandUnavailableError:
         """Return the error for a failure to connect, named by its cause if TLS or the proxy.
