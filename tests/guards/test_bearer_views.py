@@ -216,3 +216,16 @@ def test_the_key_cache_keeps_at_most_its_size_newest_first(
     assert bearer("/bearer/", newest).status_code == 200
     assert bearer("/bearer/", oldest).status_code == 401
     assert "more than jwks_cache_max_size (2)" in caplog.text
+
+
+@pytest.mark.parametrize("code", [*range(32), 127], ids=lambda code: f"{code:#04x}")
+def test_a_control_character_anywhere_in_the_token_is_401(
+    wristband: FakeWristband, code: int
+) -> None:
+    """Only a space or a tab is refused as a malformed header; any other control character
+    reaches the token's own check, which refuses it the same way (never a 500)."""
+    token = access_token_of(wristband)
+    for sent in (f"{token[:50]}{chr(code)}{token[50:]}", f"{chr(code)}x.y.z", f"a.b{chr(code)}.c"):
+        response = Client().get("/bearer/", HTTP_AUTHORIZATION=f"Bearer {sent}")
+        assert response.status_code == 401, repr(sent[:60])
+        assert response["WWW-Authenticate"] == INVALID_TOKEN_CHALLENGE
