@@ -219,6 +219,25 @@ def test_get_config_is_lazy_and_follows_override_settings() -> None:
     assert get_config().client_id == first.client_id
 
 
+def test_get_config_follows_a_setting_changed_without_override_settings() -> None:
+    # No setting_changed signal: the settings object itself is what get_config follows.
+    from django.conf import settings as django_settings
+
+    first = get_config()
+    original = django_settings.WRISTBAND_AUTH
+    try:
+        django_settings.WRISTBAND_AUTH = {**original, "client_id": "assigned"}
+        assert get_config().client_id == "assigned"
+        django_settings.WRISTBAND_AUTH = original
+        assert get_config() == first
+        del django_settings.WRISTBAND_AUTH
+        with pytest.raises(ImproperlyConfigured, match="WRISTBAND_AUTH is missing"):
+            get_config()
+    finally:
+        django_settings.WRISTBAND_AUTH = original
+    assert get_config() == first
+
+
 def test_missing_setting_is_explained(settings: Any) -> None:
     del settings.WRISTBAND_AUTH
     with pytest.raises(ImproperlyConfigured, match="WRISTBAND_AUTH is missing"):

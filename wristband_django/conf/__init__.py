@@ -54,6 +54,10 @@ __all__ = [
 
 _lock = threading.Lock()
 _parsed: tuple[object, AuthConfig] | None = None
+#: Where Django's ``settings`` object keeps each setting once read (and drops it when it
+#: changes): reading the setting there runs no Python code. Only a fast path: a setting
+#: not there is read from ``settings`` itself.
+_read_settings: dict[str, Any] = object.__getattribute__(settings, "__dict__")
 _cache_resetters: list[Callable[[], None]] = []
 
 
@@ -78,6 +82,9 @@ def get_config() -> AuthConfig:
     (naming every problem) when it is invalid.
     """
     global _parsed
+    cached = _parsed
+    if cached is not None and _read_settings.get(SETTING) is cached[0]:
+        return cached[1]  # every request asks, some code more than once
     raw = getattr(settings, SETTING, None)
     if raw is None:
         raise ImproperlyConfigured(
