@@ -27,8 +27,8 @@ from wristband_django.errors import StoreUnavailableError, WristbandUnavailableE
 from wristband_django.flows import refresh, rolling
 from wristband_django.flows.authentication import BEARER
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.flows.session_cookie import has_session_cookie
-from wristband_django.types import WristbandRequest, WristbandUser
+from wristband_django.flows.session_cookie import session_cookie_name
+from wristband_django.types import WristbandUser
 from wristband_django.web.guards import denial
 from wristband_django.web.responses import log_refusal, unauthorized
 
@@ -53,12 +53,9 @@ def is_protected(path: str, patterns: tuple[str, ...]) -> bool:
     return path.startswith(prefixes) or bool(regex and regex.match(path))
 
 
-def _show_anonymous(request: HttpRequest) -> WristbandRequest:
-    """Set the request's Wristband attributes to "nobody" (a session found later fills them)."""
-    wristband_request = cast(WristbandRequest, request)
-    wristband_request.wristband_token = None
-    wristband_request.wristband = wristband_request.wristband_user = None
-    return wristband_request
+#: A request's Wristband attributes for "nobody" (a session found later fills them), set
+#: with ``request.__dict__.update``: every request gets them, and that is no Python call.
+_NOBODY: dict[str, None] = {"wristband": None, "wristband_user": None, "wristband_token": None}
 
 
 class WristbandAuthMiddleware:
@@ -111,9 +108,9 @@ class WristbandAuthMiddleware:
         are set), with no store access: no I/O, so an ASGI request stays on its event loop."""
         if is_protected(request.path_info, get_config().protected_paths):
             return False
-        if has_session_cookie(request):
+        if session_cookie_name() in request.COOKIES:
             return False
-        _show_anonymous(request)
+        request.__dict__.update(_NOBODY)
         return True
 
     def before_view(self, request: HttpRequest) -> HttpResponseBase | None:
@@ -126,18 +123,18 @@ class WristbandAuthMiddleware:
                 strategies,
                 no_credentials=lambda: unauthorized(request, bearer_challenge=BEARER in strategies),
             )
-        wristband_request = _show_anonymous(request)
-        if not has_session_cookie(request):
+        request.__dict__.update(_NOBODY)
+        if session_cookie_name() not in request.COOKIES:
             return None  # no session: no store access at all
         try:
             entry = resolve_wristband_session(request)
         except (StoreUnavailableError, WristbandUnavailableError) as exc:
             # Anonymous for this page, the session kept; a decorator or mixin answers 503.
             log_refusal(exc)
-            wristband_request.wristband = None
+            request.wristband = None  # type: ignore[attr-defined]
             return None
         if entry is not None:
-            wristband_request.wristband_user = WristbandUser.from_session(entry)
+            request.wristband_user = WristbandUser.from_session(entry)  # type: ignore[attr-defined]
         return None
 
     def after_view(self, request: HttpRequest, response: HttpResponseBase) -> None:

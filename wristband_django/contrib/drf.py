@@ -163,7 +163,7 @@ class WristbandBearerAuthentication(BaseAuthentication):
             user = authenticate(request._request, (BEARER,))
         except WristbandError as exc:
             raise _api_exception(request._request, exc) from exc
-        claims = cast(WristbandRequest, request._request).wristband_token
+        claims = getattr(request._request, "wristband_token", None)  # authenticate() set it
         if user is None or claims is None:
             return None
         return token_caller(request._request, claims, user), claims  # looked up already

@@ -19,7 +19,7 @@ from wristband_django.conf.auth_config import STRATEGIES, Strategy
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.flows.current_session import resolve_wristband_session
 from wristband_django.flows.django_login import show_token_caller, token_caller
-from wristband_django.flows.session_cookie import has_session_cookie
+from wristband_django.flows.session_cookie import session_cookie_name
 from wristband_django.flows.tenant_hosts import check_token_host
 from wristband_django.types import (
     AccessTokenClaims,
@@ -27,6 +27,7 @@ from wristband_django.types import (
     WristbandSession,
     WristbandUser,
 )
+from wristband_django.wristband import validated_tokens
 from wristband_django.wristband.access_tokens import validate_access_token
 
 __all__ = [
@@ -86,8 +87,10 @@ def _bearer_claims(request: HttpRequest, config: AuthConfig) -> AccessTokenClaim
             token = bearer_token(request)
             if token is None:
                 found = False
-            else:
-                claims = validate_access_token(config, token)
+            else:  # a token that passed every check before (no call more: every request)
+                claims = validated_tokens.recall(config, token) or validate_access_token(
+                    config, token
+                )
                 check_token_host(request, config, claims)
                 found = claims
         except InvalidAccessTokenError as exc:
@@ -105,10 +108,8 @@ def _session_of_same_caller(
 
     A request whose session and bearer token name different users (or tenants) is refused
     (``InvalidAccessTokenError``): the view must see one caller, not a session of one user
-    beside a token of another.
+    beside a token of another. Asked only for a request that carries a session cookie.
     """
-    if not has_session_cookie(request):
-        return None
     entry = resolve_wristband_session(request)
     if entry is not None and (entry.user_id, entry.tenant_id) != (
         claims.user_id,
@@ -137,7 +138,6 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
     ``StoreUnavailableError`` when the session store is down and ``WristbandError`` when
     Wristband's keys cannot be had.
     """
-    wristband_request = cast(WristbandRequest, request)
     user = entry = claims = None
     for strategy in strategies:
         if strategy == SESSION:
@@ -150,11 +150,21 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
             claims = _bearer_claims(request, config)
             if claims is not None:
                 user = WristbandUser.from_access_token(claims)
-                same_caller_session = _session_of_same_caller(request, claims)
-                caller = token_caller(request, claims, user, config)  # or their Django user
+                same_caller_session = (  # every bearer request asks: no call without a cookie
+                    _session_of_same_caller(request, claims)
+                    if session_cookie_name() in request.COOKIES
+                    else None
+                )
+                # With bearer_django_user, a person's Django user (else no call: every request)
+                caller = (
+                    token_caller(request, claims, user, config)
+                    if config.bearer_django_user
+                    else user
+                )
                 show_token_caller(request, caller, same_caller_session)
                 break
     by_token = user is not None and user.authenticated_by == BEARER
+    wristband_request: WristbandRequest = request  # type: ignore[assignment]  # cast() is a call
     wristband_request.wristband = None if by_token else entry
     wristband_request.wristband_token = claims if by_token else None
     wristband_request.wristband_user = user

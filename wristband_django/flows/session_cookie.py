@@ -1,6 +1,7 @@
-"""Django's session cookie: whether a request carries one, and sending it for a session
-this app saved itself (a login, a rolled expiry), exactly as ``SessionMiddleware`` sends it
-after its own save."""
+"""Django's session cookie: its name (whether a request carries one is
+``session_cookie_name() in request.COOKIES``), and sending it for a session this app saved
+itself (a login, a rolled expiry), exactly as ``SessionMiddleware`` sends it after its own
+save."""
 
 from __future__ import annotations
 
@@ -11,29 +12,27 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.signals import setting_changed
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
 
 @cache
-def _cookie_name() -> str:
-    # Read once (again when the setting changes): every request asks, some more than once,
-    # and each read of ``settings`` runs Python code.
+def session_cookie_name() -> str:
+    """Return ``settings.SESSION_COOKIE_NAME``, read once (again when the setting changes).
+
+    Every request asks whether it carries the session cookie, some code more than once: a
+    read of ``settings`` runs Python code, a call of this (a C function) does not, nor does
+    ``in request.COOKIES``, which is why those who ask write that out."""
     return str(settings.SESSION_COOKIE_NAME)
 
 
 def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == "SESSION_COOKIE_NAME":
-        _cookie_name.cache_clear()
+        session_cookie_name.cache_clear()
 
 
 setting_changed.connect(_on_setting_changed, dispatch_uid="wristband_django.session_cookie")
-
-
-def has_session_cookie(request: HttpRequest) -> bool:
-    """Tell whether the request carries Django's session cookie (``SESSION_COOKIE_NAME``)."""
-    return _cookie_name() in request.COOKIES
 
 
 def send_session_cookie(response: HttpResponseBase, session: SessionBase) -> None:

@@ -55,20 +55,16 @@ def request_hostname(request: HttpRequest) -> str:
     return domain
 
 
-def _root_domain(config: AuthConfig) -> str | None:
-    try:
-        return get_sdk_configuration(config).parse_tenant_from_root_domain
-    except WristbandError as exc:  # auto-configuration failed: no host is trusted blindly
-        raise WristbandUnavailableError(exc.error, exc.error_description) from exc
-
-
 def host_tenant(request: HttpRequest, config: AuthConfig) -> HostTenant | None:
     """Return the tenant the request's host names, or ``None`` when it names none.
 
     Raises ``WristbandUnavailableError`` when subdomain mode cannot be known (auto-configuration
     failed).
     """
-    root = _root_domain(config)
+    try:  # every bearer request asks: no helper function around this
+        root = get_sdk_configuration(config).parse_tenant_from_root_domain
+    except WristbandError as exc:  # auto-configuration failed: no host is trusted blindly
+        raise WristbandUnavailableError(exc.error, exc.error_description) from exc
     if not root and config.tenant_custom_domains is None:
         return None  # no host names a tenant here: the host need not even be read
     host = request_hostname(request)

@@ -21,7 +21,7 @@ from wristband_django.conf import get_config
 from wristband_django.errors import WristbandError
 from wristband_django.flows.authentication import BEARER, SESSION, Strategy, authenticate
 from wristband_django.flows.login import authenticated_within
-from wristband_django.flows.session_cookie import has_session_cookie
+from wristband_django.flows.session_cookie import session_cookie_name
 from wristband_django.store import django_internals
 from wristband_django.types import WristbandRequest, WristbandUser
 from wristband_django.web import responses
@@ -53,10 +53,11 @@ def denial(
     ``stale_login(user)``, by default ``step_up_answer``'s 401. The session store or
     Wristband's keys unavailable: 503 with ``Retry-After``.
 
-    CSRF follows the strategy that authenticated (``csrf_applies``): a request a bearer token
-    authenticated that carries no session cookie skips ``CsrfViewMiddleware``; any other
-    gets Django's CSRF check, here when ``check_csrf`` (the decorator and the mixin, whose
-    views ``CsrfViewMiddleware`` leaves to them), else from ``CsrfViewMiddleware`` itself.
+    CSRF follows the strategy that authenticated: a request a bearer token authenticated
+    that carries no session cookie (which no browser sends by itself) skips
+    ``CsrfViewMiddleware``; any other gets Django's CSRF check, here when ``check_csrf``
+    (the decorator and the mixin, whose views ``CsrfViewMiddleware`` leaves to them), else
+    from ``CsrfViewMiddleware`` itself.
     """
     try:
         user = authenticate(request, strategies)
@@ -65,7 +66,7 @@ def denial(
         return responses.error_response(exc)
     if user is None:
         return no_credentials()
-    if not csrf_applies(request, user):
+    if user.authenticated_by == BEARER and session_cookie_name() not in request.COOKIES:
         django_internals.skip_csrf_middleware(request)
     elif check_csrf:
         refused = csrf_refusal(request)
@@ -138,14 +139,6 @@ def insufficient_scope_answer(
     scope="..."``; a session caller the JSON 403 of a missing role (``responses``)."""
     missing = missing_scopes(request, user, required)
     return responses.insufficient_scope(required, missing, bearer=user.authenticated_by == BEARER)
-
-
-def csrf_applies(request: HttpRequest, user: WristbandUser) -> bool:
-    """Tell whether Django's CSRF check applies to this caller.
-
-    It applies to every caller but one a bearer token authenticated on a request without a
-    session cookie, which no browser sends by itself."""
-    return user.authenticated_by != BEARER or has_session_cookie(request)
 
 
 def csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:

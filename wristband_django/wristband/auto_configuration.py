@@ -176,4 +176,7 @@ register_cache_reset(_resolver.clear)
 
 def get_sdk_configuration(config: AuthConfig | None = None) -> SdkConfiguration:
     """Return the resolved auto-configurable settings, fetched from Wristband on first use."""
+    last = _resolver.last  # as _resolver.get() first does, without the call: hosts ask often
+    if last is not None and last[0] is config:
+        return last[1]
     return _resolver.get(config or get_config())
