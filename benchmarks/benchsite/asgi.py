@@ -30,11 +30,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
 
 import django
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, JsonResponse
 from django.test.utils import override_settings
 from django.urls import get_resolver, path
+
+from benchsite.handler_urlconfs import handler_urlconfs
 
 django.setup(set_prefix=False)
 
@@ -55,7 +57,8 @@ async def ahello(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"hello": entry.user_id if entry is not None else None})
 
 
-urlpatterns = list(import_module(settings.ROOT_URLCONF).urlpatterns)
+urls_root = settings.ROOT_URLCONF
+urlpatterns = list(import_module(urls_root).urlpatterns)
 if settings.PACKAGE == "ours":  # protected by protected_paths=["/api/"], like /api/hello/
     urlpatterns += [path("api/ahello/", ahello), path("plain/ahello/", ahello)]
 # Before any request and before the handlers exist: every request then resolves here.
@@ -65,6 +68,12 @@ get_resolver().url_patterns  # noqa: B018  (import the package and its views now
 protected_handler = ASGIHandler()
 with override_settings(MIDDLEWARE=settings.PLAIN_MIDDLEWARE):
     plain_handler = ASGIHandler()  # loads its middleware chain from the overridden list
+
+
+URLCONFS = handler_urlconfs(urls_root)  # h's, where the URLconf has them
+if URLCONFS is not None:
+    protected_handler.request_class = type("Request", (ASGIRequest,), {"urlconf": URLCONFS[0]})
+    plain_handler.request_class = type("Request", (ASGIRequest,), {"urlconf": URLCONFS[1]})
 
 SESSION_COOKIE_PREFIX = f"{settings.SESSION_COOKIE_NAME}=".encode()
 #: This process's counts (one event loop: no lock needed), and the CPU time Django's

@@ -1,7 +1,8 @@
 """h. wristband-django-auth's JWT auth on the view of ``bearer_views``, as its README shows
 for 1.x: ``create_auth_decorator([AuthStrategy.JWT], UnauthenticatedBehavior.JSON)`` and
 ``create_drf_jwt_auth()``, each beside the same view unprotected. It has no django-ninja
-integration."""
+integration. The unprotected views are in ``plain_urlpatterns``, as in
+``urls_bearer_ours``."""
 
 from django.urls import path
 from wristband.django_auth import (  # type: ignore[import-not-found,unused-ignore]
@@ -19,8 +20,11 @@ require_jwt = wristband_auth.create_auth_decorator(
 
 urlpatterns = [
     *urls_official.urlpatterns,
-    path("plain/django/", hello_caller),
     path("bearer/django/", require_jwt(hello_caller)),
-    path("plain/drf/", PlainHello.as_view()),
     path("bearer/drf/", protected_hello(wristband_auth.create_drf_jwt_auth()).as_view()),
+]
+plain_urlpatterns = [
+    *urls_official.urlpatterns,
+    path("plain/django/", hello_caller),
+    path("plain/drf/", PlainHello.as_view()),
 ]

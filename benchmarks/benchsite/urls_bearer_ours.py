@@ -1,6 +1,8 @@
 """h. wristband_django's bearer auth on the view of ``bearer_views``: its decorator, its DRF
 class and its django-ninja class, each beside the same view unprotected (``/plain/...``,
-served by the handler without the auth middleware)."""
+served by the handler without the auth middleware, which resolves in
+``plain_urlpatterns``: a URLconf of the same shape, so that finding a view takes each
+handler the same work)."""
 
 from django.urls import path
 from ninja import NinjaAPI
@@ -28,10 +30,13 @@ def bearer_ninja_hello(request):  # type: ignore[no-untyped-def]
 
 urlpatterns = [
     *urls_ours.urlpatterns,
-    path("plain/django/", hello_caller),
     path("bearer/django/", wristband_required(strategies=("bearer",))(hello_caller)),
-    path("plain/drf/", PlainHello.as_view()),
     path("bearer/drf/", protected_hello(WristbandBearerAuthentication).as_view()),
-    path("plain/ninja/", plain_api.urls),
     path("bearer/ninja/", bearer_api.urls),
+]
+plain_urlpatterns = [
+    *urls_ours.urlpatterns,
+    path("plain/django/", hello_caller),
+    path("plain/drf/", PlainHello.as_view()),
+    path("plain/ninja/", plain_api.urls),
 ]

@@ -1,11 +1,13 @@
 """Two Django handlers in one process: ``/plain/`` without the auth middleware, the rest with.
 
 One process serves both so that the baseline reads the very same session (a LocMem cache
-lives in one process only). Every response carries ``Server-Timing: app;dur=<ms>``, the
-time Django took, so that the runner can time logins server-side, and ``X-Bench-Queries``,
-the SQL queries the request made. ``/bench/counters/`` (answered here, not by Django) gives
-the process's counts so far: requests, responses that set the session cookie, and per
-handler (``plain``, ``protected``) the requests it handled and the CPU time they took.
+lives in one process only). Where the URLconf has ``plain_urlpatterns`` (h's), the plain
+handler resolves there and the other in ``urlpatterns`` (``handler_urlconfs``). Every
+response carries ``Server-Timing: app;dur=<ms>``, the time Django took, so that the runner
+can time logins server-side, and ``X-Bench-Queries``, the SQL queries the request made.
+``/bench/counters/`` (answered here, not by Django) gives the process's counts so far:
+requests, responses that set the session cookie, and per handler (``plain``,
+``protected``) the requests it handled and the CPU time they took.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchsite.settings")
 
 import django
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.db import connection
 from django.test.utils import override_settings
 from django.urls import get_resolver
+
+from benchsite.handler_urlconfs import handler_urlconfs
 
 django.setup(set_prefix=False)
 # Import the URLconf, and with it the auth package and its views, now: gunicorn --preload
@@ -32,6 +36,12 @@ get_resolver().url_patterns  # noqa: B018
 protected_handler = WSGIHandler()
 with override_settings(MIDDLEWARE=settings.PLAIN_MIDDLEWARE):
     plain_handler = WSGIHandler()  # loads its middleware chain from the overridden list
+
+
+URLCONFS = handler_urlconfs(settings.ROOT_URLCONF)  # h's, where the URLconf has them
+if URLCONFS is not None:
+    protected_handler.request_class = type("Request", (WSGIRequest,), {"urlconf": URLCONFS[0]})
+    plain_handler.request_class = type("Request", (WSGIRequest,), {"urlconf": URLCONFS[1]})
 
 StartResponse = Callable[..., Any]
 SESSION_COOKIE_PREFIX = f"{settings.SESSION_COOKIE_NAME}="
