@@ -17,7 +17,7 @@ Django user with ``bearer_django_user``). ``add_exception_handlers(api)`` adds R
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Any
 
 from django.conf import settings
@@ -65,29 +65,36 @@ class WristbandAuthError(HttpError):
         return cls(error.status_code, error.shown_description, headers)
 
 
-def _caller(
-    request: HttpRequest, strategy: Strategy, roles: Collection[str], scopes: Sequence[str] = ()
-) -> WristbandUser | None:
-    try:
-        user = authenticate(request, (strategy,))
-    except WristbandError as exc:  # a bad token (401), the store or Wristband down (503)
-        raise WristbandAuthError.from_error(exc) from exc
-    if user is None:
-        return None
-    if roles and not user.has_any_role(roles):
-        raise WristbandAuthError(403, "You lack the role this needs.")
-    missing = missing_scopes(request, user, scopes) if scopes else ()
-    if missing:
-        challenge = {"WWW-Authenticate": insufficient_scope_challenge(scopes)}
-        headers = challenge if strategy == BEARER else None
-        raise WristbandAuthError(403, missing_scopes_description(missing), headers)
-    return user
+class _WristbandCaller:
+    """What both classes share: the caller their ``strategies`` find, with one of their
+    ``roles`` and every one of their ``scopes`` (else 403), or ``None``."""
+
+    strategies: tuple[Strategy, ...]
+    roles: tuple[str, ...]
+    scopes: tuple[str, ...]
+
+    def caller(self, request: HttpRequest) -> WristbandUser | None:
+        try:
+            user = authenticate(request, self.strategies)
+        except WristbandError as exc:  # a bad token (401), the store or Wristband down (503)
+            raise WristbandAuthError.from_error(exc) from exc
+        if user is None:
+            return None
+        if self.roles and not user.has_any_role(self.roles):
+            raise WristbandAuthError(403, "You lack the role this needs.")
+        missing = missing_scopes(request, user, self.scopes) if self.scopes else ()
+        if missing:
+            challenge = {"WWW-Authenticate": insufficient_scope_challenge(self.scopes)}
+            headers = challenge if self.strategies == (BEARER,) else None
+            raise WristbandAuthError(403, missing_scopes_description(missing), headers)
+        return user
 
 
-class WristbandSessionAuth(APIKeyCookie):
+class WristbandSessionAuth(_WristbandCaller, APIKeyCookie):
     """The Wristband session; ``csrf=True`` (the default) checks unsafe methods' CSRF token."""
 
     param_name: str = settings.SESSION_COOKIE_NAME
+    strategies = (SESSION,)
 
     def __init__(
         self, *, roles: Collection[str] = (), scopes: Collection[str] = (), csrf: bool = True
@@ -105,7 +112,7 @@ class WristbandSessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> WristbandUser | None:
         if key is None:
             return None
-        user = _caller(request, SESSION, self.roles, self.scopes)
+        user = self.caller(request)
         if user is not None and self._csrf_applies(request) and check_csrf(request) is not None:
             raise WristbandAuthError(403, "CSRF check failed.")
         return user
@@ -114,20 +121,22 @@ class WristbandSessionAuth(APIKeyCookie):
         return self.csrf and not getattr(request, "_ninja_csrf_exempt", False)
 
 
-class WristbandBearerAuth(HttpBearer):
+class WristbandBearerAuth(_WristbandCaller, HttpBearer):
     """A Wristband access token, validated locally against Wristband's keys."""
+
+    strategies = (BEARER,)
 
     def __init__(self, *, roles: Collection[str] = (), scopes: Collection[str] = ()) -> None:
         super().__init__()
         self.roles = tuple(roles)
         self.scopes = checked_scopes(scopes)
 
-    def __call__(self, request: HttpRequest) -> WristbandUser | None:
-        # Not ninja's parsing: it logs the header's value, and a malformed one is refused here.
-        return _caller(request, BEARER, self.roles, self.scopes)
+    # Not ninja's parsing: it logs the header's value, and a malformed one is refused here.
+    # ``caller`` itself, not a method calling it: ninja calls this on every request.
+    __call__ = _WristbandCaller.caller
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return _caller(request, BEARER, self.roles, self.scopes)
+        return self.caller(request)
 
 
 def add_exception_handlers(api: NinjaAPI) -> None:

@@ -67,7 +67,8 @@ def denial(
     if user is None:
         return no_credentials()
     if user.authenticated_by == BEARER and session_cookie_name() not in request.COOKIES:
-        django_internals.skip_csrf_middleware(request)
+        if not check_csrf:  # else the view is one CsrfViewMiddleware leaves to this
+            django_internals.skip_csrf_middleware(request)
     elif check_csrf:
         refused = csrf_refusal(request)
         if refused is not None:
