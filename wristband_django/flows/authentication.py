@@ -18,9 +18,10 @@ from wristband_django.conf import AuthConfig, get_config
 from wristband_django.conf.auth_config import STRATEGIES, Strategy
 from wristband_django.errors import InvalidAccessTokenError
 from wristband_django.flows.current_session import resolve_wristband_session
-from wristband_django.flows.django_login import show_token_caller, token_caller
+from wristband_django.flows.django_login import is_django_login, token_caller
 from wristband_django.flows.session_cookie import session_cookie_name
 from wristband_django.flows.tenant_hosts import check_token_host
+from wristband_django.store import django_internals
 from wristband_django.types import (
     AccessTokenClaims,
     WristbandRequest,
@@ -161,7 +162,10 @@ def authenticate(request: HttpRequest, strategies: Iterable[Strategy]) -> Wristb
                     if config.bearer_django_user
                     else user
                 )
-                show_token_caller(request, caller, same_caller_session)
+                # request.user is the caller, unless the session beside the token (the same
+                # user's) logged that user in as a Django user
+                if same_caller_session is None or not is_django_login(request.session):
+                    django_internals.set_request_user(request, caller)
                 break
     by_token = user is not None and user.authenticated_by == BEARER
     wristband_request: WristbandRequest = request  # type: ignore[assignment]  # cast() is a call

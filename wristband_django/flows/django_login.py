@@ -92,14 +92,3 @@ def token_caller(
     if found is False:
         raise InvalidAccessTokenError("the token's user has no active Django user here")
     return found
-
-
-def show_token_caller(request: HttpRequest, user: object, session_entry: object) -> None:
-    """Make ``user``, the caller a bearer token authenticated, the request's ``request.user``,
-    unless the request's session (``session_entry``, already checked to be the same user's)
-    logged that user in as a Django user."""
-    if session_entry is not None:
-        session = getattr(request, "session", None)
-        if session is not None and is_django_login(session):
-            return
-    django_internals.set_request_user(request, user)
