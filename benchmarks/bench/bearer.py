@@ -49,12 +49,16 @@ APIS = {
     "django": ("/plain/django/", "/bearer/django/"),
     "drf": ("/plain/drf/", "/bearer/drf/"),
     "ninja": ("/plain/ninja/hello", "/bearer/ninja/hello"),
+    "ninja-floor": ("/plain/floor/hello", "/bearer/floor/hello"),
 }
 API_NAMES = {
     "django": "Django view, decorator",
     "drf": "DRF `APIView`, authentication class",
     "ninja": "django-ninja, `auth=`",
+    "ninja-floor": "django-ninja, `auth=` that checks nothing (reference)",
 }
+#: Reference rows, no target: what the framework itself costs under any auth.
+REFERENCE_APIS = ("ninja-floor",)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class Variant:
 
 
 VARIANTS = (
-    Variant("ours", "ours", "wristband-django", ("django", "drf", "ninja")),
+    Variant("ours", "ours", "wristband-django", ("django", "drf", "ninja", "ninja-floor")),
     Variant(
         "ours-no-memory",
         "ours",
@@ -335,6 +339,8 @@ def _targets(result: Measured) -> list[str]:
 
     kind = result.server_kind
     for api in APIS:
+        if api in REFERENCE_APIS:
+            continue
         ours = result.samples["ours", api]
         check(f"{kind}, {API_NAMES[api]}: ours / plain", protected_over_plain(ours), PLAIN_TARGET)
         if ("official", api) in result.samples:
