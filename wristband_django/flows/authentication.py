@@ -88,7 +88,7 @@ def _bearer_claims(request: HttpRequest, config: AuthConfig) -> AccessTokenClaim
             token = bearer_token(request)
             if token is None:
                 found = False
-            else:  # a token that passed every check before (no call more: every request)
+            else:  # a token that passed every check before: recalled, no full check called
                 claims = validated_tokens.recall(config, token) or validate_access_token(
                     config, token
                 )
