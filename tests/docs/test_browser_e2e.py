@@ -108,15 +108,37 @@ def headless_chromium(profile: Path) -> Iterator[Any]:
         driver.quit()
 
 
+def _across_navigations(condition: Any) -> Any:
+    """``condition``, read as not yet met when the element it found went away with its page
+    (a navigation between finding the element and reading it: chromedriver then answers
+    "Node with given id does not belong to the document", not a stale-element error)."""
+    from selenium.common.exceptions import WebDriverException
+
+    def check(driver: Any) -> Any:
+        try:
+            return condition(driver)
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc.msg or ""):
+                return False
+            raise
+
+    return check
+
+
 def wait_for(driver: Any, css: str, *, text: str = "", timeout: float = 10) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(driver, timeout)
+    locator = (By.CSS_SELECTOR, css)
     if text:
-        wait.until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-    return wait.until(expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, css)))
+        wait.until(
+            _across_navigations(expected_conditions.text_to_be_present_in_element(locator, text))
+        )
+    return wait.until(
+        _across_navigations(expected_conditions.visibility_of_element_located(locator))
+    )
 
 
 def click(driver: Any, css: str) -> None:
