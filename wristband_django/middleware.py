@@ -74,15 +74,10 @@ class WristbandAuthMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
         if self.is_async:
             return self.__acall__(request)
-        config = get_config()
-        if is_protected(request.path_info, config.protected_paths) or (
-            session_cookie_name() in request.COOKIES
-        ):
+        if not self.needs_nothing(request):
             early = self.before_view(request)
             if early is not None:
                 return early
-        else:  # needs_nothing(), without its call: most requests of most sites
-            request.__dict__.update(_NOBODY)
         response = self.get_response(request)
         if self.has_work_after_view(request):
             self.after_view(request, cast(HttpResponseBase, response))
